@@ -1,0 +1,206 @@
+"""The case: pupil, carers, register marks, events and documents (`referral-case/1`).
+
+Plain frozen dataclasses. Parsing and validation of the JSON lives in `schemas/`; the
+engine only ever sees these objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Session = Literal["AM", "PM"]
+SESSIONS: tuple[Session, Session] = ("AM", "PM")
+
+EVENT_TYPES = (
+    "letter", "email", "text", "phone_call", "home_visit", "meeting", "agency_contact",
+    "support_offer", "referral", "medical_inquiry", "review", "notice_to_improve",
+    "penalty_notice", "note",
+)
+WRITTEN_TYPES = ("letter", "email", "text")
+LETTER_PURPOSES = (
+    "attendance_concern", "punctuality", "support", "meeting_invite", "meeting_reminder",
+    "post_meeting", "did_not_attend", "continued_concern", "medical_evidence",
+    "unexplained_absence", "warning", "warning_legal_referral", "stage_1", "stage_2", "stage_3",
+    "enforcement", "other",
+)
+MEETING_KINDS = ("attendance_meeting", "attendance_panel", "legal_planning", "tac_taf",
+                 "core_group", "other")
+MEETING_STATUSES = ("held", "did_not_attend", "cancelled", "rescheduled")
+AGENCIES = ("social_worker", "early_help", "camhs", "school_nurse", "gp", "education_welfare",
+            "lead_professional", "other")
+SUPPORTS = ("early_help_assessment", "early_help_referral", "attendance_contract",
+            "parenting_contract", "medical_action_plan", "attendance_plan", "key_adult",
+            "mentoring", "other")
+SUPPORT_OUTCOMES = ("accepted", "refused", "no_response", "pending")
+NOTICE_STATUSES = ("issued", "paid", "withdrawn", "unpaid")
+MEDICAL_WITH = ("school_nurse", "gp", "consultant", "other")
+DIRECTIONS = ("outgoing", "incoming")
+FLAG_NAMES = ("social_worker", "early_help", "camhs", "tac_taf", "child_in_need",
+              "child_protection", "looked_after", "medical_needs")
+SEND_LEVELS = ("none", "send_support", "ehcp")
+
+
+@dataclass(frozen=True)
+class Mark:
+    date: dt.date
+    session: Session
+    code: str
+
+
+@dataclass(frozen=True)
+class School:
+    name: str
+    urn: str = ""
+    local_authority: str = ""
+    head_teacher: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class Flags:
+    social_worker: bool = False
+    early_help: bool = False
+    camhs: bool = False
+    tac_taf: bool = False
+    child_in_need: bool = False
+    child_protection: bool = False
+    looked_after: bool = False
+    medical_needs: bool = False
+    send: str = "none"
+
+
+@dataclass(frozen=True)
+class Pupil:
+    first_name: str
+    last_name: str
+    date_of_birth: dt.date
+    upn: str = ""
+    year_group: str = ""
+    address: str = ""
+    admission_date: dt.date | None = None
+    flags: Flags = field(default_factory=Flags)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass(frozen=True)
+class Carer:
+    id: str
+    name: str
+    relationship: str = ""
+    parental_responsibility: bool = False
+    day_to_day_care: bool = False
+    address: str = ""
+    email: str = ""
+    phone: str = ""
+    contact_restriction: str | None = None
+
+    @property
+    def in_parent_set(self) -> bool:
+        """Every adult with parental responsibility or day-to-day care (s.576 EA 1996)."""
+        return self.parental_responsibility or self.day_to_day_care
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """One dated action. Fields not used by an event's type keep their defaults."""
+
+    id: str
+    type: str
+    date: dt.date | None
+    time: str | None = None
+    by: Person | None = None
+    to: tuple[str, ...] = ()
+    summary: str = ""
+    documents: tuple[str, ...] = ()
+    # letter / email / text
+    purposes: tuple[str, ...] = ()
+    meeting: str | None = None
+    states_attendance_pct: float | None = None
+    encloses: tuple[str, ...] = ()
+    direction: str = "outgoing"
+    # phone_call / home_visit / medical_inquiry
+    with_: tuple[str, ...] = ()
+    outcome: str | None = None
+    # meeting
+    kind: str | None = None
+    attended: tuple[str, ...] | None = None
+    status: str | None = None
+    plan_agreed: bool | None = None
+    # agency_contact / support_offer / referral / medical_inquiry / review
+    agency: str | None = None
+    support: str | None = None
+    service: str | None = None
+    internal: bool | None = None
+    consent_requested: bool | None = None
+    of: str | None = None
+    improved: bool | None = None
+    #: Keys the format defines that this model does not interpret, kept for round trips.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def written(self) -> bool:
+        """A letter or email: "in writing" as checklists use it (a text is not)."""
+        return self.type in ("letter", "email")
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """The carer ids this event was addressed to or held with."""
+        return tuple(dict.fromkeys(self.to + self.with_))
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    file: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Declaration:
+    confirmed: bool = False
+    name: str = ""
+    role: str = ""
+    at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    reference: str
+    authority: str
+    referral_date: dt.date
+    school: School
+    pupil: Pupil
+    carers: tuple[Carer, ...] = ()
+    marks: tuple[Mark, ...] = ()
+    events: tuple[Event, ...] = ()
+    documents: tuple[Document, ...] = ()
+    school_process: str | None = None
+    not_applicable: dict[str, str] = field(default_factory=dict)
+    free_text: dict[str, str] = field(default_factory=dict)
+    declaration: Declaration = field(default_factory=Declaration)
+
+    def carer(self, carer_id: str) -> Carer | None:
+        return next((c for c in self.carers if c.id == carer_id), None)
+
+    def event(self, event_id: str) -> Event | None:
+        return next((e for e in self.events if e.id == event_id), None)
+
+    @property
+    def parent_set(self) -> tuple[Carer, ...]:
+        """Carers every "each parent/carer" rule must reach (restricted ones excluded)."""
+        return tuple(c for c in self.carers if c.in_parent_set and not c.contact_restriction)
+
+    @property
+    def restricted_carers(self) -> tuple[Carer, ...]:
+        return tuple(c for c in self.carers if c.in_parent_set and c.contact_restriction)
