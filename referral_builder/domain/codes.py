@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 from .errors import UnknownCode
 
@@ -16,7 +16,7 @@ from .errors import UnknownCode
 CODES_2024_FROM = dt.date(2024, 8, 19)
 
 
-class SessionClass(str, Enum):
+class SessionClass(StrEnum):
     PRESENT = "present"
     AEA = "aea"  # approved educational activity: counts as attendance
     AUTH = "auth"
@@ -36,7 +36,8 @@ class Code:
         return self.cls in POSSIBLE
 
 
-POSSIBLE = frozenset({SessionClass.PRESENT, SessionClass.AEA, SessionClass.AUTH, SessionClass.UNAUTH})
+POSSIBLE = frozenset(
+    {SessionClass.PRESENT, SessionClass.AEA, SessionClass.AUTH, SessionClass.UNAUTH})
 
 _P, _A, _AU, _UN, _NP, _CL = (
     SessionClass.PRESENT,

@@ -1,0 +1,509 @@
+"""The rule types checklists are written in (evidence_checklists/README.md).
+
+Filter rules take one candidate event and return None when it passes, or the reason it does
+not. Case rules look at the case or the register and return (met, reasons, evidence ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Callable
+
+from . import codes, csa
+from .calendar import add_working_days, fmt, monday
+from .checklist import Rule
+from .context import Context, human, sentence_case
+from .model import Event
+from .register import below
+
+FilterFn = Callable[[Context, Event, Rule], "str | None"]
+CaseResult = tuple[bool, list[str], list[str]]
+CaseFn = Callable[[Context, Rule], CaseResult]
+
+ROLE_ALIASES = {
+    "ao": "attendance_officer", "la_attendance_officer": "attendance_officer",
+    "aht": "assistant_head", "aht_inclusion": "assistant_head",
+    "assistant_head_teacher": "assistant_head", "assistant_headteacher": "assistant_head",
+    "hos": "head_of_school", "head_teacher": "head", "headteacher": "head",
+    "designated_safeguarding_lead": "dsl", "c_fsw": "child_and_family_support_worker",
+    "c&fsw": "child_and_family_support_worker",
+}
+
+
+def normalise_role(role: str) -> str:
+    key = "_".join(role.lower().replace("&", " and ").replace("/", " ").split())
+    return ROLE_ALIASES.get(key, key)
+
+
+# ---- filter rules ----------------------------------------------------------------------
+
+def in_window(ctx: Context, e: Event, rule: Rule) -> str | None:
+    if ctx.window is None or e.date is None or e.date >= ctx.window[0]:
+        return None
+    weeks = ctx.checklist.param("window_school_weeks")
+    return (f"{ctx.describe(e)} is older than the {weeks} school weeks before the referral "
+            f"(the window starts on {fmt(ctx.window[0])})")
+
+
+def min_notice(ctx: Context, e: Event, rule: Rule) -> str | None:
+    days = int(rule.get("days", 7))
+    m = ctx.meeting(e)
+    if m is None or m.date is None or e.date is None:
+        return f"{ctx.describe(e)} does not name the meeting it invites to"
+    if not m.time:
+        return (f"{ctx.describe(e)} invites to the meeting on {fmt(m.date)}, but no time is "
+                "recorded for it; the invitation must state a date and a time")
+    notice = (m.date - e.date).days
+    if notice < days:
+        return (f"The meeting on {fmt(m.date)} was invited on {fmt(e.date)}: {notice} days' "
+                f"notice; at least {days} are needed")
+    receipt_days = int(ctx.checklist.param("deemed_receipt_working_days") or 0)
+    if e.type == "letter" and receipt_days:
+        received = add_working_days(e.date, receipt_days)
+        if (m.date - received).days < days:
+            ctx.warnings.append(
+                f"If {ctx.describe(e)} went by post it is deemed received on {fmt(received)}, "
+                f"{(m.date - received).days} days before the meeting on {fmt(m.date)}; "
+                "record how it was delivered.")
+    return None
+
+
+def after_item(ctx: Context, e: Event, rule: Rule) -> str | None:
+    ref = ctx.outcomes.get(rule.get("item"))
+    if ref is None or ref.status == "not_applicable" or ref.earliest is None or e.date is None:
+        return None
+    earliest = ref.earliest
+    gap = int(rule.get("gap_school_days", 0))
+    if gap:
+        earliest = ctx.register.add_school_days(earliest, gap)
+    if e.date < earliest:
+        what = _item_name(ctx, rule.get("item"))
+        extra = f" plus {gap} school days" if gap else ""
+        return (f"{ctx.describe(e)} comes before the {what} of {fmt(ref.earliest)}{extra}; "
+                "it must come after it")
+    return None
+
+
+def before_item(ctx: Context, e: Event, rule: Rule) -> str | None:
+    ref = ctx.outcomes.get(rule.get("item"))
+    if ref is None or ref.latest is None or e.date is None or e.date <= ref.latest:
+        return None
+    return (f"{ctx.describe(e)} comes after the {_item_name(ctx, rule.get('item'))} of "
+            f"{fmt(ref.latest)}; it must come first")
+
+
+def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
+    if e.date is None:
+        return None
+    m = ctx.meeting(e)
+    if m is not None and m.date is not None:
+        if e.date < m.date:
+            return f"{ctx.describe(e)} is dated before the meeting it follows ({fmt(m.date)})"
+        return None
+    if any(x.date and x.date <= e.date and x.status != "cancelled" for x in ctx.meetings()):
+        return None
+    return f"no meeting is recorded on or before {ctx.describe(e)}"
+
+
+def reminder_before_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
+    if e.date is None:
+        return None
+    m = ctx.meeting(e) or next(
+        (x for x in ctx.meetings() if x.date and x.date >= e.date), None)
+    if m is None or m.date is None:
+        return f"{ctx.describe(e)} is not followed by a meeting"
+    invites = [i.date for i in ctx.case.events if i.written and i.meeting == m.id
+               and "meeting_invite" in i.purposes and i.date]
+    if e.date > m.date:
+        return f"{ctx.describe(e)} comes after the meeting on {fmt(m.date)}"
+    if invites and e.date <= min(invites):
+        return (f"{ctx.describe(e)} is not after the invitation of {fmt(min(invites))}, so it "
+                "is not a reminder")
+    return None
+
+
+def after_stage_start(ctx: Context, e: Event, rule: Rule) -> str | None:
+    pct, inclusive = float(rule.get("below_pct")), bool(rule.get("inclusive", False))
+    start = ctx.first_below(pct, inclusive)
+    word = "to" if inclusive else "below"
+    if start is None:
+        return f"attendance has not fallen {word} {pct:g}% this school year"
+    if e.date is not None and e.date < start:
+        return (f"{ctx.describe(e)} comes before attendance first fell {word} {pct:g}% "
+                f"(on {fmt(start)})")
+    return None
+
+
+def states_attendance_pct(ctx: Context, e: Event, rule: Rule) -> str | None:
+    if e.states_attendance_pct is None:
+        return f"{ctx.describe(e)} does not record the attendance % it stated"
+    if e.date is not None:
+        actual = ctx.ytd(e.date, legal=False).attendance_pct()
+        if actual is not None and abs(actual - e.states_attendance_pct) > 1.0:
+            ctx.warnings.append(
+                f"{sentence_case(ctx.describe(e))} states {e.states_attendance_pct:g}% attendance; "
+                f"the register gives {actual:.1f}% on that date.")
+    return None
+
+
+def encloses(ctx: Context, e: Event, rule: Rule) -> str | None:
+    what = rule.get("what", "attendance_certificate")
+    if what in e.encloses:
+        return None
+    return f"{ctx.describe(e)} does not enclose the {human(what)}"
+
+
+def mentions(ctx: Context, e: Event, rule: Rule) -> str | None:
+    purposes = set(rule.get("purposes") or ())
+    words = [w.lower() for w in rule.get("words") or ()]
+    if purposes & set(e.purposes) or any(w in e.summary.lower() for w in words):
+        return None
+    wanted = " or ".join(human(p) for p in sorted(purposes)) or " or ".join(words)
+    return f"{ctx.describe(e)} does not record the {wanted} it set out"
+
+
+def outcome_recorded(ctx: Context, e: Event, rule: Rule) -> str | None:
+    values = tuple(rule.get("values") or ())
+    if e.outcome in values:
+        return None
+    return (f"{ctx.describe(e)} has no outcome recorded "
+            f"({' or '.join(values)})")
+
+
+def by_role(ctx: Context, e: Event, rule: Rule) -> str | None:
+    roles = {normalise_role(r) for r in rule.get("roles") or ()}
+    if e.by is None or not e.by.role:
+        return f"{ctx.describe(e)} does not say who sent it (needed: {', '.join(sorted(roles))})"
+    if normalise_role(e.by.role) in roles:
+        return None
+    return (f"{ctx.describe(e)} was done by {e.by.name or 'someone'} ({e.by.role}); "
+            f"the checklist names {' or '.join(human(r) for r in sorted(roles))}")
+
+
+FILTERS: dict[str, FilterFn] = {
+    "in_window": in_window, "min_notice": min_notice, "after_item": after_item,
+    "before_item": before_item, "after_meeting": after_meeting,
+    "reminder_before_meeting": reminder_before_meeting, "after_stage_start": after_stage_start,
+    "states_attendance_pct": states_attendance_pct, "encloses": encloses,
+    "mentions": mentions, "outcome_recorded": outcome_recorded, "by_role": by_role,
+}
+
+
+def _item_name(ctx: Context, item_id: str) -> str:
+    item = ctx.checklist.item(item_id)
+    return f"item {item.number} evidence" if item else item_id
+
+
+# ---- case rules ------------------------------------------------------------------------
+
+def rule_csa(ctx: Context, rule: Rule) -> CaseResult:
+    dob = ctx.case.pupil.date_of_birth
+    start, end = csa.csa_start(dob), csa.csa_end(dob)
+    span = f"compulsory school age runs from {fmt(start)} to {fmt(end)}"
+    if not start <= ctx.as_of <= end:
+        return False, [f"{ctx.case.pupil.full_name} is not of compulsory school age on the "
+                       f"referral date {fmt(ctx.as_of)} ({span})"], []
+    first = ctx.register.first_date
+    if first and first < start:
+        ctx.warnings.append(f"Sessions before {fmt(start)} are before compulsory school age "
+                            "and cannot support a legal intervention; they are left out.")
+    return True, [f"{ctx.case.pupil.full_name} is of compulsory school age on {fmt(ctx.as_of)} "
+                  f"({span})"], []
+
+
+def declaration(ctx: Context, rule: Rule) -> CaseResult:
+    d = ctx.case.declaration
+    if not d.confirmed:
+        return False, ["The referrer has not yet ticked the box confirming they have read and "
+                       "understood the evidence requirements"], []
+    if not d.name or not d.role:
+        return False, ["The confirmation needs the name and role of the person confirming"], []
+    when = f" on {fmt(d.at.date())} at {d.at:%H:%M}" if d.at else ""
+    return True, [f"Confirmed by {d.name} ({d.role}){when}"], []
+
+
+def free_text(ctx: Context, rule: Rule) -> CaseResult:
+    key, minimum = rule.get("key"), int(rule.get("min_words", 5))
+    text = ctx.case.free_text.get(key, "").strip()
+    words = len(text.split())
+    if words >= minimum:
+        return True, [f"The statement \"{human(key)}\" is written ({words} words)"], []
+    if not text:
+        return False, [f"Write the statement \"{human(key)}\""], []
+    return False, [f"The statement \"{human(key)}\" has {words} words; write at least "
+                   f"{minimum}"], []
+
+
+def unauthorised_threshold(ctx: Context, rule: Rule) -> CaseResult:
+    sessions = int(rule.get("sessions", 10))
+    weeks = int(rule.get("school_weeks", 10))
+    counted = frozenset(rule.get("codes") or codes.UNAUTH_PN)
+    n_mode = rule.get("unresolved_n", "block")
+    if n_mode == "exclude":
+        counted = counted - {"N"}
+    windows = ctx.register.unauthorised_windows(
+        weeks, until=ctx.as_of, include=ctx.csa_day, counted=counted)
+    lookback = rule.get("lookback_school_weeks")
+    if lookback:
+        windows = windows[-int(lookback):]
+    label = ", ".join(sorted(counted))
+    firm = [w for w in windows if w.count - (w.n_codes if n_mode == "block" else 0) >= sessions]
+    if firm:
+        w = firm[-1]
+        return True, [f"{w.count} unauthorised sessions ({label}) in the {w.weeks} school weeks "
+                      f"from {fmt(w.first_week)} to {fmt(min(w.end, ctx.as_of))}; the threshold "
+                      f"is {sessions}"], []
+    provisional = [w for w in windows if w.count >= sessions]
+    if provisional:
+        w = provisional[-1]
+        return False, [f"{w.count} unauthorised sessions in the {w.weeks} school weeks from "
+                       f"{fmt(w.first_week)} reach {sessions} only by counting {w.n_codes} "
+                       "unresolved N marks; resolve them to their final codes first"], []
+    peak = max(windows, key=lambda w: w.count, default=None)
+    best = (f"the most in any {weeks} school weeks is {peak.count} (from "
+            f"{fmt(peak.first_week)})") if peak else "the register has no school weeks"
+    return False, [f"Fewer than {sessions} unauthorised sessions ({label}) in {weeks} school "
+                   f"weeks: {best}"], []
+
+
+def attendance_below(ctx: Context, rule: Rule) -> CaseResult:
+    pct, inclusive = float(rule.get("pct")), bool(rule.get("inclusive", False))
+    basis = rule.get("basis", "year_to_date")
+    if basis == "window":
+        weeks = int(rule.get("school_weeks", 6))
+        mondays = ctx.window_weeks(weeks)
+        start = mondays[0] if mondays else ctx.as_of
+        c = ctx.register.counts(start, ctx.as_of, ctx.csa_day)
+        period = f"over the {len(mondays)} school weeks from {fmt(start)}"
+    else:
+        c = ctx.ytd()
+        period = f"this school year to {fmt(ctx.as_of)}"
+    minimum = int(ctx.checklist.param("min_possible_sessions") or 0)
+    if c.possible < max(minimum, 1):
+        return False, [f"Too few possible sessions {period} ({c.possible}; at least {minimum} "
+                       "are needed) to judge attendance"], []
+    attended, possible = c.attended, c.possible
+    how = ""
+    if basis == "adjusted":
+        if rule.get("adjusted_formula", "exclude_authorised") == "exclude_authorised":
+            possible = c.possible - c.authorised
+            how = " leaving out authorised absence"
+        else:
+            attended = c.possible - c.unauthorised
+            how = " counting authorised absence as attended"
+    value = 100 * attended / possible if possible else 0.0
+    word = "at or below" if inclusive else "below"
+    ok = possible > 0 and below(attended, possible, pct, inclusive=inclusive)
+    text = f"Attendance {period}{how} is {value:.1f}% ({attended} of {possible} sessions)"
+    return ok, [f"{text}; it must be {word} {pct:g}%" if not ok else f"{text}: {word} {pct:g}%"], []
+
+
+def stage_reached(ctx: Context, rule: Rule) -> CaseResult:
+    pct, inclusive = float(rule.get("below_pct")), bool(rule.get("inclusive", False))
+    start = ctx.first_below(pct, inclusive)
+    word = "to" if inclusive else "below"
+    if start is None:
+        return False, [f"Attendance has not fallen {word} {pct:g}% this school year"], []
+    text = f"Attendance first fell {word} {pct:g}% on {fmt(start)}"
+    review = rule.get("review_school_days")
+    if review:
+        text += f"; the review point is {fmt(ctx.register.add_school_days(start, int(review)))}"
+    return True, [text], []
+
+
+def certificate_current(ctx: Context, rule: Rule) -> CaseResult:
+    limit = int(rule.get("max_age_school_days", 5))
+    days = ctx.register.school_days(end=ctx.as_of)
+    if not days:
+        return False, ["No register marks are recorded, so no attendance certificate can be "
+                       "produced"], []
+    last = days[-1]
+    age = ctx.register.school_days_between(last, ctx.as_of)
+    if age > limit:
+        return False, [f"The register ends on {fmt(last)}, {age} school days before the "
+                       f"referral; a current certificate needs marks to within {limit} school "
+                       "days. Import the latest marks"], []
+    return True, [f"The attendance certificate is produced from marks up to {fmt(last)}, "
+                  f"{age} school days before the referral"], []
+
+
+def chronology(ctx: Context, rule: Rule) -> CaseResult:
+    events = ctx.dated_events()
+    if ctx.window:
+        events = [e for e in events if e.date and e.date >= ctx.window[0]]
+    if not events:
+        return False, ["No dated actions are recorded in the period the referral covers"], []
+    reasons = []
+    to_carers = [e for e in events if e.type in ("letter", "email", "text", "phone_call",
+                                                 "home_visit") and e.direction == "outgoing"]
+    from_carers = [e for e in events if (e.direction == "incoming" and e.type != "agency_contact")
+                   or (e.type == "meeting" and e.attended)
+                   or (e.type in ("phone_call", "home_visit") and e.outcome)]
+    if not to_carers:
+        reasons.append("The log has no contact made to the parents (letters, emails, texts, "
+                       "calls or visits)")
+    if not from_carers:
+        reasons.append("The log has no contact from the parents (an incoming call, email or "
+                       "text, a call answered, or a meeting they attended)")
+    if reasons:
+        return False, reasons, []
+    return True, [f"{len(events)} dated entries from {fmt(events[0].date or ctx.as_of)} to "
+                  f"{fmt(events[-1].date or ctx.as_of)}, with contact both to and from the "
+                  "parents"], [e.id for e in events]
+
+
+def no_unresolved_n(ctx: Context, rule: Rule) -> CaseResult:
+    grace = int(ctx.checklist.param("n_code_grace_school_days") or 0)
+    marks = ctx.register.codes_in({"N"}, end=ctx.as_of)
+    overdue = [(d, s) for d, s, _ in marks
+               if ctx.register.school_days_between(d, ctx.as_of) > grace]
+    if overdue:
+        listed = ", ".join(f"{fmt(d)} {s}" for d, s in overdue[:6])
+        more = f" and {len(overdue) - 6} more" if len(overdue) > 6 else ""
+        return False, [f"{len(overdue)} N marks are still unresolved after {grace} school days: "
+                       f"{listed}{more}. Replace each with the correct code, or O"], []
+    if marks:
+        ctx.warnings.append(f"{len(marks)} N marks from the last {grace} school days still "
+                            "need their final codes.")
+    return True, ["No unresolved N marks in the register"], []
+
+
+def medical_evidence(ctx: Context, rule: Rule) -> CaseResult:
+    pct = float(rule.get("below_pct", 95))
+    start = ctx.first_below(pct)
+    if start is None:
+        return True, [f"Attendance has not fallen below {pct:g}%, so the medical-evidence "
+                      "policy has not started"], []
+    sessions = ctx.register.codes_in(codes.MEDICAL, start, ctx.as_of)
+    if not sessions:
+        return True, [f"No I or M marks since attendance fell below {pct:g}% on {fmt(start)}"], []
+    records = [e for e in ctx.dated_events() if e.type == "medical_inquiry" or (
+        e.written and e.direction == "incoming" and "medical_evidence" in e.purposes)]
+    latest = max((e.date for e in records if e.date), default=None)
+    uncovered = [(d, s, c) for d, s, c in sessions if latest is None or d > latest]
+    if uncovered:
+        listed = ", ".join(f"{c} on {fmt(d)} {s}" for d, s, c in uncovered[:6])
+        return False, [f"{len(uncovered)} authorised medical absences since {fmt(start)} have no "
+                       f"medical evidence recorded on or after them ({listed}); under this "
+                       "policy they should be coded O"], []
+    return True, [f"Medical evidence is recorded for the I and M marks since {fmt(start)}"], [
+        e.id for e in records]
+
+
+def did_not_attend_followup(ctx: Context, rule: Rule) -> CaseResult:
+    missed = [m for m in ctx.meetings() if not_attended(m)]
+    if not missed:
+        return True, ["Every meeting was attended"], []
+    reasons: list[str] = []
+    used: list[str] = []
+    written = [e for e in ctx.dated_events() if e.written]
+    for m in missed:
+        assert m.date is not None
+        dna = [e for e in written if "did_not_attend" in e.purposes and e.date
+               and e.date >= m.date and e.meeting in (None, m.id)]
+        week = monday(m.date) + dt.timedelta(days=7)
+        reinvites = []
+        for e in written:
+            target = ctx.meeting(e)
+            if ("meeting_invite" in e.purposes and e.date and e.date >= m.date and target
+                    and target.date and week <= target.date < week + dt.timedelta(days=7)):
+                reinvites.append(e)
+        if not dna:
+            reasons.append(f"No did-not-attend letter is recorded after the missed meeting on "
+                           f"{fmt(m.date)}")
+        if not reinvites:
+            reasons.append(f"No re-invitation to a meeting in the week after {fmt(m.date)} "
+                           f"(the week of {fmt(week)}) is recorded")
+        used += [e.id for e in dna + reinvites]
+    if reasons:
+        return False, reasons, used
+    dates = ", ".join(fmt(m.date) for m in missed if m.date)
+    return True, [f"Did-not-attend letters and re-invitations follow the missed meeting(s) on "
+                  f"{dates}"], used
+
+
+def school_days_since(ctx: Context, rule: Rule) -> CaseResult:
+    ref = ctx.outcomes.get(rule.get("item"))
+    minimum = int(rule.get("min_school_days", 0))
+    if ref is None or ref.earliest is None:
+        return False, [f"The {_item_name(ctx, rule.get('item'))} is not recorded yet"], []
+    gap = ctx.register.school_days_between(ref.earliest, ctx.as_of)
+    text = (f"The referral is {gap} school days after the {_item_name(ctx, rule.get('item'))} "
+            f"of {fmt(ref.earliest)}")
+    if gap < minimum:
+        return False, [f"{text}; at least {minimum} are needed"], []
+    return True, [text], []
+
+
+def review_intervals(ctx: Context, rule: Rule) -> CaseResult:
+    lo, hi = int(rule.get("min_school_days", 20)), int(rule.get("max_school_days", 30))
+    reviews = [e for e in ctx.dated_events() if e.type == "review"]
+    if not reviews:
+        return False, ["No review of the plan is recorded"], []
+    points: list[tuple[str, dt.date]] = []
+    ref = ctx.outcomes.get(rule.get("from_item")) if rule.get("from_item") else None
+    if ref is not None and ref.earliest is not None:
+        points.append(("the plan", ref.earliest))
+    points += [(ctx.describe(e), e.date) for e in reviews if e.date]
+    reasons = []
+    for (a_label, a), (b_label, b) in itertools.pairwise(points):
+        gap = ctx.register.school_days_between(a, b)
+        if not lo <= gap <= hi:
+            reasons.append(f"{sentence_case(b_label)} is {gap} school days after {a_label} "
+                           f"({fmt(a)}); reviews should be {lo} to {hi} school days apart")
+    if reasons:
+        return False, reasons, [e.id for e in reviews]
+    return True, [f"{len(reviews)} reviews, each {lo} to {hi} school days apart"], [
+        e.id for e in reviews]
+
+
+def return_made(ctx: Context, rule: Rule) -> CaseResult:
+    trigger = rule.get("trigger", "attendance_return")
+    due = return_due_dates(ctx, trigger)
+    if not due:
+        return True, [f"No {human(trigger)} has fallen due"], []
+    made = [e for e in ctx.dated_events() if e.type in ("referral", "agency_contact") and (
+        e.agency == "education_welfare" or "education welfare" in (e.service or "").lower()
+        or "return" in (e.service or "").lower() or "return" in e.summary.lower())]
+    reasons, used = [], []
+    for d in due:
+        found = [e for e in made if e.date and e.date >= d]
+        if found:
+            used.append(found[0].id)
+        else:
+            reasons.append(f"The {human(trigger)} fell due on {fmt(d)}; no return to the local "
+                           "authority is recorded on or after that date")
+    if reasons:
+        return False, reasons, used
+    return True, [f"The {human(trigger)} due on {', '.join(fmt(d) for d in due)} was made"], used
+
+
+def return_due_dates(ctx: Context, trigger: str) -> list[dt.date]:
+    """Dates on which the register made a statutory return due (NR-13, NR-14)."""
+    reg = ctx.register
+    if trigger == "attendance_return":
+        return [reg.add_school_days(r.start, 9) for r in
+                reg.attendance_return_runs(10, include=ctx.csa_day) if r.end <= ctx.as_of]
+    dates = [reg.add_school_days(r.start, 14) for r in reg.sickness_runs() if r.days >= 15]
+    illness = reg.codes_in({"I"}, ctx.year_start(), ctx.as_of)
+    if len(illness) >= 30:  # 15 school days of illness this school year, counted in sessions
+        dates.append(illness[29][0])
+    return sorted(set(dates))
+
+
+def not_attended(m: Event) -> bool:
+    if m.status in ("cancelled", "rescheduled"):
+        return False
+    return m.status == "did_not_attend" or m.attended == ()
+
+
+CASE_RULES: dict[str, CaseFn] = {
+    "csa": rule_csa, "declaration": declaration, "free_text": free_text,
+    "unauthorised_threshold": unauthorised_threshold, "attendance_below": attendance_below,
+    "stage_reached": stage_reached, "certificate_current": certificate_current,
+    "chronology": chronology, "no_unresolved_n": no_unresolved_n,
+    "medical_evidence": medical_evidence, "did_not_attend_followup": did_not_attend_followup,
+    "school_days_since": school_days_since, "review_intervals": review_intervals,
+    "return_made": return_made,
+}

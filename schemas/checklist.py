@@ -1,0 +1,244 @@
+"""Validate a checklist data file and build the domain Checklist from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    ValidationError,
+    fields,
+    validate,
+    validates_schema,
+)
+
+from referral_builder.domain.checklist import (
+    CASE_RULES,
+    CONDITION_KEYS,
+    FILTER_RULES,
+    ITEM_REFERENCES,
+    REQUIRE_VALUES,
+    SELECTOR_KEYS,
+    Checklist,
+    Item,
+    Rule,
+    Selector,
+    Who,
+)
+from referral_builder.domain.errors import InvalidChecklist
+from referral_builder.domain.model import EVENT_TYPES, LETTER_PURPOSES
+
+ALL_RULES = {**FILTER_RULES, **CASE_RULES}
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class SelectorSchema(_Strict):
+    types = fields.List(fields.String(validate=validate.OneOf(EVENT_TYPES)))
+    purposes = fields.List(fields.String(validate=validate.OneOf(LETTER_PURPOSES)))
+    agencies = fields.List(fields.String())
+    supports = fields.List(fields.String())
+    meeting_kinds = fields.List(fields.String())
+    meeting_statuses = fields.List(fields.String())
+    services = fields.List(fields.String())
+    internal = fields.Boolean()
+    direction = fields.String(validate=validate.OneOf(("outgoing", "incoming", "any")))
+
+
+class WhoSchema(_Strict):
+    roles = fields.List(fields.String(), required=True)
+    label = fields.String()
+
+
+class RuleSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # parameters are checked against the rule's own list below
+
+    rule = fields.String(required=True, validate=validate.OneOf(sorted(ALL_RULES)))
+    warn = fields.Boolean()
+
+    @validates_schema(pass_original=True)
+    def _known_parameters(self, data: dict[str, Any], original: Any, **_: Any) -> None:
+        if not isinstance(original, dict) or data.get("rule") not in ALL_RULES:
+            return
+        allowed = ALL_RULES[data["rule"]] | {"rule", "warn"}
+        unknown = sorted(set(original) - allowed)
+        if unknown:
+            raise ValidationError(
+                f"rule {data['rule']!r} takes no parameter {unknown[0]!r}"
+                f" (it takes: {', '.join(sorted(ALL_RULES[data['rule']])) or 'none'})")
+
+
+def _condition(value: Any) -> None:
+    if not isinstance(value, dict) or not value:
+        raise ValidationError("must be a mapping of conditions")
+    unknown = sorted(set(value) - CONDITION_KEYS)
+    if unknown:
+        raise ValidationError(f"unknown condition {unknown[0]!r}")
+
+
+def _require(value: Any) -> None:
+    if isinstance(value, dict) and set(value) == {"count"} and isinstance(value["count"], int):
+        return
+    if value not in REQUIRE_VALUES:
+        raise ValidationError(f"must be one of {', '.join(REQUIRE_VALUES)} or {{count: N}}")
+
+
+class ItemSchema(_Strict):
+    id = fields.String(required=True)
+    number = fields.String(required=True)
+    wording = fields.String(required=True, validate=validate.Length(min=1))
+    requirement = fields.String(
+        required=True, validate=validate.OneOf(("mandatory", "conditional", "optional")))
+    rules = fields.List(fields.Dict(), load_default=list)
+    evidence = fields.Nested(SelectorSchema)
+    require = fields.Raw(validate=_require)
+    applies_if = fields.Raw(validate=_condition)
+    skip_if = fields.Raw(validate=_condition)
+    who = fields.Nested(WhoSchema)
+    missing = fields.String()
+
+    @validates_schema
+    def _rules_fit(self, data: dict[str, Any], **_: Any) -> None:
+        errors: dict[str, Any] = {}
+        for n, raw in enumerate(data.get("rules", [])):
+            try:
+                RuleSchema().load(raw)
+            except ValidationError as exc:
+                errors[str(n)] = exc.messages
+        if errors:
+            raise ValidationError({"rules": errors})
+        names = [r.get("rule") for r in data.get("rules", [])]
+        has_filters = any(n in FILTER_RULES for n in names)
+        if has_filters and "evidence" not in data:
+            raise ValidationError("filter rules need an 'evidence' selector", "rules")
+        if "evidence" not in data and not names:
+            raise ValidationError("an item needs 'evidence' or at least one rule", "rules")
+        if data.get("applies_if") and data.get("requirement") != "conditional":
+            raise ValidationError("only conditional items take 'applies_if'", "applies_if")
+
+
+class ChecklistSchema(_Strict):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("authority", "school_process")))
+    version = fields.String(required=True)
+    effective_from = fields.Date(required=True)
+    source = fields.String(required=True)
+    source_file = fields.String()
+    prefix = fields.String()
+    parameters = fields.Dict(keys=fields.String(), load_default=dict)
+    confirmation = fields.String()
+    recommended_order = fields.List(fields.String(), load_default=list)
+    items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
+
+
+def _item_label(raw: Any, n: int) -> str:
+    return f"item {raw['id']!r}" if isinstance(raw, dict) and "id" in raw else f"items[{n}]"
+
+
+def _flatten(messages: Any) -> str:
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in messages.items():
+            inner = _flatten(value)
+            parts.append(inner if key == "_schema" else f"{key}: {inner}")
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        return "; ".join(_flatten(m) for m in messages)
+    return str(messages)
+
+
+def build_checklist(data: Any, source_name: str) -> Checklist:
+    """Validate a parsed checklist file and return it, or raise InvalidChecklist naming the item."""
+    if isinstance(data, dict) and isinstance(data.get("effective_from"), dt.date):
+        data = {**data, "effective_from": data["effective_from"].isoformat()}
+    try:
+        top = ChecklistSchema().load(data)
+    except ValidationError as exc:
+        raise InvalidChecklist(f"{source_name}: {_flatten(exc.messages)}") from None
+    items: list[Item] = []
+    seen: set[str] = set()
+    for n, raw in enumerate(top["items"]):
+        label = _item_label(raw, n)
+        try:
+            loaded = ItemSchema().load(raw)
+        except ValidationError as exc:
+            raise InvalidChecklist(f"{source_name}, {label}: {_flatten(exc.messages)}") from None
+        if loaded["id"] in seen:
+            raise InvalidChecklist(f"{source_name}, {label}: the id is used twice")
+        if top.get("prefix") and not loaded["id"].startswith(top["prefix"] + "_"):
+            raise InvalidChecklist(
+                f"{source_name}, {label}: ids in this file start with {top['prefix']}_")
+        seen.add(loaded["id"])
+        items.append(_build_item(loaded))
+    ids = {i.id for i in items}
+    for item in items:
+        for rule in item.rules:
+            for key in ITEM_REFERENCES:
+                ref = rule.get(key)
+                if ref is not None and ref not in ids:
+                    raise InvalidChecklist(
+                        f"{source_name}, item {item.id!r}: rule {rule.name!r} names item "
+                        f"{ref!r}, which is not in this checklist")
+    for ref in top["recommended_order"]:
+        if ref not in ids:
+            raise InvalidChecklist(f"{source_name}: recommended_order names unknown item {ref!r}")
+    _check_no_cycles(items, source_name)
+    return Checklist(
+        id=top["id"], title=top["title"], kind=top["kind"], version=top["version"],
+        effective_from=top["effective_from"], source=top["source"], items=tuple(items),
+        parameters=top["parameters"], prefix=top.get("prefix", ""),
+        source_file=top.get("source_file", ""), confirmation=top.get("confirmation", ""),
+        recommended_order=tuple(top["recommended_order"]),
+    )
+
+
+def _build_item(d: dict[str, Any]) -> Item:
+    sel = d.get("evidence")
+    selector = None
+    if sel is not None:
+        selector = Selector(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in sel.items() if k in SELECTOR_KEYS})
+    require = d.get("require", "any")
+    if isinstance(require, dict):
+        require = int(require["count"])
+    rules = tuple(
+        Rule(r["rule"], {k: v for k, v in r.items() if k not in ("rule", "warn")},
+             bool(r.get("warn", False)))
+        for r in d["rules"])
+    who = d.get("who")
+    return Item(
+        id=d["id"], number=d["number"], wording=" ".join(d["wording"].split()),
+        requirement=d["requirement"], rules=rules, evidence=selector, require=require,
+        applies_if=d.get("applies_if"), skip_if=d.get("skip_if"),
+        who=Who(tuple(who["roles"]), who.get("label", "")) if who else None,
+        missing=d.get("missing", ""),
+    )
+
+
+def _check_no_cycles(items: list[Item], source_name: str) -> None:
+    deps = {i.id: {r.get(k) for r in i.rules for k in ITEM_REFERENCES if r.get(k)}
+            for i in items}
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        if state.get(node) == 2:
+            return
+        if state.get(node) == 1:
+            raise InvalidChecklist(
+                f"{source_name}: items refer to each other in a circle: "
+                + " -> ".join([*trail, node]))
+        state[node] = 1
+        for dep in deps.get(node, ()):
+            visit(dep, [*trail, node])
+        state[node] = 2
+
+    for i in items:
+        visit(i.id, [])
