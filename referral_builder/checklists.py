@@ -37,7 +37,9 @@ def all_checklists(directory: Path | None = None) -> dict[str, Checklist]:
 
 
 def get_checklist(checklist_id: str, directory: Path | None = None) -> Checklist:
-    found = all_checklists(directory).get(checklist_id)
+    checklists = all_checklists(directory)
+    found = checklists.get(checklist_id) or next(
+        (c for c in checklists.values() if checklist_id in c.aliases), None)
     if found is None:
         known = ", ".join(all_checklists(directory)) or "none"
         raise InvalidChecklist(f"no checklist {checklist_id!r} (known: {known})")

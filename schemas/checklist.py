@@ -136,6 +136,7 @@ class ChecklistSchema(_Strict):
     parameters = fields.Dict(keys=fields.String(), load_default=dict)
     confirmation = fields.String()
     recommended_order = fields.List(fields.String(), load_default=list)
+    aliases = fields.List(fields.String(), load_default=list)
     items = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1))
 
 
@@ -196,7 +197,7 @@ def build_checklist(data: Any, source_name: str) -> Checklist:
         effective_from=top["effective_from"], source=top["source"], items=tuple(items),
         parameters=top["parameters"], prefix=top.get("prefix", ""),
         source_file=top.get("source_file", ""), confirmation=top.get("confirmation", ""),
-        recommended_order=tuple(top["recommended_order"]),
+        recommended_order=tuple(top["recommended_order"]), aliases=tuple(top["aliases"]),
     )
 
 

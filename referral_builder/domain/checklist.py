@@ -131,6 +131,7 @@ class Checklist:
     source_file: str = ""
     confirmation: str = ""
     recommended_order: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
 
     def param(self, key: str) -> Any:
         return self.parameters.get(key, DEFAULT_PARAMETERS.get(key))

@@ -7,12 +7,11 @@ import itertools
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from . import codes
+from . import codes, stats
 from .calendar import fmt, school_year_start
 from .checklist import CASE_RULES as CASE_RULE_NAMES
 from .checklist import ITEM_REFERENCES, Checklist, Item, Selector
 from .context import Context, ItemOutcome, human, matches, sentence_case, window_for
-from .csa import is_csa
 from .model import Case, Event
 from .register import Register
 from .results import AttendanceSummary, ChecklistRef, CheckReport, ItemResult
@@ -58,7 +57,7 @@ def check(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = N
         results += [_result(checklist, item, ctx.outcomes[item.id]) for item in checklist.items]
         _order_warnings(ctx)
     ctx_any = Context(case, as_of, register, checklists[0], warnings) if checklists else None
-    summary = attendance_summary(case, register, as_of)
+    summary = stats.compute(case, as_of).summary()
     if ctx_any is not None:
         _case_warnings(ctx_any, checklists, summary)
     return CheckReport(
@@ -326,26 +325,6 @@ def describe_condition(cond: dict[str, Any]) -> str:
 
 
 # ---- report-wide -----------------------------------------------------------------------
-
-def attendance_summary(case: Case, register: Register, as_of: dt.date) -> AttendanceSummary:
-    """Year-to-date attendance (all sessions) and the peak unauthorised count (CSA only)."""
-    start = school_year_start(as_of)
-    if case.pupil.admission_date and case.pupil.admission_date > start:
-        start = case.pupil.admission_date
-    c = register.counts(start, as_of)
-    days = register.school_days(start, as_of)
-    dob = case.pupil.date_of_birth
-    windows = [w for w in register.unauthorised_windows(
-        10, until=as_of, include=lambda d: is_csa(dob, d)) if w.end >= start]
-    return AttendanceSummary(
-        start=days[0] if days else None, end=as_of, possible=c.possible, present=c.present,
-        approved_activity=c.approved_activity, authorised=c.authorised,
-        unauthorised=c.unauthorised, persistent_absence=c.persistent_absence,
-        severe_absence=c.severe_absence,
-        max_unauthorised_in_10_school_weeks=max((w.count for w in windows), default=0),
-        unresolved_n=len(register.codes_in({"N"}, end=as_of)),
-    )
-
 
 def _case_warnings(ctx: Context, checklists: Sequence[Checklist],
                    summary: AttendanceSummary) -> None:

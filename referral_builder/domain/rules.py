@@ -10,7 +10,7 @@ import datetime as dt
 import itertools
 from collections.abc import Callable
 
-from . import codes, csa
+from . import codes, csa, stats
 from .calendar import add_working_days, fmt, monday
 from .checklist import Rule
 from .context import Context, human, sentence_case
@@ -481,15 +481,10 @@ def return_made(ctx: Context, rule: Rule) -> CaseResult:
 
 def return_due_dates(ctx: Context, trigger: str) -> list[dt.date]:
     """Dates on which the register made a statutory return due (NR-13, NR-14)."""
-    reg = ctx.register
     if trigger == "attendance_return":
-        return [reg.add_school_days(r.start, 9) for r in
-                reg.attendance_return_runs(10, include=ctx.csa_day) if r.end <= ctx.as_of]
-    dates = [reg.add_school_days(r.start, 14) for r in reg.sickness_runs() if r.days >= 15]
-    illness = reg.codes_in({"I"}, ctx.year_start(), ctx.as_of)
-    if len(illness) >= 30:  # 15 school days of illness this school year, counted in sessions
-        dates.append(illness[29][0])
-    return sorted(set(dates))
+        return [due for run, due in stats.attendance_returns(ctx.register, ctx.csa_day)
+                if run.end <= ctx.as_of]
+    return list(stats.sickness_returns(ctx.register, ctx.year_start(), ctx.as_of).due_on)
 
 
 def not_attended(m: Event) -> bool:
