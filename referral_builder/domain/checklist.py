@@ -31,6 +31,7 @@ FILTER_RULES: dict[str, frozenset[str]] = {
 #: Rules that judge the case or the register as a whole.
 CASE_RULES: dict[str, frozenset[str]] = {
     "csa": frozenset(),
+    "evidence_window": frozenset(),
     "declaration": frozenset(),
     "free_text": frozenset({"key", "min_words"}),
     "unauthorised_threshold": frozenset(

@@ -138,9 +138,6 @@ def matches(e: Event, sel: Selector) -> bool:
             return False
         if sel.services and not _service_matches(e.service or "", sel.services):
             return False
-    if e.type == "medical_inquiry" and sel.agencies and not (
-            set(e.with_) & set(sel.agencies) or not e.with_):
-        return False
     return sel.direction == "any" or e.direction == sel.direction
 
 

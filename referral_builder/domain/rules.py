@@ -212,6 +212,18 @@ def rule_csa(ctx: Context, rule: Rule) -> CaseResult:
                   f"({span})"], []
 
 
+def evidence_window(ctx: Context, rule: Rule) -> CaseResult:
+    if ctx.window is None:
+        return True, ["This checklist sets no evidence window"], []
+    if not ctx.register.school_days(end=ctx.as_of):
+        return False, ["No register marks are recorded, so the school weeks of the evidence "
+                       "window cannot be worked out. Import the register"], []
+    weeks = ctx.checklist.param("window_school_weeks")
+    return True, [f"The {weeks} school weeks before the referral run from "
+                  f"{fmt(ctx.window[0])} to {fmt(ctx.window[1])}; every item below needs "
+                  "evidence dated inside them"], []
+
+
 def declaration(ctx: Context, rule: Rule) -> CaseResult:
     d = ctx.case.declaration
     if not d.confirmed:
@@ -494,7 +506,8 @@ def not_attended(m: Event) -> bool:
 
 
 CASE_RULES: dict[str, CaseFn] = {
-    "csa": rule_csa, "declaration": declaration, "free_text": free_text,
+    "csa": rule_csa, "evidence_window": evidence_window, "declaration": declaration,
+    "free_text": free_text,
     "unauthorised_threshold": unauthorised_threshold, "attendance_below": attendance_below,
     "stage_reached": stage_reached, "certificate_current": certificate_current,
     "chronology": chronology, "no_unresolved_n": no_unresolved_n,
