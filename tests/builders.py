@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from referral_builder.domain.checklist import Checklist, Item, Rule, Selector
 from referral_builder.domain.model import (
     Carer,
     Case,
@@ -22,6 +23,7 @@ from referral_builder.domain.model import (
 D = dt.date
 AUTUMN_2026 = (D(2026, 9, 3), D(2026, 12, 18))
 HALF_TERM_2026 = (D(2026, 10, 26), D(2026, 10, 30))
+REFERRAL_2026 = D(2026, 11, 20)  # Fri 20 Nov 2026, make_case's referral date
 
 
 def weekdays(start: dt.date, end: dt.date) -> Iterable[dt.date]:
@@ -32,18 +34,26 @@ def weekdays(start: dt.date, end: dt.date) -> Iterable[dt.date]:
         d += dt.timedelta(days=1)
 
 
-def term_marks(start: dt.date = AUTUMN_2026[0], end: dt.date = D(2026, 11, 20), *,
+def term_marks(start: dt.date = AUTUMN_2026[0], end: dt.date = REFERRAL_2026, *,
                holidays: Iterable[tuple[dt.date, dt.date]] = (HALF_TERM_2026,),
                overrides: dict[tuple[dt.date, str], str] | None = None,
                default: str = "/") -> tuple[Mark, ...]:
-    """Marks for every weekday from start to end: present, `#` in the holidays, then overrides."""
+    """Marks for every weekday from start to end: present, or `#` in the holidays.
+
+    Overrides change school days only, so a range of days given to `absent` can run across
+    a holiday without turning the holiday into school days.
+    """
     overrides = overrides or {}
     marks = []
     for d in weekdays(start, end):
         holiday = any(a <= d <= b for a, b in holidays)
         for s in ("AM", "PM"):
-            code = "#" if holiday else (default if s == "AM" or default != "/" else "\\")
-            marks.append(Mark(d, s, overrides.get((d, s), code)))  # type: ignore[arg-type]
+            if holiday:
+                code = "#"
+            else:
+                code = default if s == "AM" or default != "/" else "\\"
+                code = overrides.get((d, s), code)
+            marks.append(Mark(d, s, code))  # type: ignore[arg-type]
     return tuple(marks)
 
 
@@ -83,3 +93,50 @@ def make_case(**changes: Any) -> Case:
         declaration=Declaration(True, "Sam Patel", "DSL", dt.datetime(2026, 11, 20, 10, 15)),
     )
     return replace(base, **changes)
+
+
+# ---- registers with round numbers, and tiny checklists (added for the domain unit tests) ----
+
+#: INSET days (coded `#`) that leave exactly 50 school days, 100 possible sessions, from
+#: Thu 3 Sep to Fri 20 Nov 2026: percentages then read off the number of absent sessions.
+INSET_2026 = ((D(2026, 9, 3), D(2026, 9, 3)), (D(2026, 11, 2), D(2026, 11, 2)))
+#: The summer holiday 2026 (the summer term ends on Fri 17 Jul).
+SUMMER_2026 = (D(2026, 7, 20), D(2026, 9, 2))
+
+
+def hundred_sessions(overrides: dict[tuple[dt.date, str], str] | None = None,
+                     end: dt.date = REFERRAL_2026) -> tuple[Mark, ...]:
+    """Autumn 2026 to Fri 20 Nov with two INSET days: 100 possible sessions when all present."""
+    return term_marks(D(2026, 9, 3), end, holidays=(HALF_TERM_2026, *INSET_2026),
+                      overrides=overrides)
+
+
+def summer_to_autumn(overrides: dict[tuple[dt.date, str], str] | None = None,
+                     end: dt.date = REFERRAL_2026) -> tuple[Mark, ...]:
+    """Marks from Mon 1 Jun 2026 (summer term) to `end`, across the summer holiday and half-term."""
+    return term_marks(D(2026, 6, 1), end, holidays=(SUMMER_2026, HALF_TERM_2026),
+                      overrides=overrides)
+
+
+def rule(name: str, *, warn: bool = False, **params: Any) -> Rule:
+    return Rule(name, params, warn)
+
+
+def item(id: str = "t_item", *rules: Rule, evidence: dict[str, Any] | None = None,
+         requirement: str = "mandatory", **fields: Any) -> Item:
+    """A checklist item; `evidence` is a selector written as in the YAML files."""
+    selector = None
+    if evidence is not None:
+        selector = Selector(**{k: tuple(v) if isinstance(v, list) else v
+                               for k, v in evidence.items()})
+    fields.setdefault("number", "1")
+    fields.setdefault("wording", f"Evidence for {id}")
+    return Item(id=id, requirement=requirement, rules=rules,  # type: ignore[arg-type]
+                evidence=selector, **fields)
+
+
+def checklist(*items: Item, **parameters: Any) -> Checklist:
+    """A test checklist with the given items; parameters override the engine defaults."""
+    return Checklist(id="test", title="Test checklist", kind="authority", version="1",
+                     effective_from=D(2024, 9, 1), source="tests", items=items,
+                     parameters=parameters, prefix="t")

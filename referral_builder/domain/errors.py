@@ -37,3 +37,12 @@ class InvalidChecklist(ReferralBuilderError):
 
 class UnknownCode(ReferralBuilderError):
     """A register mark that is not a DfE attendance code for its date."""
+
+
+class InvalidReport(ReferralBuilderError):
+    """A check report breaks the `referral-check/1` format; `path` names the field."""
+
+    def __init__(self, path: str, message: str) -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
