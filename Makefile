@@ -1,0 +1,59 @@
+# referral-builder: `make run` starts the app with a demo school and case; `make test` runs
+# every check. Both install what they need first (Python packages in .venv, front-end assets
+# in node_modules, Debian packages the tests use).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.DEFAULT_GOAL := help
+.PHONY: help install assets system-deps run test lint typecheck unit bench clean
+
+help:  ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/activate
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed assets  ## install Python packages and front-end assets
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+assets:  ## install GOV.UK Frontend and axe-core from npm (when package.json exists)
+	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
+
+system-deps:  ## Debian packages for tests: chromium, poppler-utils, fonts-dejavu-core
+	@scripts/system-deps.sh
+
+run: install  ## start the app on SQLite with a demo school, LA, users and case
+	$(BIN)/referral-builder demo
+	$(BIN)/referral-builder serve --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed  ## ruff over everything
+	$(BIN)/ruff check .
+
+typecheck: $(VENV)/.installed  ## mypy, strict on the domain core
+	$(BIN)/mypy referral_builder/domain
+
+unit: install  ## pytest only
+	$(BIN)/pytest -q
+
+test: install system-deps lint typecheck  ## install everything, then lint, type-check and run every test
+	$(BIN)/pytest -q
+
+bench: install  ## benchmarks: print timings and memory
+	$(PY) bench/bench_check.py
+	@if [ -f bench/bench_bundle.py ]; then $(PY) bench/bench_bundle.py; fi
+
+clean:  ## remove caches (keeps .venv and node_modules)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info
