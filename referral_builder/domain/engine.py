@@ -146,10 +146,10 @@ def _apply_requirement(ctx: Context, item: Item, met: bool, reasons: list[str],
     if item.applies_if is not None and not applies:
         why = f"Needed only when {describe_condition(item.applies_if)}; nothing says so"
         if ctx.checklist.param("conditional_needs_declaration"):
-            return ItemOutcome("not_met", [f"{why}. Record why it does not apply"])
+            return ItemOutcome("not_met", [f"{why}. Record why it does not apply."])
         return ItemOutcome("not_applicable", [f"{why}."])
     if item.applies_if is None:
-        reasons = [*reasons, "If this was not appropriate, record why"]
+        reasons = [*reasons, "If this was not appropriate, record why."]
     return ItemOutcome("not_met", reasons, passing, evidence)
 
 
@@ -215,7 +215,7 @@ def _each_carer(ctx: Context, passing: list[Event]) -> tuple[bool, list[str]]:
     if passing and not missing:
         return True, []
     return False, [f"Nothing that counts is recorded for {ctx.carer_label(c.id)}; each "
-                   "parent/carer needs their own" for c in missing]
+                   "parent/carer needs their own." for c in missing]
 
 
 def _each_meeting(ctx: Context, item: Item, passing: list[Event]) -> tuple[bool, list[str]]:
