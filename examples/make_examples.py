@@ -19,6 +19,8 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+from referral_builder.schemas.case import dump_case
+
 from referral_builder.domain.model import (
     Carer,
     Case,
@@ -31,7 +33,6 @@ from referral_builder.domain.model import (
     Pupil,
     School,
 )
-from referral_builder.schemas.case import dump_case
 
 HERE = Path(__file__).parent
 D = dt.date
@@ -122,7 +123,6 @@ def walsall_ready() -> Case:
     return Case(
         reference="WAL-2026-0042",
         authority="walsall",
-        school_process="bloxwich-academy",
         referral_date=D(2026, 11, 20),
         school=School("Bloxwich Academy Primary", "123456", "Walsall", "Mrs Amanda Head",
                       "Leamore Lane, Bloxwich, Walsall WS3 2BB"),

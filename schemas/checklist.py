@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from marshmallow import (
@@ -12,12 +13,14 @@ from marshmallow import (
     ValidationError,
     fields,
     validate,
+    validates,
     validates_schema,
 )
 
 from referral_builder.domain.checklist import (
     CASE_RULES,
     CONDITION_KEYS,
+    DEFAULT_PARAMETERS,
     FILTER_RULES,
     ITEM_REFERENCES,
     REQUIRE_VALUES,
@@ -28,8 +31,9 @@ from referral_builder.domain.checklist import (
     Selector,
     Who,
 )
+from referral_builder.domain.codes import CODES_2024, CODES_LEGACY
 from referral_builder.domain.errors import InvalidChecklist
-from referral_builder.domain.model import EVENT_TYPES, LETTER_PURPOSES
+from referral_builder.domain.model import EVENT_TYPES, FLAG_NAMES, LETTER_PURPOSES, SEND_LEVELS
 
 ALL_RULES = {**FILTER_RULES, **CASE_RULES}
 
@@ -56,23 +60,131 @@ class WhoSchema(_Strict):
     label = fields.String()
 
 
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _words(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _one_of(*allowed: str) -> tuple[Callable[[Any], bool], str]:
+    return (lambda v: v in allowed), "one of " + ", ".join(allowed)
+
+
+#: What each rule parameter must be, so a typo fails on load and not in the middle of a check.
+PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    **dict.fromkeys(("days", "gap_school_days", "sessions", "school_weeks",
+                     "lookback_school_weeks", "min_words", "max_age_school_days",
+                     "min_school_days", "max_school_days", "review_school_days"),
+                    (_whole, "a whole number")),
+    **dict.fromkeys(("pct", "below_pct"), (_number, "a number")),
+    "inclusive": (lambda v: isinstance(v, bool), "true or false"),
+    **dict.fromkeys(("item", "from_item", "what", "key"),
+                    (lambda v: isinstance(v, str) and bool(v), "a name")),
+    **dict.fromkeys(("purposes", "words", "values", "roles", "codes", "types"),
+                    (_words, "a list of words")),
+    "basis": _one_of("year_to_date", "window", "adjusted"),
+    "adjusted_formula": _one_of("exclude_authorised", "authorised_as_present"),
+    "unresolved_n": _one_of("block", "count", "exclude"),
+    "trigger": _one_of("attendance_return", "sickness_return"),
+}
+
+#: Parameters a rule cannot work without (the others have defaults).
+REQUIRED_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "after_item": ("item",), "before_item": ("item",), "school_days_since": ("item",),
+    "after_stage_start": ("below_pct",), "stage_reached": ("below_pct",),
+    "attendance_below": ("pct",), "free_text": ("key",), "outcome_recorded": ("values",),
+    "by_role": ("roles",),
+}
+
+#: What each checklist-level parameter must be (None allowed where the default is None).
+CHECKLIST_PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
+    "window_school_weeks": (lambda v: v is None or (_whole(v) and v > 0),
+                            "a whole number of weeks, or null"),
+    "referral_week_counts": (lambda v: isinstance(v, bool), "true or false"),
+    "conditional_needs_declaration": (lambda v: isinstance(v, bool), "true or false"),
+    "warn_if_not_persistent_absence": (lambda v: isinstance(v, bool), "true or false"),
+    "min_possible_sessions": (_whole, "a whole number"),
+    "deemed_receipt_working_days": (_whole, "a whole number"),
+    "n_code_grace_school_days": (_whole, "a whole number"),
+}
+
+
 class RuleSchema(Schema):
     class Meta:
         unknown = EXCLUDE  # parameters are checked against the rule's own list below
 
-    rule = fields.String(required=True, validate=validate.OneOf(sorted(ALL_RULES)))
+    rule = fields.String(required=True, validate=validate.OneOf(
+        sorted(ALL_RULES), error="there is no rule {input!r} (rules: {choices})"))
     warn = fields.Boolean()
 
     @validates_schema(pass_original=True)
     def _known_parameters(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         if not isinstance(original, dict) or data.get("rule") not in ALL_RULES:
             return
-        allowed = ALL_RULES[data["rule"]] | {"rule", "warn"}
+        name = data["rule"]
+        allowed = ALL_RULES[name] | {"rule", "warn"}
         unknown = sorted(set(original) - allowed)
         if unknown:
             raise ValidationError(
-                f"rule {data['rule']!r} takes no parameter {unknown[0]!r}"
-                f" (it takes: {', '.join(sorted(ALL_RULES[data['rule']])) or 'none'})")
+                f"rule {name!r} takes no parameter {unknown[0]!r}"
+                f" (it takes: {', '.join(sorted(ALL_RULES[name])) or 'none'})")
+        for key in REQUIRED_PARAMETERS.get(name, ()):
+            if original.get(key) is None:
+                raise ValidationError(f"rule {name!r} needs the parameter {key!r}")
+        for key, value in original.items():
+            check, wanted = PARAMETER_TYPES.get(key, (None, ""))
+            if check is not None and not check(value):
+                raise ValidationError(
+                    f"rule {name!r}: {key} must be {wanted}, not {value!r}")
+
+
+def _names(allowed: Iterable[str], what: str) -> Callable[[Any], str | None]:
+    known = tuple(allowed)
+
+    def check(value: Any) -> str | None:
+        if not _words(value) or not value:
+            return f"must be a list of {what}s"
+        wrong = [v for v in value if v not in known]
+        return f"unknown {what} {wrong[0]!r} ({what}s: {', '.join(known)})" if wrong else None
+    return check
+
+
+def _flag(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
+def _selector_problem(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be an evidence selector"
+    errors = SelectorSchema().validate(value)
+    return _flatten(errors) if errors else None
+
+
+def _threshold(value: Any) -> str | None:
+    if not isinstance(value, dict) or not _number(value.get("pct")):
+        return "needs pct (a number)"
+    if set(value) - {"pct", "inclusive"} or not isinstance(value.get("inclusive", False), bool):
+        return "takes pct (a number) and inclusive (true or false)"
+    return None
+
+
+#: What each condition's value must be: a typo in a flag name would otherwise make the
+#: condition silently false, and the item silently not applicable.
+CONDITION_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "flags": _names(FLAG_NAMES, "flag"),
+    "send": _names(SEND_LEVELS, "SEND level"),
+    "register_codes": _names(sorted({*CODES_2024, *CODES_LEGACY}), "code"),
+    "unresolved_n": _flag, "meeting_not_attended": _flag,
+    "attendance_return_due": _flag, "sickness_return_due": _flag,
+    "events": _selector_problem,
+    "passed_below": _threshold,
+}
 
 
 def _condition(value: Any) -> None:
@@ -81,10 +193,16 @@ def _condition(value: Any) -> None:
     unknown = sorted(set(value) - CONDITION_KEYS)
     if unknown:
         raise ValidationError(f"unknown condition {unknown[0]!r}")
+    for key, v in value.items():
+        check = CONDITION_CHECKS.get(key)
+        problem = check(v) if check else None
+        if problem:
+            raise ValidationError(f"{key}: {problem}")
 
 
 def _require(value: Any) -> None:
-    if isinstance(value, dict) and set(value) == {"count"} and isinstance(value["count"], int):
+    if isinstance(value, dict) and set(value) == {"count"} and _whole(value["count"]) \
+            and value["count"] >= 1:
         return
     if value not in REQUIRE_VALUES:
         raise ValidationError(f"must be one of {', '.join(REQUIRE_VALUES)} or {{count: N}}")
@@ -134,6 +252,17 @@ class ChecklistSchema(_Strict):
     source_file = fields.String()
     prefix = fields.String()
     parameters = fields.Dict(keys=fields.String(), load_default=dict)
+
+    @validates("parameters")
+    def _known_checklist_parameters(self, value: dict[str, Any], **_: Any) -> None:
+        unknown = sorted(set(value) - set(DEFAULT_PARAMETERS))
+        if unknown:
+            raise ValidationError(f"unknown parameter {unknown[0]!r} (known: "
+                                  f"{', '.join(sorted(DEFAULT_PARAMETERS))})")
+        for key, v in value.items():
+            check, wanted = CHECKLIST_PARAMETER_TYPES.get(key, (None, ""))
+            if check is not None and not check(v):
+                raise ValidationError(f"{key} must be {wanted}, not {v!r}")
     confirmation = fields.String()
     recommended_order = fields.List(fields.String(), load_default=list)
     aliases = fields.List(fields.String(), load_default=list)

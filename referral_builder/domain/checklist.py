@@ -26,6 +26,9 @@ FILTER_RULES: dict[str, frozenset[str]] = {
     "mentions": frozenset({"purposes", "words"}),
     "outcome_recorded": frozenset({"values"}),
     "by_role": frozenset({"roles"}),
+    "reviewed": frozenset({"min_school_days", "max_school_days"}),
+    "school_days_before_referral": frozenset({"min_school_days"}),
+    "consent_requested": frozenset(),
 }
 
 #: Rules that judge the case or the register as a whole.
@@ -47,6 +50,7 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "school_days_since": frozenset({"item", "min_school_days"}),
     "review_intervals": frozenset({"min_school_days", "max_school_days", "from_item"}),
     "return_made": frozenset({"trigger"}),
+    "first_day_contact": frozenset({"types", "codes"}),
 }
 
 #: Rules whose `item` parameter names another item of the same checklist.

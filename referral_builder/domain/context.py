@@ -98,16 +98,22 @@ class Context:
     def csa_day(self, d: dt.date) -> bool:
         return csa.is_csa(self.case.pupil.date_of_birth, d)
 
-    def year_start(self) -> dt.date:
-        """Start of the year-to-date period: the later of 1 September and admission."""
-        start = school_year_start(self.as_of)
+    def year_start(self, on: dt.date | None = None) -> dt.date:
+        """Start of the year-to-date period on `on` (default: the as-of date).
+
+        The later of 1 September of that day's school year and the admission date.
+        """
+        start = school_year_start(on or self.as_of)
         admitted = self.case.pupil.admission_date
         return max(start, admitted) if admitted else start
 
     def ytd(self, end: dt.date | None = None, legal: bool = True) -> Counts:
-        """Year-to-date counts; for legal checks, only sessions of compulsory school age."""
-        return self.register.counts(self.year_start(), end or self.as_of,
-                                    self.csa_day if legal else None)
+        """Year-to-date counts to `end`; for legal checks, only sessions of compulsory school age.
+
+        The year is the school year of `end`: a letter sent in July quotes that school year.
+        """
+        end = end or self.as_of
+        return self.register.counts(self.year_start(end), end, self.csa_day if legal else None)
 
     def first_below(self, pct: float, inclusive: bool = False) -> dt.date | None:
         return self.register.first_date_below(
@@ -156,7 +162,11 @@ def window_for(register: Register, as_of: dt.date, weeks: int, referral_week_cou
     """
     this_week = monday(as_of)
     known = [w for w in register.school_weeks(as_of) if w < this_week]
-    if referral_week_counts:
+    # A referral made in a holiday week: that week is not a school week, so it cannot be
+    # week 1. With no marks yet for the referral week, it is taken to be a school week.
+    marked = [d for d in register.days if this_week <= d <= as_of]
+    holiday = bool(marked) and not any(register.is_school_day(d) for d in marked)
+    if referral_week_counts and not holiday:
         known.append(this_week)
     chosen = known[-weeks:]
     if len(chosen) < weeks:

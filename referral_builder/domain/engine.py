@@ -130,7 +130,12 @@ def _apply_requirement(ctx: Context, item: Item, met: bool, reasons: list[str],
     if met:
         return ItemOutcome("met", reasons, passing, evidence)
     if item.requirement == "optional":
-        return ItemOutcome("not_applicable", ["Optional, and nothing is recorded for it."])
+        if item.evidence is not None and not any(
+                e.date and e.date <= ctx.as_of for e in ctx.select(item.evidence)):
+            return ItemOutcome("not_applicable", ["Optional, and nothing is recorded for it."])
+        # Something is recorded but does not count: say why rather than "nothing recorded".
+        return ItemOutcome("not_applicable", ["Optional, so it does not hold up the referral.",
+                                              *reasons])
     if item.requirement == "mandatory":
         if declared:
             reasons = [*reasons, "It is recorded as not applicable, but this item is mandatory, "

@@ -13,9 +13,12 @@ from collections.abc import Callable
 from . import codes, csa, stats
 from .calendar import add_working_days, fmt, monday
 from .checklist import Rule
+from .codes import SessionClass
 from .context import Context, human, sentence_case
 from .model import Event
 from .register import below
+
+ABSENT_CLASSES = (SessionClass.AUTH, SessionClass.UNAUTH)
 
 FilterFn = Callable[[Context, Event, Rule], "str | None"]
 CaseResult = tuple[bool, list[str], list[str]]
@@ -28,6 +31,7 @@ ROLE_ALIASES = {
     "hos": "head_of_school", "head_teacher": "head", "headteacher": "head",
     "designated_safeguarding_lead": "dsl", "c_fsw": "child_and_family_support_worker",
     "c&fsw": "child_and_family_support_worker",
+    "c_and_fsw": "child_and_family_support_worker",  # "C&FSW" once "&" is read as "and"
 }
 
 
@@ -181,12 +185,52 @@ def by_role(ctx: Context, e: Event, rule: Rule) -> str | None:
             f"the checklist names {' or '.join(human(r) for r in sorted(roles))}")
 
 
+def reviewed(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """Pass when a `review` event names this event (`of`) within the school-day bounds."""
+    if e.date is None:
+        return None
+    lo, hi = rule.get("min_school_days"), rule.get("max_school_days")
+    reviews = [r for r in ctx.dated_events() if r.type == "review" and r.of == e.id
+               and r.date and r.date >= e.date]
+    if not reviews:
+        return f"no review of {ctx.describe(e)} is recorded (a review naming it)"
+    gaps = [(r, ctx.register.school_days_between(e.date, r.date or e.date)) for r in reviews]
+    if any((lo is None or g >= int(lo)) and (hi is None or g <= int(hi)) for _, g in gaps):
+        return None
+    r, g = gaps[0]
+    bounds = f"{lo} to {hi}" if lo is not None and hi is not None else (
+        f"at least {lo}" if lo is not None else f"at most {hi}")
+    return (f"{ctx.describe(r)} is {g} school days after {ctx.describe(e)}; the review should "
+            f"be {bounds} school days after it")
+
+
+def school_days_before_referral(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """Pass when the event is at least `min_school_days` school days before the referral."""
+    minimum = int(rule.get("min_school_days", 0))
+    if e.date is None:
+        return None
+    gap = ctx.register.school_days_between(e.date, ctx.as_of)
+    if gap >= minimum:
+        return None
+    return (f"{ctx.describe(e)} is only {gap} school days before the referral on "
+            f"{fmt(ctx.as_of)}; at least {minimum} are needed, so the referral can be made "
+            f"from {fmt(ctx.register.add_school_days(e.date, minimum))}")
+
+
+def consent_requested(ctx: Context, e: Event, rule: Rule) -> str | None:
+    if e.consent_requested:
+        return None
+    return f"{ctx.describe(e)} does not record that consent was requested"
+
+
 FILTERS: dict[str, FilterFn] = {
     "in_window": in_window, "min_notice": min_notice, "after_item": after_item,
     "before_item": before_item, "after_meeting": after_meeting,
     "reminder_before_meeting": reminder_before_meeting, "after_stage_start": after_stage_start,
     "states_attendance_pct": states_attendance_pct, "encloses": encloses,
     "mentions": mentions, "outcome_recorded": outcome_recorded, "by_role": by_role,
+    "reviewed": reviewed, "school_days_before_referral": school_days_before_referral,
+    "consent_requested": consent_requested,
 }
 
 
@@ -404,6 +448,8 @@ def medical_evidence(ctx: Context, rule: Rule) -> CaseResult:
 
 
 def did_not_attend_followup(ctx: Context, rule: Rule) -> CaseResult:
+    # `reinvite: none` checks only the did-not-attend letter (e.g. an attendance panel).
+    want_reinvite = rule.get("reinvite", "following_week") not in (None, "none", False)
     missed = [m for m in ctx.meetings() if not_attended(m)]
     if not missed:
         return True, ["Every meeting was attended"], []
@@ -424,15 +470,16 @@ def did_not_attend_followup(ctx: Context, rule: Rule) -> CaseResult:
         if not dna:
             reasons.append(f"No did-not-attend letter is recorded after the missed meeting on "
                            f"{fmt(m.date)}")
-        if not reinvites:
+        if want_reinvite and not reinvites:
             reasons.append(f"No re-invitation to a meeting in the week after {fmt(m.date)} "
                            f"(the week of {fmt(week)}) is recorded")
         used += [e.id for e in dna + reinvites]
     if reasons:
         return False, reasons, used
     dates = ", ".join(fmt(m.date) for m in missed if m.date)
-    return True, [f"Did-not-attend letters and re-invitations follow the missed meeting(s) on "
-                  f"{dates}"], used
+    what = "Did-not-attend letters and re-invitations follow" if want_reinvite else (
+        "Did-not-attend letters follow")
+    return True, [f"{what} the missed meeting(s) on {dates}"], used
 
 
 def school_days_since(ctx: Context, rule: Rule) -> CaseResult:
@@ -468,6 +515,40 @@ def review_intervals(ctx: Context, rule: Rule) -> CaseResult:
         return False, reasons, [e.id for e in reviews]
     return True, [f"{len(reviews)} reviews, each {lo} to {hi} school days apart"], [
         e.id for e in reviews]
+
+
+def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
+    """Every absence this school year has a contact (a phone call) on its first day.
+
+    An absence starts on a school day with an absent session when the school day before had
+    none; `codes` narrows which marks count as absence.
+    """
+    types = tuple(rule.get("types") or ("phone_call",))
+    wanted = set(rule.get("codes") or ())
+    reg = ctx.register
+    firsts: list[dt.date] = []
+    before = False
+    for d in reg.school_days(ctx.year_start(), ctx.as_of):
+        away = any((c in wanted) if wanted else reg.cls(d, c) in ABSENT_CLASSES
+                   for c in reg.days[d].values())
+        if away and not before:
+            firsts.append(d)
+        before = away
+    if not firsts:
+        return True, ["No absence this school year needed a first-day call"], []
+    contacts = {e.date: e for e in ctx.dated_events() if e.type in types}
+    missed = [d for d in firsts if d not in contacts]
+    used = [contacts[d].id for d in firsts if d in contacts]
+    what = " or ".join(human(t) for t in types)
+    if missed:
+        listed = ", ".join(fmt(d) for d in missed[:6])
+        more = f" and {len(missed) - 6} more" if len(missed) > 6 else ""
+        which = ("the only absence" if len(firsts) == 1
+                 else f"{len(missed)} of the {len(firsts)} absences")
+        return False, [f"No {what} is recorded on the first day of {which} this school year: "
+                       f"{listed}{more}"], used
+    return True, [f"A {what} is recorded on the first day of each of the {len(firsts)} "
+                  "absences this school year"], used
 
 
 def return_made(ctx: Context, rule: Rule) -> CaseResult:
@@ -513,5 +594,5 @@ CASE_RULES: dict[str, CaseFn] = {
     "chronology": chronology, "no_unresolved_n": no_unresolved_n,
     "medical_evidence": medical_evidence, "did_not_attend_followup": did_not_attend_followup,
     "school_days_since": school_days_since, "review_intervals": review_intervals,
-    "return_made": return_made,
+    "return_made": return_made, "first_day_contact": first_day_contact,
 }

@@ -7,10 +7,10 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from referral_builder.schemas.case import dump_case, load_case, load_case_file
 
 from referral_builder.domain.errors import InvalidCase
 from referral_builder.domain.model import Document
-from referral_builder.schemas.case import dump_case, load_case, load_case_file
 from tests.builders import D, absent, event, make_case, term_marks
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from referral_builder.schemas.report import dump_report, load_report
 
 from referral_builder.domain import engine
 from referral_builder.domain.errors import InvalidReport
-from referral_builder.schemas.report import dump_report, load_report
 from tests.builders import D, absent, checklist, event, item, make_case, rule, term_marks
 
 
