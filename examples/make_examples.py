@@ -73,52 +73,51 @@ def register_csv(ms: list[Mark]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def letter(id: str, date: dt.date, purposes: list[str], summary: str, *, to=("c1", "c2"),
-           **fields) -> Event:
-    return Event(id=id, type="letter", date=date, by=DSL, to=tuple(to), summary=summary,
-                 purposes=tuple(purposes), documents=(f"d_{id}",), **fields)
+def letters(id: str, date: dt.date, purposes: list[str], summary: str, *,
+            to: tuple[str, ...] = ("c1", "c2"), **fields) -> tuple[Event, ...]:
+    """One letter per parent: Jane and Łukasz live apart, so each gets their own copy."""
+    return tuple(Event(id=f"{id}{c}", type="letter", date=date, by=DSL, to=(c,),
+                       summary=summary, purposes=tuple(purposes), documents=(f"d_{id}{c}",),
+                       **fields) for c in to)
 
 
 def walsall_ready() -> Case:
     events = (
-        letter("e01", D(2026, 9, 22), ["attendance_concern", "punctuality", "support"],
-               "Attendance concern letter: 4 unauthorised sessions and lateness since 3 Sep; "
-               "offers support from the pastoral team."),
+        *letters("e01", D(2026, 9, 22), ["attendance_concern", "punctuality", "support"],
+                 "Attendance concern letter: 4 unauthorised sessions and lateness since 3 Sep; "
+                 "offers support from the pastoral team."),
         Event(id="e02", type="phone_call", date=D(2026, 9, 24), by=OFFICER, with_=("c1",),
               summary="Called mother about the letter.", outcome="Mother said Zoë is anxious "
               "about PE; agreed to come to a meeting."),
-        letter("e03", D(2026, 9, 28), ["meeting_invite"],
-               "Invitation to an attendance meeting on Thu 8 Oct 2026 at 09:30.", meeting="m1"),
+        *letters("e03", D(2026, 9, 28), ["meeting_invite"],
+                 "Invitation to an attendance meeting on Thu 8 Oct 2026 at 09:30.",
+                 meeting="m1"),
         Event(id="m1", type="meeting", date=D(2026, 10, 8), time="09:30", by=DSL,
               kind="attendance_meeting", attended=("c1",), status="held", plan_agreed=True,
               summary="Attendance meeting with mother; father did not attend. Plan agreed: "
                       "key adult at the gate, PE kit kept at school."),
-        letter("e04", D(2026, 10, 12), ["post_meeting"],
-               "Letter after the meeting: attendance remains a concern; currently 80.4 %.",
-               states_attendance_pct=80.4),
+        *letters("e04", D(2026, 10, 12), ["post_meeting"],
+                 "Letter after the meeting: attendance remains a concern; currently 80.4 %.",
+                 meeting="m1", states_attendance_pct=80.4),
         Event(id="e05", type="support_offer", date=D(2026, 10, 13), by=DSL,
               support="early_help_assessment", outcome="refused", to=("c1", "c2"),
               summary="Early Help assessment offered to both parents; declined."),
         Event(id="e06", type="referral", date=D(2026, 10, 14), by=DSL, service="key adult "
               "mentoring", internal=True, summary="Referral to the school's learning mentor "
               "for daily check-ins."),
-        letter("e07", D(2026, 11, 3), ["continued_concern", "support"],
-               "Continued concern letter: sets out the support in place (key adult, mentor) "
-               "and the Early Help offer."),
+        *letters("e07", D(2026, 11, 3), ["continued_concern", "support"],
+                 "Continued concern letter: sets out the support in place (key adult, mentor) "
+                 "and the Early Help offer."),
         Event(id="e08", type="text", date=D(2026, 11, 6), by=OFFICER, to=("c1",),
               direction="incoming", summary="Mother texted that Zoë had a headache."),
-        letter("e09", D(2026, 11, 16), ["warning_legal_referral"],
-               "Warning of referral to the local authority for persistent absence; "
-               "attendance certificate enclosed.", to=("c1",),
-               encloses=("attendance_certificate",)),
-        letter("e10", D(2026, 11, 16), ["warning_legal_referral"],
-               "Warning of referral to the local authority for persistent absence; "
-               "attendance certificate enclosed.", to=("c2",),
-               encloses=("attendance_certificate",)),
+        *letters("e09", D(2026, 11, 16), ["warning_legal_referral"],
+                 "Warning of referral to the local authority for persistent absence; "
+                 "attendance certificate enclosed.", encloses=("attendance_certificate",)),
     )
+    names = {"c1": "Jane Smith", "c2": "Łukasz Nowak"}
     documents = tuple(Document(f"d_{e.id}", f"evidence/{e.id}-{e.purposes[0]}.pdf",
-                               f"{e.purposes[0].replace('_', ' ').capitalize()} letter, "
-                               f"{e.date:%d %b %Y}")
+                               f"{e.purposes[0].replace('_', ' ').capitalize()} letter to "
+                               f"{names[e.to[0]]}, {e.date:%d %b %Y}")
                       for e in events if e.type == "letter" and e.date)
     return Case(
         reference="WAL-2026-0042",
@@ -150,9 +149,9 @@ def walsall_ready() -> Case:
 def walsall_incomplete() -> Case:
     ready = walsall_ready()
     events = tuple(
-        replace(e, date=D(2026, 10, 3)) if e.id == "e03" else e  # 5 days before 8 Oct
-        for e in ready.events if e.id != "e10")                  # no warning to the father
-    documents = tuple(d for d in ready.documents if d.id != "d_e10")
+        replace(e, date=D(2026, 10, 3)) if e.id.startswith("e03") else e  # 5 days' notice
+        for e in ready.events if e.id != "e09c2")                  # no warning to the father
+    documents = tuple(d for d in ready.documents if d.id != "d_e09c2")
     return replace(ready, reference="WAL-2026-0043", events=events, documents=documents)
 
 
@@ -194,7 +193,7 @@ def main() -> None:
     write("walsall-ready", walsall_ready())
     write("walsall-incomplete", walsall_incomplete())
     bad = dump_case(walsall_ready())
-    bad["events"][2]["meeting"] = "m9"
+    bad["events"][3]["meeting"] = "m9"
     bad["register"] = {"marks": bad["register"]["marks"][:20]}
     out = HERE / "malformed"
     out.mkdir(exist_ok=True)

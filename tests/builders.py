@@ -187,8 +187,10 @@ def ready_events(with_documents: bool = True) -> tuple[Event, ...]:
               summary="Attendance concern letter offering support", **docs("d1")),
         event("e2", "phone_call", D(2026, 9, 24), with_=["c1"], by=school,
               outcome="Mother said Zoë has been anxious about school"),
-        event("e3", "letter", D(2026, 10, 1), to=["c1", "c2"], by=school,
+        event("e3", "letter", D(2026, 10, 1), to=["c1"], by=school,
               purposes=["meeting_invite"], meeting="m1", **docs("d2")),
+        event("e3b", "letter", D(2026, 10, 1), to=["c2"], by=school,
+              purposes=["meeting_invite"], meeting="m1"),
         event("m1", "meeting", D(2026, 10, 12), time="09:30", kind="attendance_meeting",
               attended=["c1"], status="held", plan_agreed=True, by=school,
               summary="Attendance meeting; plan agreed with mother", **docs("d3")),
@@ -200,9 +202,11 @@ def ready_events(with_documents: bool = True) -> tuple[Event, ...]:
               purposes=["continued_concern", "support"],
               summary="Continued concern; support in place: key adult, mentoring",
               **docs("d4")),
-        event("e7", "letter", D(2026, 11, 13), to=["c1", "c2"], by=school,
+        event("e7", "letter", D(2026, 11, 13), to=["c1"], by=school,
               purposes=["warning_legal_referral"], encloses=["attendance_certificate"],
               **docs("d5")),
+        event("e7b", "letter", D(2026, 11, 13), to=["c2"], by=school,
+              purposes=["warning_legal_referral"], encloses=["attendance_certificate"]),
     )
 
 
@@ -276,3 +280,9 @@ def simple_pdf(pages: int = 1, label: str = "Evidence", *, landscape: bool = Fal
         c.showPage()
     c.save()
     return out.getvalue()
+
+
+def household() -> tuple[Carer, ...]:
+    """Jane Smith and Łukasz Nowak living together at 12 Elm Road: one letter can reach both."""
+    jane, lukasz = carers()
+    return jane, replace(lukasz, day_to_day_care=True, address=jane.address)

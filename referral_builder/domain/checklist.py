@@ -71,6 +71,9 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "deemed_receipt_working_days": 2,
     "warn_if_not_persistent_absence": False,
     "n_code_grace_school_days": 5,
+    # Edge case 5.1: a posted letter addressed jointly to carers who live apart reaches
+    # neither as "their own" letter for an each-parent item (emails reach each recipient).
+    "separate_letters_per_address": True,
 }
 
 

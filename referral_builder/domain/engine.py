@@ -215,12 +215,30 @@ def _each_carer(ctx: Context, passing: list[Event]) -> tuple[bool, list[str]]:
     if not parents:
         return False, ["No parent or carer with parental responsibility or day-to-day care is "
                        "recorded"]
-    reached = {c for e in passing for c in e.people}
+    reached: set[str] = set()
+    joint: list[str] = []
+    for e in passing:
+        apart = _addressed_apart(ctx, e)
+        if apart:
+            names = " and ".join(ctx.carer_label(c) for c in apart)
+            joint.append(f"{ctx.describe(e)} is addressed jointly to {names}, who live at "
+                         "different addresses; each needs a letter of their own.")
+        reached.update(c for c in e.people if c not in apart)
     missing = [c for c in parents if c.id not in reached]
     if passing and not missing:
         return True, []
-    return False, [f"Nothing that counts is recorded for {ctx.carer_label(c.id)}; each "
-                   "parent/carer needs their own." for c in missing]
+    return False, [*joint, *(f"Nothing that counts is recorded for {ctx.carer_label(c.id)}; "
+                             "each parent/carer needs their own." for c in missing)]
+
+
+def _addressed_apart(ctx: Context, e: Event) -> list[str]:
+    """The carers a posted letter names who do not share one address (none if they do)."""
+    if e.type != "letter" or not ctx.checklist.param("separate_letters_per_address"):
+        return []
+    carers = [c for c in (ctx.case.carer(i) for i in e.to) if c is not None]
+    addresses = {" ".join(c.address.lower().replace(",", " ").split()) for c in carers
+                 if c.address.strip()}
+    return [c.id for c in carers] if len(addresses) > 1 else []
 
 
 def _each_meeting(ctx: Context, item: Item, passing: list[Event]) -> tuple[bool, list[str]]:
@@ -316,9 +334,11 @@ def describe_condition(cond: dict[str, Any]) -> str:
         elif key == "register_codes":
             parts.append("the register has " + " or ".join(value) + " marks this school year")
         elif key == "unresolved_n":
-            parts.append("the register has unresolved N marks")
+            parts.append("the register has " + ("unresolved N marks" if value
+                                                else "no unresolved N marks"))
         elif key == "meeting_not_attended":
-            parts.append("the parents did not attend a meeting")
+            parts.append("the parents did not attend a meeting" if value
+                         else "the parents attended every meeting")
         elif key == "events":
             parts.append("a matching event is recorded")
         elif key == "passed_below":

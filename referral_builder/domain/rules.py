@@ -171,8 +171,10 @@ def outcome_recorded(ctx: Context, e: Event, rule: Rule) -> str | None:
     values = tuple(rule.get("values") or ())
     if e.outcome in values:
         return None
-    return (f"{ctx.describe(e)} has no outcome recorded "
-            f"({' or '.join(values)})")
+    wanted = " or ".join(human(v) for v in values)
+    if e.outcome:
+        return f"{ctx.describe(e)} records the outcome \"{e.outcome}\"; the item needs {wanted}"
+    return f"{ctx.describe(e)} has no outcome recorded ({wanted})"
 
 
 def by_role(ctx: Context, e: Event, rule: Rule) -> str | None:

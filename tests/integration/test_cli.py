@@ -55,7 +55,7 @@ def test_checking_as_of_a_later_date_moves_the_window(tmp_path):
 def test_a_dangling_reference_exits_2_naming_the_field():
     result = run("check", str(EXAMPLES / "malformed" / "case.json"))
     assert result.returncode == 2
-    assert 'events[2].meeting: no meeting with id "m9"' in result.stderr
+    assert 'events[3].meeting: no meeting with id "m9"' in result.stderr
 
 
 @pytest.mark.parametrize("content", ["{not json", '{"format": "referral-case/1"}', "[]"])

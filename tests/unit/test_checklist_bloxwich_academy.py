@@ -21,6 +21,7 @@ from tests.builders import (
     change,
     drop,
     event,
+    household,
     make_case,
     not_met,
     reasons_of,
@@ -75,6 +76,7 @@ def ready_events():
 
 def bloxwich_case(events=None, **changes):
     case = make_case(
+        carers=household(),  # parents who live together: one letter reaches both
         school_process="bloxwich-academy",
         marks=summer_to_autumn(absent(OFF)),
         events=ready_events() if events is None else events,

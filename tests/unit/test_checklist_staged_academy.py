@@ -21,6 +21,7 @@ from tests.builders import (
     change,
     drop,
     event,
+    household,
     hundred_sessions,
     make_case,
     not_met,
@@ -72,7 +73,8 @@ def ready_events():
 
 
 def staged_case(events=None, **changes):
-    case = make_case(school_process="staged-academy", marks=marks(),
+    case = make_case(carers=household(),  # one letter reaches both
+                     school_process="staged-academy", marks=marks(),
                      events=ready_events() if events is None else events,
                      not_applicable=dict(NOT_APPLICABLE))
     return replace(case, **changes)

@@ -18,9 +18,11 @@ from referral_builder.domain.model import Declaration, Flags
 from tests.builders import (
     D,
     absent,
+    carers,
     change,
     drop,
     event,
+    household,
     make_case,
     not_met,
     reasons_of,
@@ -60,7 +62,8 @@ def ready_events():
 
 
 def walsall_case(events=None, **changes):
-    case = make_case(marks=summer_to_autumn(absent(OFF)),
+    case = make_case(carers=household(),  # one letter reaches both
+                     marks=summer_to_autumn(absent(OFF)),
                      events=ready_events() if events is None else events,
                      not_applicable=dict(NOT_APPLICABLE))
     return replace(case, **changes)
@@ -175,3 +178,19 @@ def test_a_social_worker_needs_their_own_communication():
     events = (*ready_events(), event("a1", "agency_contact", D(2026, 11, 4),
                                      agency="social_worker", direction="incoming"))
     assert not_met(run(replace(case, events=events))) == set()
+
+
+def test_parents_who_live_apart_each_need_their_own_warning_letter():
+    # Jane (12 Elm Road, Walsall) and Łukasz (4 Mill Lane, Bloxwich) live apart, so one
+    # letter addressed to both on Mon 16 Nov reaches neither as their own (edge case 5.1).
+    apart = carers()
+    report = run(walsall_case(carers=apart))
+    # The joint invitation of 1 Oct fails item 2 for the same reason.
+    assert not_met(report) == {"wal_warning_letter_each_parent", "wal_meeting_invite_written"}
+    separate = tuple(e for e in ready_events() if e.id != "e7") + (
+        event("e7", "letter", D(2026, 11, 16), to=["c1"], by=SCHOOL,
+              purposes=["warning_legal_referral"], encloses=["attendance_certificate"]),
+        event("e7b", "letter", D(2026, 11, 16), to=["c2"], by=SCHOOL,
+              purposes=["warning_legal_referral"], encloses=["attendance_certificate"]))
+    report = run(walsall_case(events=separate, carers=apart))
+    assert not_met(report) == {"wal_meeting_invite_written"}

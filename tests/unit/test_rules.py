@@ -23,6 +23,7 @@ from tests.builders import (
     carers,
     check_items,
     event,
+    household,
     hundred_sessions,
     item,
     letter,
@@ -425,7 +426,11 @@ class TestMentionsOutcomeAndRole:
                                           support="mentoring", outcome="pending"),))
         assert status(refused, it) == "met"
         assert status(pending, it) == "not_met"
-        assert "has no outcome recorded (accepted or refused)" in reasons(pending, it)
+        assert ('records the outcome "pending"; the item needs accepted or refused'
+                in reasons(pending, it))
+        unknown = make_case(events=(event("s1", "support_offer", D(2026, 10, 5),
+                                          support="mentoring"),))
+        assert "has no outcome recorded (accepted or refused)" in reasons(unknown, it)
 
     def test_by_role_accepts_aliases_and_warns_on_a_mismatch_when_warn_is_set(self):
         it = item("t_item", rule("by_role", roles=["attendance_officer"], warn=True),
@@ -657,10 +662,10 @@ class TestAttendanceBelow:
 # ---- each parent/carer ------------------------------------------------------------------
 
 class TestEachCarer:
-    def check(self, *events, carers_=None):
+    def check(self, *events, carers_=None, **parameters):
         case = make_case(events=events, **({"carers": carers_} if carers_ else {}))
         it = item("t_item", rule("encloses"), evidence=WRITTEN, require="each_carer")
-        return check_items(case, it)
+        return check_items(case, it, **parameters)
 
     def test_one_letter_to_each_of_two_carers_is_met(self):
         report = self.check(
@@ -683,14 +688,32 @@ class TestEachCarer:
         assert result(report).status == "not_met"
         assert any("(e2) does not enclose" in r for r in result(report).reasons)
 
-    @pytest.mark.xfail(strict=True, reason=(
-        "domain-rules 3.1 item 8: 'one letter per parent/carer in the parent set (different "
-        "addresses -> separate letters)'; the engine (and the checklist README) accept one "
-        "letter whose `to` names both carers. Needs a product decision."))
     def test_one_letter_to_two_carers_at_different_addresses_is_not_one_each(self):
+        # domain-rules 3.1 item 8 and edge case 5.1: different addresses -> separate letters.
+        # Jane lives at 12 Elm Road, Walsall; Łukasz at 4 Mill Lane, Bloxwich.
         report = self.check(
             letter("e1", D(2026, 11, 13), encloses=["attendance_certificate"], to=["c1", "c2"]))
         assert result(report).status == "not_met"
+        assert any("addressed jointly to Jane Smith (mother) and Łukasz Nowak (father), who "
+                   "live at different addresses" in r for r in result(report).reasons)
+
+    def test_one_letter_to_two_carers_at_the_same_address_reaches_both(self):
+        report = self.check(
+            letter("e1", D(2026, 11, 13), encloses=["attendance_certificate"], to=["c1", "c2"]),
+            carers_=household())
+        assert result(report).status == "met"
+
+    def test_the_separate_letters_reading_is_a_checklist_parameter(self):
+        report = self.check(
+            letter("e1", D(2026, 11, 13), encloses=["attendance_certificate"], to=["c1", "c2"]),
+            separate_letters_per_address=False)
+        assert result(report).status == "met"
+
+    def test_an_email_to_two_carers_reaches_each_of_them(self):
+        email = replace(letter("e1", D(2026, 11, 13), encloses=["attendance_certificate"],
+                               to=["c1", "c2"]), type="email")
+        report = self.check(email)
+        assert result(report).status == "met"
 
     def test_a_carer_under_a_contact_restriction_is_not_required_but_is_reported(self):
         restricted = (carers()[0], replace(carers()[1], contact_restriction="Court order"))
