@@ -1,0 +1,1 @@
+"""Documents: letters (DOCX), PDF rendering, bundle assembly. One small module per job."""

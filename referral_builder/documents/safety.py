@@ -1,0 +1,127 @@
+"""Refuse Word files that could harm the reader: zip bombs, macros, XXE, zip-slip names.
+
+A DOCX is a zip of XML parts. Everything here runs before python-docx or lxml sees the bytes,
+so a hostile upload or template costs at most the limits below to reject.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+
+from referral_builder.domain.errors import ReferralBuilderError
+
+MAX_ENTRIES = 500
+MAX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes, the whole archive
+MAX_RATIO = 100  # uncompressed / compressed
+#: Parts smaller than this are not checked for their own ratio: a tiny, highly repetitive
+#: part (an empty header, a settings file) can exceed 100:1 without being a bomb.
+RATIO_MIN_PART = 64 * 1024
+_CHUNK = 64 * 1024
+_MACRO_CONTENT_TYPE = b"macroenabled"
+#: "<!DOCTYPE" or "<!ENTITY" in UTF-8/ASCII, or in UTF-16 of either byte order.
+_DECLARATION = re.compile(
+    rb"<!\s*(doctype|entity)"
+    rb"|<\x00!\x00(d\x00o\x00c\x00t\x00y\x00p\x00e|e\x00n\x00t\x00i\x00t\x00y)"
+    rb"|\x00<\x00!(\x00d\x00o\x00c\x00t\x00y\x00p\x00e|\x00e\x00n\x00t\x00i\x00t\x00y)",
+    re.IGNORECASE)
+
+
+class UnsafeDocument(ReferralBuilderError):
+    """A Word file was refused before it was opened; the message says why, for school staff."""
+
+
+def check_docx(data: bytes, *, name: str = "The Word document") -> None:
+    """Raise `UnsafeDocument` unless `data` is a DOCX that is safe to open.
+
+    Refused: not a zip or no ``word/document.xml``; more than 500 parts; more than 50 MB
+    uncompressed (declared, and also as actually read, since declared sizes can lie); a part
+    compressed more than 100:1 (or the whole archive); macros (``vbaProject.bin`` or a
+    macro-enabled content type); a DOCTYPE or ENTITY declaration in any XML part (XXE,
+    billion laughs); encrypted parts; part names that are absolute, contain ``..``, a
+    backslash or a drive letter, or occur twice.
+    """
+    if not data:
+        raise UnsafeDocument(f"{name} is empty")
+    if len(data) > MAX_UNCOMPRESSED:
+        raise UnsafeDocument(f"{name} is larger than {MAX_UNCOMPRESSED // 2**20} MB")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise UnsafeDocument(f"{name} is not a Word (.docx) file: {exc}") from None
+    with archive:
+        _check_listing(infos, name)
+        _check_contents(archive, infos, name)
+
+
+def _check_listing(infos: list[zipfile.ZipInfo], name: str) -> None:
+    if len(infos) > MAX_ENTRIES:
+        raise UnsafeDocument(f"{name} has {len(infos)} parts; the limit is {MAX_ENTRIES}")
+    seen: set[str] = set()
+    total = compressed = 0
+    for info in infos:
+        _check_name(info.filename, name)
+        key = info.filename.lower()
+        if key in seen:
+            raise UnsafeDocument(f"{name} contains the part {info.filename!r} twice")
+        seen.add(key)
+        if info.flag_bits & 0x1:
+            raise UnsafeDocument(f"{name} is encrypted ({info.filename!r}); save it without "
+                                 "a password")
+        if key.rsplit("/", 1)[-1] == "vbaproject.bin":
+            raise UnsafeDocument(f"{name} contains macros ({info.filename}); save it as a "
+                                 "plain .docx without macros")
+        if (info.file_size > RATIO_MIN_PART
+                and info.file_size > MAX_RATIO * max(info.compress_size, 1)):
+            raise UnsafeDocument(
+                f"{name} looks like a zip bomb: {info.filename!r} expands "
+                f"{info.file_size // max(info.compress_size, 1)} times; the limit is {MAX_RATIO}")
+        total += info.file_size
+        compressed += info.compress_size
+    if total > MAX_UNCOMPRESSED:
+        raise UnsafeDocument(f"{name} expands to {total // 2**20} MB; the limit is "
+                             f"{MAX_UNCOMPRESSED // 2**20} MB")
+    if total > RATIO_MIN_PART and total > MAX_RATIO * max(compressed, 1):
+        raise UnsafeDocument(f"{name} looks like a zip bomb: it expands "
+                             f"{total // max(compressed, 1)} times; the limit is {MAX_RATIO}")
+    if "word/document.xml" not in seen or "[content_types].xml" not in seen:
+        raise UnsafeDocument(f"{name} is not a Word (.docx) file: it has no word/document.xml")
+
+
+def _check_name(entry: str, name: str) -> None:
+    parts = entry.split("/")
+    if (entry.startswith("/") or "\\" in entry or "\x00" in entry or ".." in parts
+            or re.match(r"^[A-Za-z]:", entry)):
+        raise UnsafeDocument(f"{name} contains an unsafe part name {entry!r} (absolute or "
+                             "with '..')")
+
+
+def _check_contents(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name: str) -> None:
+    """Read every part with a running cap; scan XML parts for declarations and macro types."""
+    budget = MAX_UNCOMPRESSED
+    for info in infos:
+        xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+        tail = b""
+        try:
+            with archive.open(info) as part:
+                while chunk := part.read(_CHUNK):
+                    budget -= len(chunk)
+                    if budget < 0:
+                        raise UnsafeDocument(f"{name} expands to more than "
+                                             f"{MAX_UNCOMPRESSED // 2**20} MB")
+                    if xml:
+                        window = tail + chunk
+                        if _DECLARATION.search(window):
+                            raise UnsafeDocument(
+                                f"{name} contains a DOCTYPE or ENTITY declaration in "
+                                f"{info.filename}, which Word never writes; it was refused")
+                        if (info.filename == "[Content_Types].xml"
+                                and _MACRO_CONTENT_TYPE in window.lower()):
+                            raise UnsafeDocument(f"{name} is macro-enabled (.docm); save it "
+                                                 "as a plain .docx without macros")
+                        tail = window[-64:]
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+            raise UnsafeDocument(f"{name} is damaged ({info.filename}): {exc}") from None

@@ -1,0 +1,119 @@
+"""Hostile Word files are refused with a message that says why, before anything parses them."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import docx
+import pytest
+
+from referral_builder.documents.safety import UnsafeDocument, check_docx
+from referral_builder.domain.errors import ReferralBuilderError
+
+
+def plain_docx(text: str = "Dear Jane Smith") -> bytes:
+    document = docx.Document()
+    document.add_paragraph(text)
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def rebuilt(extra: dict[str, bytes] | None = None, *, replace: dict[str, bytes] | None = None,
+            method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """A copy of a real DOCX with parts replaced or added."""
+    replace = replace or {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(plain_docx())) as src, \
+            zipfile.ZipFile(out, "w", method) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, replace.get(info.filename, src.read(info)))
+        for name, data in (extra or {}).items():
+            dst.writestr(name, data)
+    return out.getvalue()
+
+
+def content_types() -> bytes:
+    with zipfile.ZipFile(io.BytesIO(plain_docx())) as z:
+        return z.read("[Content_Types].xml")
+
+
+XXE = (b'<?xml version="1.0"?><!DOCTYPE w [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+       b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
+       b"<w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body></w:document>")
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+          b"<lolz>&lol2;</lolz>")
+
+
+def test_a_plain_docx_from_python_docx_is_accepted():
+    check_docx(plain_docx())
+
+
+def test_unsafe_document_is_a_referral_builder_error():
+    assert issubclass(UnsafeDocument, ReferralBuilderError)
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    pytest.param(b"", "is empty", id="empty"),
+    pytest.param(b"%PDF-1.7 not a zip", "is not a Word (.docx) file", id="not-a-zip"),
+    pytest.param(plain_docx()[:400], "is not a Word (.docx) file", id="truncated"),
+    pytest.param(rebuilt({f"word/media/x{i}.txt": b"x" for i in range(501)}),
+                 "parts; the limit is 500", id="too-many-entries"),
+    pytest.param(rebuilt({"word/media/bomb.bin": b"\0" * (2 * 2**20)}),
+                 "looks like a zip bomb", id="compression-ratio"),
+    pytest.param(rebuilt({"word/media/big.bin": b"\0" * (51 * 2**20)},
+                         method=zipfile.ZIP_STORED), "larger than 50 MB", id="over-50-mb"),
+    pytest.param(rebuilt({"word/vbaProject.bin": b"macro"}), "contains macros", id="vba"),
+    pytest.param(rebuilt(replace={"[Content_Types].xml": content_types().replace(
+        b"document.main+xml", b"document.macroEnabled.main+xml")}),
+        "macro-enabled", id="docm-content-type"),
+    pytest.param(rebuilt(replace={"word/document.xml": XXE}), "DOCTYPE or ENTITY", id="xxe"),
+    pytest.param(rebuilt({"customXml/item9.xml": LAUGHS}), "DOCTYPE or ENTITY",
+                 id="billion-laughs"),
+    pytest.param(rebuilt({"customXml/item9.xml": XXE.decode().encode("utf-16")}),
+                 "DOCTYPE or ENTITY", id="xxe-utf16"),
+    pytest.param(rebuilt({"../../evil.sh": b"rm -rf /"}), "unsafe part name", id="zip-slip"),
+    pytest.param(rebuilt({"/etc/cron.d/evil": b"x"}), "unsafe part name", id="absolute"),
+    pytest.param(rebuilt({"C:/Windows/evil.dll": b"x"}), "unsafe part name", id="drive"),
+    pytest.param(rebuilt({"word\\..\\evil": b"x"}), "unsafe part name", id="backslash"),
+])
+def test_hostile_docx_is_refused_with_the_reason(data, message):
+    with pytest.raises(UnsafeDocument, match=re.escape(message)):
+        check_docx(data)
+
+
+def test_a_zip_without_a_document_part_is_not_a_word_file():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", b"<Types/>")
+    with pytest.raises(UnsafeDocument, match=r"has no word/document\.xml"):
+        check_docx(out.getvalue())
+
+
+def test_a_part_that_lies_about_its_size_is_refused():
+    data = bytearray(rebuilt({"word/media/pad.bin": b"A" * 200}))
+    # Shrink the declared size of the padding part in its central-directory entry.
+    central = data.rindex(b"PK\x01\x02", 0, data.rindex(b"word/media/pad.bin"))
+    data[central + 24:central + 28] = (10).to_bytes(4, "little")
+    with pytest.raises(UnsafeDocument):
+        check_docx(bytes(data))
+
+
+def test_the_message_names_the_document():
+    with pytest.raises(UnsafeDocument, match=r"^evidence\.docx is empty"):
+        check_docx(b"", name="evidence.docx")
+
+
+def test_every_truncation_of_a_valid_docx_is_refused_or_accepted_never_a_crash():
+    data = plain_docx()
+    outcomes = set()
+    for cut in range(0, len(data), 97):
+        try:
+            check_docx(data[:cut])
+            outcomes.add("accepted")
+        except UnsafeDocument:
+            outcomes.add("refused")
+    assert outcomes == {"refused"}
