@@ -9,8 +9,8 @@ from referral_builder.domain.errors import InvalidReport
 from referral_builder.domain.results import (
     STATUSES,
     AttendanceSummary,
-    CheckReport,
     ChecklistRef,
+    CheckReport,
     ItemResult,
 )
 

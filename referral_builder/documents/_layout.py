@@ -1,0 +1,156 @@
+"""Shared page layout for generated bundle pages: fonts, styles, tables, link spots.
+
+Generated parts are laid out by ReportLab and merged later by pypdf, so a link cannot point
+at a page of another part by name. Instead a `LinkSpot` flowable records where it was drawn
+(page within its part and rectangle); the bundle turns each spot into a PDF link annotation
+once it knows which bundle page the target starts on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+
+from referral_builder.documents.docx_pdf import body_font
+
+PORTRAIT = A4
+LANDSCAPE = landscape(A4)
+MARGIN = 18 * mm
+#: Room left at the foot of every page for the bundle's "Page N of M" stamp.
+FOOTER_ROOM = 14 * mm
+GREY = colors.HexColor("#505a5f")
+LIGHT = colors.HexColor("#f3f2f1")
+RED = colors.HexColor("#f6d7d2")
+AMBER = colors.HexColor("#fff2cc")
+BLUE = colors.HexColor("#1d70b8")
+
+
+def fonts() -> tuple[str, str]:
+    """Return (regular, bold): DejaVu Sans when installed (names like Łukasz), else Helvetica."""
+    family = body_font()
+    return (family, "DejaVuSans-Bold") if family == "DejaVuSans" else (family, "Helvetica-Bold")
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    regular, bold = fonts()
+    body = ParagraphStyle("body", fontName=regular, fontSize=12, leading=15, spaceAfter=6)
+    return {
+        "body": body,
+        "small": ParagraphStyle("small", body, fontSize=10, leading=12.5, spaceAfter=0),
+        "cell": ParagraphStyle("cell", body, fontSize=10, leading=12.5, spaceAfter=0),
+        "cellb": ParagraphStyle("cellb", body, fontName=bold, fontSize=10, leading=12.5,
+                                spaceAfter=0),
+        "h1": ParagraphStyle("h1", body, fontName=bold, fontSize=20, leading=25, spaceAfter=10),
+        "h2": ParagraphStyle("h2", body, fontName=bold, fontSize=14, leading=18, spaceBefore=8,
+                             spaceAfter=6),
+        "bold": ParagraphStyle("bold", body, fontName=bold),
+        "right": ParagraphStyle("right", body, alignment=TA_RIGHT, spaceAfter=0),
+        "warning": ParagraphStyle("warning", body, fontName=bold, backColor=AMBER,
+                                  borderPadding=6, spaceBefore=6, spaceAfter=12),
+    }
+
+
+def text(value: object) -> str:
+    """Escape a value for a Paragraph (names and notes are user input)."""
+    return escape(str(value)) if value is not None else ""
+
+
+def long_date(d: dt.date | None) -> str:
+    return f"{d.day} {d:%B %Y}" if d else "no date"
+
+
+def short_date(d: dt.date | None) -> str:
+    return f"{d.day} {d:%b %Y}" if d else "no date"
+
+
+def pages_text(pages: Sequence[int]) -> str:
+    """Say which bundle pages: "p. 12" or "pp. 12, 15"."""
+    unique = sorted(set(pages))
+    if not unique:
+        return ""
+    return f"p. {unique[0]}" if len(unique) == 1 else "pp. " + ", ".join(map(str, unique))
+
+
+@dataclass
+class Spot:
+    """A rectangle on page `page` (0-based, within its part) that links to `target`."""
+
+    page: int
+    rect: tuple[float, float, float, float]
+    target: str
+
+
+@dataclass
+class Part:
+    """A rendered part of the bundle and the link spots drawn on it."""
+
+    pdf: bytes
+    page_count: int
+    spots: list[Spot] = field(default_factory=list)
+
+
+class LinkSpot(Flowable):  # type: ignore[misc]
+    """Draw a flowable and record its rectangle as a link to `target`."""
+
+    def __init__(self, inner: Flowable, target: str | None, spots: list[Spot]) -> None:
+        super().__init__()
+        self.inner, self.target, self.spots = inner, target, spots
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width, self.height = self.inner.wrap(avail_width, avail_height)
+        return self.width, self.height
+
+    def draw(self) -> None:
+        self.inner.drawOn(self.canv, 0, 0)
+        if self.target:
+            x1, y1 = self.canv.absolutePosition(0, 0)
+            x2, y2 = self.canv.absolutePosition(self.width, self.height)
+            self.spots.append(Spot(self.canv.getPageNumber() - 1,
+                                   (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)),
+                                   self.target))
+
+
+def table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True,
+          extra: Sequence[tuple[Any, ...]] = ()) -> Table:
+    """A bordered table with a repeated shaded header row."""
+    t = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, splitInRow=1)
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, GREY),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        commands.append(("BACKGROUND", (0, 0), (-1, 0), LIGHT))
+    t.setStyle(TableStyle(commands + list(extra)))
+    return t
+
+
+def render(story: list[Flowable], *, title: str, pagesize: tuple[float, float] = PORTRAIT,
+           spots: list[Spot] | None = None) -> Part:
+    """Lay out `story` on pages of `pagesize` and return the PDF with its link spots."""
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
+                            topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_ROOM, title=title,
+                            author="referral-builder", creator="referral-builder")
+    doc.build(story)
+    return Part(out.getvalue(), doc.page, spots if spots is not None else [])
+
+
+def frame_width(pagesize: tuple[float, float]) -> float:
+    return float(pagesize[0] - 2 * MARGIN)
+
+
+def para(markup: str, style: ParagraphStyle) -> Paragraph:
+    return Paragraph(markup, style)

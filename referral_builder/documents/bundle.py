@@ -1,0 +1,404 @@
+"""Assemble the one-PDF evidence bundle: cover, index, sections, documents, attachments.
+
+Follows the judiciary's e-bundle conventions (product.md): pages numbered from 1 on the cover
+so the printed number is the PDF page number, an index whose entries link to their pages, a
+bookmark per section and document, section dividers, documents in date order. Page numbers
+printed inside the bundle (index, chronology, compliance) come from a layout repeated until
+the page count no longer changes. The case, the check report and a manifest (SHA-256 and page
+range of every source document, a fingerprint of every page) are attached so that an LA
+officer's copy of the tool can re-check the bundle (`verify.py`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf.annotations import Link
+
+from referral_builder.documents import _layout as L
+from referral_builder.documents import pages as P
+from referral_builder.documents._pdf_worker import page_fingerprint
+from referral_builder.documents.certificate import certificate_part
+from referral_builder.documents.chronology import chronology_part, sorted_events
+from referral_builder.documents.compliance import compliance_part
+from referral_builder.documents.safety import UnsafeDocument
+from referral_builder.documents.sanitise import (
+    DEFAULT_LIMITS,
+    Limits,
+    convert_docx_many,
+    sanitise_many,
+)
+from referral_builder.domain import engine
+from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.model import Case, Document
+from referral_builder.domain.results import CheckReport
+
+MANIFEST_FORMAT = "referral-bundle/1"
+CASE_ATTACHMENT, REPORT_ATTACHMENT, MANIFEST_ATTACHMENT = (
+    "case.json", "check-report.json", "manifest.json")
+LETTER_TYPES = ("letter", "email")
+#: (key, letter, title, divider description) in bundle order.
+SECTIONS = (
+    ("compliance", "A", "Compliance with the evidence checklist",
+     "Each item of the local authority's checklist in its own words, whether it is met, why, "
+     "and the pages of the evidence."),
+    ("chronology", "B", "Chronology",
+     "Every recorded action in date order: letters, calls, meetings, support and agencies."),
+    ("certificate", "C", "Attendance certificate",
+     "The head teacher's certificate of attendance (Education Act 1996 s.566), with the "
+     "register week by week."),
+    ("letters", "D", "Letters and emails",
+     "Letters and emails sent to the parents and carers, in date order."),
+    ("evidence", "E", "Other evidence",
+     "Meeting notes, records of calls and visits, referrals, agency correspondence and other "
+     "documents, in date order."),
+)
+
+
+class NotReady(ReferralBuilderError):
+    """The case does not meet its checklist; `outstanding` lists the items not met."""
+
+    def __init__(self, report: CheckReport) -> None:
+        self.report = report
+        self.outstanding = report.outstanding
+        lines = [f"- Item {i.number} ({i.id}): " + " ".join(i.reasons) for i in self.outstanding]
+        super().__init__(f"The referral is not ready: {len(self.outstanding)} checklist "
+                         "item(s) are not met.\n" + "\n".join(lines))
+
+
+class DocumentProblem(ReferralBuilderError):
+    """A document named in the case cannot be read or converted; the message names it."""
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    first_page: int
+    last_page: int
+
+
+@dataclass(frozen=True)
+class BundledDocument:
+    id: str
+    title: str
+    file: str
+    section: str
+    date: dt.date | None
+    sha256: str
+    first_page: int
+    last_page: int
+
+
+@dataclass
+class Bundle:
+    pdf: bytes
+    report: CheckReport
+    page_count: int
+    sections: tuple[Section, ...]
+    documents: tuple[BundledDocument, ...] = ()
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Doc:
+    doc: Document
+    section: str
+    date: dt.date | None
+    sha256: str = ""
+    part: L.Part | None = None
+
+    @property
+    def title(self) -> str:
+        return self.doc.title or self.doc.file.rsplit("/", 1)[-1]
+
+
+@dataclass
+class _Block:
+    """A run of pages in the bundle: `part` pages `first..first+count-1` (0-based)."""
+
+    key: str
+    part: L.Part
+    first: int = 0
+    count: int = 0
+    start: int = 0  # 1-based bundle page, set by _place
+
+
+def build_bundle(case: Case, *, open_document: Callable[[Document], bytes],
+                 case_json: dict[str, Any] | None = None, as_of: dt.date | None = None,
+                 draft: bool = False, progress: Callable[[str], None] | None = None,
+                 limits: Limits = DEFAULT_LIMITS) -> Bundle:
+    """Check `case` and build its bundle; raise `NotReady` unless ready or `draft`.
+
+    `open_document` returns a document's bytes (PDF or DOCX). Uploaded PDFs are cleaned in
+    child processes under `limits` (raising `UnsafeDocument`); DOCX letters are converted.
+    Raise `DocumentProblem` for a document that cannot be read.
+    """
+    say = progress or (lambda _msg: None)
+    from referral_builder import services  # services imports schemas; keep this module light
+
+    as_of = as_of or case.referral_date
+    say("Checking the case against its checklists")
+    checklists = services.checklists_for(case)
+    report = engine.check(case, checklists, as_of)
+    if not report.ready and not draft:
+        raise NotReady(report)
+    docs = _classify(case)
+    say(f"Preparing {len(docs)} documents")
+    _prepare(docs, open_document, limits)
+    say("Laying out the generated pages")
+    cover = P.cover_part(case, report, checklists, draft=draft)
+    certificate = certificate_part(case, as_of)
+    present = [s for s in SECTIONS if s[0] not in ("letters", "evidence")
+               or any(d.section == s[0] for d in docs)]
+    dividers = P.divider_part([(s[1], s[2], s[3]) for s in present])
+    targets: dict[str, int] = {}
+    for _attempt in range(6):
+        page_of = {d.doc.id: targets.get(f"doc:{d.doc.id}", 999) for d in docs}
+        parts = {
+            "index": P.index_part(_index_entries(docs, present, targets)),
+            "compliance": compliance_part(case, report, page_of),
+            "chronology": chronology_part(case, page_of),
+            "certificate": certificate,
+        }
+        blocks = _blocks(cover, dividers, parts, present, docs)
+        new_targets = _place(blocks)
+        if new_targets == targets:
+            break
+        targets = new_targets
+    # Page numbers settle in two or three passes; links always follow the final layout.
+    targets = new_targets
+    say("Assembling the PDF")
+    return _assemble(case, report, blocks, targets, docs, present, case_json, draft, as_of)
+
+
+# ---- documents ---------------------------------------------------------------------------
+
+
+def _classify(case: Case) -> list[_Doc]:
+    """Put each document in the letters or evidence section, dated by its first event."""
+    found: dict[str, _Doc] = {}
+    by_id = {d.id: d for d in case.documents}
+    for e in sorted_events(case):
+        for doc_id in e.documents:
+            if doc_id in by_id and doc_id not in found:
+                section = "letters" if e.type in LETTER_TYPES else "evidence"
+                found[doc_id] = _Doc(by_id[doc_id], section, e.date)
+    for d in case.documents:
+        found.setdefault(d.id, _Doc(d, "evidence", None))
+    return sorted(found.values(), key=lambda d: (d.section, d.date is None,
+                                                 d.date or dt.date.min))
+
+
+def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
+             limits: Limits) -> None:
+    raw: dict[str, bytes] = {}
+    for d in docs:
+        try:
+            raw[d.doc.id] = data = open_document(d.doc)
+        except OSError as exc:
+            raise DocumentProblem(f"Document {d.doc.id} ({d.doc.file}) cannot be read: "
+                                  f"{exc.strerror or exc}") from None
+        d.sha256 = hashlib.sha256(data).hexdigest()
+    pdfs = [d for d in docs if _is_pdf(d.doc, raw[d.doc.id])]
+    pdf_ids = {d.doc.id for d in pdfs}
+    _convert_all([d for d in docs if d.doc.id not in pdf_ids], raw, limits)
+    clean = sanitise_many([(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id])
+                           for d in pdfs], limits=limits)
+    for d, result in zip(pdfs, clean, strict=True):
+        if isinstance(result, UnsafeDocument):
+            raise result
+        d.part = L.Part(result, len(PdfReader(io.BytesIO(result)).pages))
+
+
+def _convert_all(docs: list[_Doc], raw: dict[str, bytes], limits: Limits) -> None:
+    """Convert DOCX documents to PDF in child processes (untrusted zips of XML)."""
+    for d in docs:
+        if not (raw[d.doc.id][:2] == b"PK" or d.doc.file.lower().endswith(".docx")):
+            raise DocumentProblem(f"Document {d.doc.id} ({d.doc.file}) is neither a PDF nor "
+                                  "a Word (.docx) file.")
+    results = convert_docx_many([(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id],
+                                  d.title) for d in docs], limits=limits)
+    for d, pdf in zip(docs, results, strict=True):
+        if isinstance(pdf, UnsafeDocument):
+            raise pdf
+        d.part = L.Part(pdf, len(PdfReader(io.BytesIO(pdf)).pages))
+
+
+def _is_pdf(doc: Document, data: bytes) -> bool:
+    return b"%PDF-" in data[:1024] or doc.file.lower().endswith(".pdf")
+
+
+# ---- layout ------------------------------------------------------------------------------
+
+
+def _blocks(cover: L.Part, dividers: L.Part, parts: dict[str, L.Part],
+            present: list[tuple[str, str, str, str]], docs: list[_Doc]) -> list[_Block]:
+    blocks = [_Block("cover", cover, 0, cover.page_count),
+              _Block("index", parts["index"], 0, parts["index"].page_count)]
+    for n, (key, *_rest) in enumerate(present):
+        blocks.append(_Block(f"section:{key}", dividers, n, 1))
+        if key in parts:
+            blocks.append(_Block(key, parts[key], 0, parts[key].page_count))
+        for d in docs:
+            if d.section == key and d.part is not None:
+                blocks.append(_Block(f"doc:{d.doc.id}", d.part, 0, d.part.page_count))
+    return blocks
+
+
+def _place(blocks: list[_Block]) -> dict[str, int]:
+    """Give each block its first bundle page; return target -> page."""
+    page = 1
+    targets: dict[str, int] = {}
+    for b in blocks:
+        b.start = page
+        targets[b.key] = page
+        page += b.count
+    targets["end"] = page - 1
+    return targets
+
+
+def _range(first: int, last: int) -> str:
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def _section_last(key: str, targets: dict[str, int], present: list[Any]) -> int:
+    keys = [s[0] for s in present]
+    i = keys.index(key)
+    nxt = targets.get(f"section:{keys[i + 1]}") if i + 1 < len(keys) else None
+    return (nxt - 1) if nxt else targets.get("end", 999)
+
+
+def _index_entries(docs: list[_Doc], present: list[Any],
+                   targets: dict[str, int]) -> list[P.IndexEntry]:
+    def at(key: str) -> int:
+        return targets.get(key, 999)
+
+    entries = [P.IndexEntry("Cover and declaration", _range(1, at("index") - 1), "cover"),
+               P.IndexEntry("Index", _range(at("index"), at("section:compliance") - 1
+                                            if "section:compliance" in targets else 999),
+                            "index")]
+    for key, letter, title, _desc in present:
+        first = at(f"section:{key}")
+        entries.append(P.IndexEntry(f"{letter}  {title}",
+                                    _range(first, _section_last(key, targets, present)
+                                           if targets else 999), f"section:{key}"))
+        for d in docs:
+            if d.section != key:
+                continue
+            start = at(f"doc:{d.doc.id}")
+            count = d.part.page_count if d.part else 1
+            when = L.short_date(d.date) if d.date else "undated"
+            entries.append(P.IndexEntry(f"{when}  {d.title}", _range(start, start + count - 1),
+                                        f"doc:{d.doc.id}", level=1))
+    return entries
+
+
+# ---- assembly ----------------------------------------------------------------------------
+
+
+def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: dict[str, int],
+              docs: list[_Doc], present: list[Any], case_json: dict[str, Any] | None,
+              draft: bool, as_of: dt.date) -> Bundle:
+    writer = PdfWriter()
+    readers: dict[int, PdfReader] = {}
+    for b in blocks:
+        reader = readers.setdefault(id(b.part), PdfReader(io.BytesIO(b.part.pdf)))
+        for i in range(b.first, b.first + b.count):
+            writer.add_page(reader.pages[i])
+    total = len(writer.pages)
+    _stamp(writer, case.reference, draft)
+    _links(writer, blocks, targets)
+    sections = tuple(Section(key, f"{letter}. {title}", targets[f"section:{key}"],
+                             _section_last(key, targets, present))
+                     for key, letter, title, _d in present)
+    _outline(writer, sections, docs, targets)
+    writer.add_metadata({"/Title": f"Referral bundle {case.reference}: {case.pupil.full_name}",
+                         "/Subject": "Attendance legal intervention referral: evidence bundle",
+                         "/Creator": "referral-builder"})
+    writer.page_mode = "/UseOutlines"
+
+    from referral_builder.schemas.case import dump_case
+    from referral_builder.schemas.report import dump_report
+
+    case_bytes = _json(case_json if case_json is not None else dump_case(case))
+    report_bytes = _json(dump_report(report))
+    writer.add_attachment(CASE_ATTACHMENT, case_bytes)
+    writer.add_attachment(REPORT_ATTACHMENT, report_bytes)
+    # Every part embeds its own copy of the fonts and the stamp: keep one of each.
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    first = io.BytesIO()
+    writer.write(first)  # read back so fingerprints are of the pages exactly as written
+    fingerprints = [page_fingerprint(p) for p in PdfReader(first).pages]
+    bundled = tuple(BundledDocument(d.doc.id, d.title, d.doc.file, d.section, d.date, d.sha256,
+                                    targets[f"doc:{d.doc.id}"],
+                                    targets[f"doc:{d.doc.id}"] + (d.part.page_count
+                                                                 if d.part else 1) - 1)
+                    for d in docs)
+    manifest = {
+        "format": MANIFEST_FORMAT, "case": case.reference, "authority": case.authority,
+        "as_of": as_of.isoformat(), "draft": draft, "ready": report.ready,
+        "checklists": [{"id": c.id, "version": c.version} for c in report.checklists],
+        "page_count": total,
+        "sections": [{"key": s.key, "title": s.title, "first_page": s.first_page,
+                      "last_page": s.last_page} for s in sections],
+        "documents": [{"id": d.id, "title": d.title, "file": d.file, "section": d.section,
+                       "date": d.date.isoformat() if d.date else None, "sha256": d.sha256,
+                       "first_page": d.first_page, "last_page": d.last_page} for d in bundled],
+        "attachments": {CASE_ATTACHMENT: hashlib.sha256(case_bytes).hexdigest(),
+                        REPORT_ATTACHMENT: hashlib.sha256(report_bytes).hexdigest()},
+        "page_fingerprints": fingerprints,
+    }
+    writer.add_attachment(MANIFEST_ATTACHMENT, _json(manifest))
+    out = io.BytesIO()
+    writer.write(out)
+    return Bundle(out.getvalue(), report, total, sections, bundled, manifest)
+
+
+def _json(data: Any) -> bytes:
+    return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
+
+
+def _stamp(writer: PdfWriter, reference: str, draft: bool) -> None:
+    boxes = [p.cropbox for p in writer.pages]
+    sizes = [(float(b.width), float(b.height)) for b in boxes]
+    overlay = PdfReader(io.BytesIO(P.stamp_pdf(sizes, reference, draft=draft)))
+    for page, box, stamp in zip(writer.pages, boxes, overlay.pages, strict=True):
+        move = Transformation().translate(float(box.left), float(box.bottom))
+        page.merge_transformed_page(stamp, move)
+        page.compress_content_streams()  # merging leaves them uncompressed
+
+
+def _links(writer: PdfWriter, blocks: list[_Block], targets: dict[str, int]) -> None:
+    for b in blocks:
+        for spot in b.part.spots:
+            if not b.first <= spot.page < b.first + b.count:
+                continue
+            if spot.target.startswith("page:"):
+                target: int | None = int(spot.target[5:])
+            else:
+                target = targets.get(spot.target)
+            if target is None or not 1 <= target <= len(writer.pages):
+                continue
+            writer.add_annotation(b.start - 1 + spot.page - b.first,
+                                  Link(rect=spot.rect, target_page_index=target - 1))
+
+
+def _outline(writer: PdfWriter, sections: tuple[Section, ...], docs: list[_Doc],
+             targets: dict[str, int]) -> None:
+    writer.add_outline_item(title="Cover and declaration", page_number=0)
+    writer.add_outline_item(title="Index", page_number=targets["index"] - 1)
+    for s in sections:
+        parent = writer.add_outline_item(title=s.title, page_number=s.first_page - 1)
+        for d in docs:
+            if d.section == s.key:
+                when = L.short_date(d.date) if d.date else "undated"
+                writer.add_outline_item(title=f"{when}: {d.title}", parent=parent,
+                                        page_number=targets[f"doc:{d.doc.id}"] - 1)

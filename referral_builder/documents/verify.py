@@ -1,0 +1,207 @@
+"""Check a received bundle: re-check its case locally and prove its pages are as made.
+
+The bundle is untrusted (it arrives from another organisation), so it is read in a child
+process (`sanitise.inspect_pdf`); only its attachments, page count, outline titles and page
+fingerprints come back. The embedded case is re-checked against the checklist installed
+here, which may be newer than the one the school used.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, replace
+from typing import Any
+
+from referral_builder.documents.bundle import (
+    CASE_ATTACHMENT,
+    MANIFEST_ATTACHMENT,
+    MANIFEST_FORMAT,
+    REPORT_ATTACHMENT,
+)
+from referral_builder.documents.safety import UnsafeDocument
+from referral_builder.documents.sanitise import Limits, inspect_pdf
+from referral_builder.domain import engine
+from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.model import Case
+from referral_builder.domain.results import CheckReport
+
+#: Bundles are bigger than single uploads; the limits still bound a hostile file.
+BUNDLE_LIMITS = Limits(max_bytes=300 * 1024 * 1024, max_pages=5000, memory_bytes=2 << 30,
+                       cpu_seconds=240, wall_seconds=300.0, strict=True)
+
+
+class NotABundle(ReferralBuilderError):
+    """The PDF cannot be read, or was not made by referral-builder; the message says which."""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    complete: bool
+    reference: str
+    page_count: int
+    report: CheckReport | None  # the local re-check
+    bundle_report: CheckReport | None  # the check embedded when the bundle was made
+    missing: tuple[str, ...]  # checklist items not met, with reasons
+    problems: tuple[str, ...]  # the bundle itself: changed, removed or missing pages and files
+    notes: tuple[str, ...] = ()
+
+
+def verify_bundle(pdf: bytes, authority: str | None = None, *,
+                  limits: Limits = BUNDLE_LIMITS) -> VerifyResult:
+    """Verify a bundle; `authority` re-checks against that authority's checklist only.
+
+    Without `authority` the case is re-checked against the checklists it names (authority
+    and school process). Complete means: not a draft, every page and attachment as made,
+    every document present, and every item met or not applicable under the local checklist.
+
+    Raise `NotABundle` for a file that is not a readable PDF or has no bundle manifest.
+    """
+    try:
+        info = inspect_pdf(pdf, limits=limits, name="The bundle")
+    except UnsafeDocument as exc:
+        raise NotABundle(str(exc)) from None
+    attachments = {k: base64.b64decode(v) for k, v in info.get("attachments", {}).items()}
+    manifest = _manifest(attachments)
+    problems: list[str] = []
+    notes: list[str] = []
+    if manifest.get("draft"):
+        problems.append("This is a draft bundle, made before the referral was ready.")
+    _check_attachments(manifest, attachments, problems)
+    _check_pages(manifest, info, problems)
+    case = _case(attachments, problems)
+    bundle_report = _bundle_report(attachments, problems)
+    report = None
+    missing: list[str] = []
+    if case is not None:
+        report = _recheck(case, manifest, authority, bundle_report, notes)
+        missing = [f"{i.number} ({i.id}): " + " ".join(i.reasons) for i in report.outstanding]
+        listed = {d.get("id") for d in manifest.get("documents", []) if isinstance(d, dict)}
+        problems += [f"Document {d.id} ({d.title or d.file}) is listed in the case but is not "
+                     "in the bundle." for d in case.documents if d.id not in listed]
+    complete = not problems and report is not None and report.ready
+    return VerifyResult(complete, str(manifest.get("case", "")), int(info["pages"]), report,
+                        bundle_report, tuple(missing), tuple(problems), tuple(notes))
+
+
+def _manifest(attachments: dict[str, bytes]) -> dict[str, Any]:
+    raw = attachments.get(MANIFEST_ATTACHMENT)
+    if raw is None:
+        raise NotABundle("This PDF is not a referral bundle made by referral-builder: it has "
+                         f"no {MANIFEST_ATTACHMENT} attachment.")
+    try:
+        manifest = json.loads(raw)
+    except ValueError:
+        raise NotABundle(f"The bundle's {MANIFEST_ATTACHMENT} is not valid JSON.") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
+        raise NotABundle(f"The bundle's {MANIFEST_ATTACHMENT} is not in the "
+                         f"{MANIFEST_FORMAT} format.")
+    return manifest
+
+
+def _check_attachments(manifest: dict[str, Any], attachments: dict[str, bytes],
+                       problems: list[str]) -> None:
+    for name, digest in (manifest.get("attachments") or {}).items():
+        data = attachments.get(name)
+        if data is None:
+            problems.append(f"The attached {name} is missing.")
+        elif hashlib.sha256(data).hexdigest() != digest:
+            problems.append(f"The attached {name} has been changed since the bundle was made.")
+
+
+def _check_pages(manifest: dict[str, Any], info: dict[str, Any], problems: list[str]) -> None:
+    expected = int(manifest.get("page_count", 0))
+    actual = int(info["pages"])
+    if actual != expected:
+        problems.append(f"The bundle has {actual} pages but was made with {expected}: pages "
+                        "have been removed or added.")
+    made = list(manifest.get("page_fingerprints") or [])
+    present = set(info.get("fingerprints") or [])
+    bad = [n for n, f in enumerate(made, start=1) if f not in present]
+    # One line per run of pages in the same document or section, not one per page.
+    runs: list[tuple[int, int, str]] = []
+    for n in bad:
+        where = _where(manifest, n)
+        if runs and runs[-1][1] == n - 1 and runs[-1][2] == where:
+            runs[-1] = (runs[-1][0], n, where)
+        else:
+            runs.append((n, n, where))
+    for first, last, where in runs:
+        pages = f"Page {first}" if first == last else f"Pages {first}–{last}"
+        verb = "is" if first == last else "are"
+        problems.append(f"{pages} ({where}) {verb} missing or changed since the bundle was "
+                        "made.")
+
+
+def _where(manifest: dict[str, Any], page: int) -> str:
+    for d in manifest.get("documents", []):
+        if d.get("first_page", 0) <= page <= d.get("last_page", -1):
+            return f"document {d.get('id')}, {d.get('title')}"
+    for s in manifest.get("sections", []):
+        if s.get("first_page", 0) <= page <= s.get("last_page", -1):
+            return f"section {s.get('title')}"
+    return "cover and index" if page <= 2 else "unknown section"
+
+
+def _case(attachments: dict[str, bytes], problems: list[str]) -> Case | None:
+    from referral_builder.schemas.case import load_case
+
+    raw = attachments.get(CASE_ATTACHMENT)
+    if raw is None:
+        return None
+    try:
+        case: Case = load_case(json.loads(raw)).case
+        return case
+    except (ValueError, ReferralBuilderError) as exc:
+        problems.append(f"The attached case file cannot be read: {exc}")
+        return None
+
+
+def _bundle_report(attachments: dict[str, bytes], problems: list[str]) -> CheckReport | None:
+    from referral_builder.schemas.report import load_report
+
+    raw = attachments.get(REPORT_ATTACHMENT)
+    if raw is None:
+        return None
+    try:
+        report: CheckReport = load_report(json.loads(raw))
+        return report
+    except (ValueError, ReferralBuilderError) as exc:
+        problems.append(f"The attached check report cannot be read: {exc}")
+        return None
+
+
+def _recheck(case: Case, manifest: dict[str, Any], authority: str | None,
+             bundle_report: CheckReport | None, notes: list[str]) -> CheckReport:
+    from referral_builder import services
+
+    if authority:
+        # The officer's question is whether their own authority's checklist is met; a
+        # school's internal process is the school's business.
+        if authority != case.authority:
+            notes.append(f"The bundle was made for the {case.authority!r} checklist; it is "
+                         f"checked here against {authority!r}.")
+        if case.school_process:
+            notes.append(f"The school's own process ({case.school_process}) is not checked.")
+        case = replace(case, authority=authority, school_process=None)
+    try:
+        as_of = dt.date.fromisoformat(str(manifest.get("as_of")))
+    except ValueError:
+        as_of = case.referral_date
+    checklists = services.checklists_for(case)
+    report = engine.check(case, checklists, as_of)
+    made = {c.get("id"): c.get("version") for c in manifest.get("checklists", [])}
+    for c in report.checklists:
+        if c.id in made and made[c.id] != c.version:
+            notes.append(f"The bundle was made with {c.id} version {made[c.id]}; the version "
+                         f"here is {c.version}.")
+    if bundle_report is not None:
+        before = {i.id: i.status for i in bundle_report.items}
+        for i in report.items:
+            if i.id in before and before[i.id] != i.status:
+                notes.append(f"Item {i.number} ({i.id}) was {before[i.id].replace('_', ' ')} "
+                             f"when the bundle was made and is {i.status.replace('_', ' ')} "
+                             "now.")
+    return report
