@@ -35,9 +35,16 @@ assets:  ## install GOV.UK Frontend and axe-core from npm (when package.json exi
 system-deps:  ## Debian packages for tests: chromium, poppler-utils, fonts-dejavu-core
 	@scripts/system-deps.sh
 
+# The demo runs without the second sign-in factor so that it can be tried without an
+# authenticator app; `make run REQUIRE_TOTP=1` keeps it on, as every real deployment must.
+INSTANCE     ?= $(CURDIR)/instance
+REQUIRE_TOTP ?= 0
+RUN_ENV      := REFERRAL_BUILDER_INSTANCE=$(INSTANCE) REFERRAL_BUILDER_REQUIRE_TOTP=$(REQUIRE_TOTP)
+
 run: install  ## start the app on SQLite with a demo school, LA, users and case
-	$(BIN)/referral-builder demo
-	$(BIN)/referral-builder serve --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/referral-builder db upgrade
+	$(RUN_ENV) $(BIN)/referral-builder demo
+	$(RUN_ENV) $(BIN)/referral-builder serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.installed  ## ruff over everything
 	$(BIN)/ruff check .

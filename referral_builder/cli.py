@@ -54,6 +54,96 @@ def cmd_checklists(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from referral_builder.documents.bundle import NotReady, build_bundle
+
+    path = Path(args.case)
+    loaded = services.load_case(path)
+    try:
+        bundle = build_bundle(loaded.case, as_of=args.as_of, draft=args.draft,
+                              open_document=lambda doc: (path.parent / doc.file).read_bytes(),
+                              progress=lambda msg: print(msg, file=sys.stderr))
+    except NotReady as exc:
+        print(f"referral-builder: {exc}", file=sys.stderr)
+        print("Use --draft to make a draft bundle anyway.", file=sys.stderr)
+        return EXIT_NOT_READY
+    _write_file(Path(args.output), bundle.pdf)
+    print(f"Wrote {args.output}: {bundle.page_count} pages, {len(bundle.documents)} documents"
+          + (" (DRAFT: not ready to send)" if args.draft and not bundle.report.ready else ""))
+    return EXIT_READY
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    """Write via a temporary file in the same folder so a crash never leaves half a bundle."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from referral_builder.documents.verify import verify_bundle
+
+    result = verify_bundle(Path(args.bundle).read_bytes(), args.authority)
+    verdict = "complete" if result.complete else "INCOMPLETE"
+    print(f"Bundle {result.reference}: {result.page_count} pages, {verdict}")
+    for heading, lines in (("Checklist items not met", result.missing),
+                           ("Problems with the bundle", result.problems),
+                           ("Notes", result.notes)):
+        if lines:
+            print(f"\n{heading}:")
+            print("\n".join(f"- {line}" for line in lines))
+    return EXIT_READY if result.complete else EXIT_NOT_READY
+
+
+def _key_value(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE (for example "
+                                         "target_pct=96%)")
+    return key.strip(), value.strip()
+
+
+def cmd_letter(args: argparse.Namespace) -> int:
+    from referral_builder.documents.docx_pdf import docx_to_pdf
+    from referral_builder.documents.letters import render_letter
+    from referral_builder.domain.errors import InvalidCase
+
+    case = services.load_case(Path(args.case)).case
+    meeting = None
+    if args.meeting:
+        meeting = case.event(args.meeting)
+        if meeting is None:
+            raise InvalidCase("--meeting", f'there is no event with id "{args.meeting}" in '
+                                           "the case")
+    result = render_letter(case, args.template, args.to, on=args.on, meeting=meeting,
+                           extra=dict(args.set or []), template_dirs=args.template_dir)
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        raise InvalidCase("--output", f"the folder {out.parent} does not exist")
+    written = [out]
+    _write_file(out, result.docx)
+    if args.pdf:
+        carer = case.carer(args.to)
+        title = f"{result.template.title}: {carer.name if carer else args.to}"
+        written.append(out.with_suffix(".pdf"))
+        _write_file(written[-1], docx_to_pdf(result.docx, title=title))
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Wrote {', '.join(map(str, written))} ({result.template.title}; purposes: "
+          f"{', '.join(result.purposes)})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="referral-builder",
@@ -71,8 +161,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("case")
     p.add_argument("--as-of", type=_date)
     p.set_defaults(func=cmd_stats)
+    p = sub.add_parser("bundle", help="build the PDF evidence bundle for a ready case",
+                       description="Exit status: 0 written, 1 not ready (reasons listed), "
+                                   "2 invalid input or unreadable document.")
+    p.add_argument("case", help="a referral-case/1 JSON file")
+    p.add_argument("-o", "--output", required=True, help="the PDF file to write")
+    p.add_argument("--draft", action="store_true",
+                   help="build even when not ready, with DRAFT on every page")
+    p.add_argument("--as-of", type=_date, help="check as of this date (YYYY-MM-DD)")
+    p.set_defaults(func=cmd_bundle)
+    p = sub.add_parser("verify", help="check a received bundle is complete and unchanged",
+                       description="Exit status: 0 complete, 1 incomplete, 2 not a bundle.")
+    p.add_argument("bundle", help="a bundle PDF made by referral-builder")
+    p.add_argument("--authority", help="re-check against this authority's checklist")
+    p.set_defaults(func=cmd_verify)
     p = sub.add_parser("checklists", help="list the authorities' checklists")
     p.set_defaults(func=cmd_checklists)
+    p = sub.add_parser("letter", help="draft a model letter to one carer as DOCX (and PDF)",
+                       description="Draft a letter from a template to one carer. Exit status: "
+                                   "0 written (warnings on stderr), 2 invalid input.")
+    p.add_argument("case", help="a referral-case/1 JSON file")
+    p.add_argument("--template", required=True, help="template id, e.g. meeting_invite")
+    p.add_argument("--to", required=True, metavar="CARER", help="the carer's id, e.g. c1")
+    p.add_argument("--meeting", metavar="EVENT_ID", help="the meeting event it invites to or "
+                   "follows")
+    p.add_argument("--on", type=_date, help="the letter's date (default today, YYYY-MM-DD)")
+    p.add_argument("--set", type=_key_value, action="append", metavar="KEY=VALUE",
+                   help="a value the template asks for, e.g. actions=... (repeatable)")
+    p.add_argument("--template-dir", type=Path, action="append", metavar="DIR",
+                   help="a folder of the school's own <id>.docx templates (repeatable)")
+    p.add_argument("-o", "--output", required=True, help="where to write the .docx")
+    p.add_argument("--pdf", action="store_true", help="also write a PDF beside it")
+    p.set_defaults(func=cmd_letter)
+    from referral_builder.web.commands import add_parsers as add_web_parsers
+
+    add_web_parsers(sub)  # db, create-authority, create-school, create-user, demo, serve
     return parser
 
 

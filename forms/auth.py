@@ -1,0 +1,20 @@
+"""Sign in."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovPasswordInput
+from referral_builder.forms.fields import Text, enter
+from wtforms import PasswordField
+
+
+class SignInForm(FlaskForm):
+    email = Text("Email address", [enter("your email address")], max_length=254,
+                 thing="email address")
+    password = PasswordField("Password", [enter("your password")], widget=GovPasswordInput())
+
+
+class CodeForm(FlaskForm):
+    code = Text("Code from your authenticator app", [enter("the 6-digit code from your "
+                                                          "authenticator app")],
+                max_length=10, thing="the code", description="The 6 digits it shows now")

@@ -1,0 +1,83 @@
+"""Starting a case: the authority, its evidence requirements, the pupil and the flags."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
+from referral_builder.forms.fields import (
+    Checkboxes,
+    DateInput,
+    LongText,
+    Radios,
+    Text,
+    enter,
+    select,
+)
+from wtforms import BooleanField, HiddenField
+from wtforms.validators import InputRequired, Regexp
+
+YEAR_GROUPS = ["Reception", *[f"Year {n}" for n in range(1, 14)]]
+FLAG_LABELS = {
+    "social_worker": "Has a social worker",
+    "early_help": "Early Help is involved",
+    "camhs": "CAMHS is involved",
+    "tac_taf": "Team Around the Child or Family (TAC/TAF)",
+    "child_in_need": "Child in need plan",
+    "child_protection": "Child protection plan",
+    "looked_after": "Looked after child",
+    "medical_needs": "Known medical needs",
+}
+SEND_LABELS = {"none": "No special educational needs",
+               "send_support": "SEN support", "ehcp": "Education, health and care plan (EHCP)"}
+
+
+class VersionedForm(FlaskForm):
+    """Every form that changes a case carries the version it was shown, for optimistic locking."""
+
+    version = HiddenField()
+
+
+class AuthorityForm(FlaskForm):
+    authority = Radios("Which local authority will you refer to?",
+                       [select("the local authority")])
+
+
+class AcknowledgeForm(FlaskForm):
+    confirm = BooleanField(
+        "I have read and understand the evidence requirements",
+        [InputRequired(message="Confirm that you have read and understand the evidence "
+                               "requirements")],
+        widget=GovCheckboxInput())
+
+
+class PupilForm(VersionedForm):
+    first_name = Text("First name", [enter("the pupil’s first name")], max_length=100,
+                      thing="the first name")
+    last_name = Text("Last name", [enter("the pupil’s last name")], max_length=100,
+                     thing="the last name")
+    date_of_birth = DateInput("Date of birth", thing="the pupil’s date of birth",
+                              description="For example, 3 5 2016")
+    upn = Text("Unique pupil number (UPN) (optional)", [Regexp(
+        r"^$|^[A-Z]\d{11}[0-9A-Z]$", message="Enter the UPN as 13 characters, like "
+                                             "A123456789012")],
+        max_length=13, thing="the UPN")
+    year_group = Radios("Year group", [select("the pupil’s year group")],
+                        choices=[(y, y) for y in YEAR_GROUPS])
+    address = Text("Home address", [enter("the pupil’s home address")], max_length=300,
+                   thing="the home address")
+    admission_date = DateInput("Date the pupil joined the school (optional)",
+                               thing="the date the pupil joined the school", required=False)
+
+
+class FlagsForm(VersionedForm):
+    flags = Checkboxes("Which of these apply to the pupil?",
+                       choices=list(FLAG_LABELS.items()),
+                       description="Select all that apply.")
+    send = Radios("Special educational needs", [select("the pupil’s special educational needs")],
+                  choices=list(SEND_LABELS.items()))
+
+
+class NotApplicableForm(VersionedForm):
+    reason = LongText("Why does this not apply?", [enter("why this does not apply")],
+                      max_length=1000, description="For example: no known medical issues, and "
+                                                   "no I or M marks this year.")

@@ -1,0 +1,1 @@
+"""Persistence for the web app: the database (SQLAlchemy 2, Alembic) and the file store."""

@@ -1,0 +1,30 @@
+"""Alembic environment: the URL comes from the Config object built in storage.migrate."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from referral_builder.storage.models import Base
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+connection = config.attributes.get("connection")
+
+
+def run(conn):  # type: ignore[no-untyped-def]
+    context.configure(connection=conn, target_metadata=Base.metadata,
+                      render_as_batch=conn.dialect.name == "sqlite")
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    context.configure(url=url, target_metadata=Base.metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+elif connection is not None:
+    run(connection)
+else:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        run(conn)
+    engine.dispose()

@@ -1,0 +1,75 @@
+"""Create authorities, schools and users (the CLI and the demo use these)."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import generate_password_hash
+
+from referral_builder.checklists import get_checklist
+from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.storage.models import ROLES, Authority, School, User
+
+
+class AccountError(ReferralBuilderError):
+    """An account cannot be created; the message says why."""
+
+
+def create_authority(s: Session, slug: str, name: str) -> Authority:
+    get_checklist(slug)  # raises InvalidChecklist for an authority with no checklist
+    if s.scalar(select(Authority).where(Authority.slug == slug)):
+        raise AccountError(f"authority {slug!r} already exists")
+    a = Authority(slug=slug, name=name)
+    s.add(a)
+    s.flush()
+    return a
+
+
+def find_authority(s: Session, slug: str) -> Authority:
+    a = s.scalar(select(Authority).where(Authority.slug == slug))
+    if a is None:
+        raise AccountError(f"no authority {slug!r}; create it first with create-authority")
+    return a
+
+
+def create_school(s: Session, name: str, authority_slug: str, *, urn: str = "",
+                  head_teacher: str = "", address: str = "") -> School:
+    school = School(name=name, urn=urn, authority_id=find_authority(s, authority_slug).id,
+                    head_teacher=head_teacher, address=address)
+    s.add(school)
+    s.flush()
+    return school
+
+
+def create_user(s: Session, email: str, name: str, role: str, password: str, *,
+                school: str | None = None, authority: str | None = None) -> User:
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    if s.scalar(select(User).where(User.email == email.lower())):
+        raise AccountError(f"a user with email {email} already exists")
+    user = User(email=email.lower(), name=name, role=role,
+                password_hash=generate_password_hash(password),
+                session_token=secrets.token_hex(32))
+    if role in ("school_staff", "dsl"):
+        found = s.scalar(select(School).where(School.name == school)) if school else None
+        if found is None:
+            raise AccountError("school staff and DSLs need --school with an existing school")
+        user.school_id = found.id
+    elif role == "la_officer":
+        if not authority:
+            raise AccountError("LA officers need --authority")
+        user.authority_id = find_authority(s, authority).id
+    s.add(user)
+    s.flush()
+    return user
+
+
+def disable_user(s: Session, email: str) -> None:
+    """Stop the user signing in; a new session token ends every session they have."""
+    user = s.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise AccountError(f"no user with email {email}")
+    user.active = False
+    user.session_token = secrets.token_hex(32)

@@ -1,0 +1,152 @@
+"""The Flask app factory: configuration, extensions, templates, assets and security headers."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from referral_builder.storage.db import Database, sqlite_url
+from referral_builder.storage.files import FileStore
+from referral_builder.storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+SERVICE_NAME = "Referral builder"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+csrf = CSRFProtect()
+
+DEFAULTS: dict[str, Any] = {
+    "SERVICE_NAME": SERVICE_NAME,
+    "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    "MAX_FORM_PARTS": 500,
+    "SESSION_COOKIE_SECURE": True,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SECURE": True,
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "IDLE_TIMEOUT_MINUTES": 30,
+    "ABSOLUTE_TIMEOUT_HOURS": 10,
+    "LOGIN_LOCKOUT_FAILURES": 5,
+    "LOGIN_LOCKOUT_MINUTES": 15,
+    "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    "AUTO_UPGRADE_DB": True,
+    "BUNDLE_IN_BACKGROUND": True,
+    #: A second factor (TOTP) for every account; REFERRAL_BUILDER_REQUIRE_TOTP=0 turns it off
+    #: for a local demo only.
+    "REQUIRE_TOTP": os.environ.get("REFERRAL_BUILDER_REQUIRE_TOTP", "1") != "0",
+}
+
+
+def _secret_key(instance: Path) -> str:
+    if key := os.environ.get("REFERRAL_BUILDER_SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if not path.is_file():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def assets_dir() -> Path:
+    """Where GOV.UK Frontend's dist/govuk/ is (installed by `npm ci`)."""
+    env = os.environ.get("GOVUK_FRONTEND_DIR")
+    return Path(env) if env else REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
+
+
+def build_app(config: dict[str, Any] | None = None) -> Flask:
+    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("REFERRAL_BUILDER_INSTANCE")
+    app = Flask("referral_builder.web", instance_relative_config=True, static_folder="static",
+                template_folder=None, instance_path=str(Path(instance).resolve()) if instance
+                else None)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(DEFAULTS)
+    app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or sqlite_url(app.instance_path)
+    app.config["FILES_DIR"] = str(Path(app.instance_path) / "files")
+    app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+
+    app.jinja_loader = ChoiceLoader([
+        FileSystemLoader(Path(str(resources.files("referral_builder.templates")))),
+        PrefixLoader({
+            "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+    csrf.init_app(app)
+
+    db = Database(app.config["DATABASE_URL"])
+    app.extensions["db"] = db
+    store = FileStore(app.config["FILES_DIR"])
+    app.extensions["files"] = store
+    store.sweep_temporary()
+    if app.config["AUTO_UPGRADE_DB"]:
+        upgrade(db.engine)
+
+    from referral_builder.web import (
+        assets,
+        auth,
+        carers,
+        cases,
+        events,
+        la,
+        letters,
+        register,
+        submit,
+    )
+    from referral_builder.web.filters import register_filters
+    from referral_builder.web.security import init_security
+
+    init_security(app)
+    register_filters(app)
+    for module in (assets, auth, cases, carers, register, events, letters, submit, la):
+        app.register_blueprint(module.bp)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(_e: CSRFError):  # type: ignore[no-untyped-def]
+        return render_template("web/error.html", title="Your form has expired",
+                               message="For your security, forms time out. Go back, refresh "
+                                       "the page and try again."), 400
+
+    for code, title in ((403, "You do not have access to this page"),
+                        (404, "Page not found"),
+                        (413, "The file is too big"),
+                        (409, "Someone else changed this case"),
+                        (500, "Sorry, there is a problem with the service")):
+        app.register_error_handler(code, _error_page(code, title))
+    return app
+
+
+def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
+    messages = {
+        404: "If you typed the web address, check it is correct.",
+        403: "You can only see cases for your own school or authority.",
+        413: "Files must be smaller than 25MB.",
+        409: "Go back to the task list to see the latest version, then make your change again.",
+        500: "Try again later.",
+    }
+
+    def handler(_e: Exception):  # type: ignore[no-untyped-def]
+        if code == 500:
+            log.exception("unhandled error on %s", request.path)
+        return render_template("web/error.html", title=title, message=messages[code]), code
+
+    return handler

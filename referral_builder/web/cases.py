@@ -1,0 +1,318 @@
+"""Start a case, the task list, pupil details, flags, the evidence check and check answers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from referral_builder.checklists import get_checklist
+from referral_builder.domain.errors import InvalidCase, InvalidChecklist
+from referral_builder.forms.case import (
+    FLAG_LABELS,
+    AcknowledgeForm,
+    AuthorityForm,
+    FlagsForm,
+    PupilForm,
+)
+from referral_builder.forms.submit import ImportForm
+from referral_builder.storage.models import (
+    Acknowledgement,
+    Authority,
+    CaseRecord,
+    StoredFile,
+    Submission,
+)
+from referral_builder.web import database, services
+from referral_builder.web.access import case_view, school_user
+from referral_builder.web.tasks import fix_link, items_by_id, tasks
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/")
+def home():  # type: ignore[no-untyped-def]
+    if not current_user.is_authenticated:
+        return render_template("web/start.html", title="Prepare an attendance referral")
+    if current_user.role == "la_officer":
+        return redirect(url_for("la.dashboard"))
+    if current_user.role in ("school_staff", "dsl"):
+        return redirect(url_for("cases.index"))
+    return render_template("web/admin.html", title="Administration")
+
+
+@bp.get("/cases")
+@school_user
+def index():  # type: ignore[no-untyped-def]
+    records = database.session().scalars(
+        select(CaseRecord).where(CaseRecord.school_id == current_user.school_id)
+        .order_by(CaseRecord.updated_at.desc())).all()
+    views = [services.CaseView(r) for r in records]
+    return render_template("web/cases.html", views=views, title="Your cases")
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@school_user
+def new():  # type: ignore[no-untyped-def]
+    authorities = database.session().scalars(select(Authority).order_by(Authority.name)).all()
+    form = AuthorityForm()
+    form.authority.choices = [(a.slug, a.name) for a in authorities]
+    if form.validate_on_submit():
+        return redirect(url_for("cases.requirements", slug=form.authority.data))
+    return render_template("web/new_case.html", form=form, title="Which local authority?",
+                           back_url=url_for("cases.index"))
+
+
+def _authority(slug: str) -> Authority:
+    a = database.session().scalar(select(Authority).where(Authority.slug == slug))
+    if a is None:
+        abort(404)
+    return a
+
+
+@bp.route("/cases/new/<slug>/requirements", methods=["GET", "POST"])
+@school_user
+def requirements(slug: str):  # type: ignore[no-untyped-def]
+    authority = _authority(slug)
+    try:
+        checklist = get_checklist(slug)
+    except InvalidChecklist:
+        abort(404)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        s = database.session()
+        ack = Acknowledgement(user_id=current_user.id, name=current_user.name,
+                              role=current_user.role_name, checklist_id=checklist.id,
+                              checklist_version=checklist.version)
+        s.add(ack)
+        s.commit()
+        session["ack"] = {"authority": authority.slug, "id": ack.id}
+        return redirect(url_for("cases.start_pupil", slug=slug))
+    return render_template("web/requirements.html", form=form, checklist=checklist,
+                           authority=authority, title="Evidence requirements",
+                           back_url=url_for("cases.new"))
+
+
+@bp.route("/cases/new/<slug>/pupil", methods=["GET", "POST"])
+@school_user
+def start_pupil(slug: str):  # type: ignore[no-untyped-def]
+    authority = _authority(slug)
+    ack = session.get("ack") or {}
+    if ack.get("authority") != slug:
+        return redirect(url_for("cases.requirements", slug=slug))
+    form = PupilForm()
+    if form.validate_on_submit():
+        s = database.session()
+        school = current_user.school
+        today = dt.date.today()
+        data = services.new_case_data(authority, school, services.next_reference(
+            s, authority, today.year), _pupil_json(form, {}), today)
+        try:
+            record = services.create_case(s, authority=authority, school=school,
+                                          created_by=current_user.id, data=data)
+        except InvalidCase as exc:
+            return _invalid(form, exc, "web/pupil.html", title="Pupil details")
+        row = s.get(Acknowledgement, ack["id"])
+        if row is not None and row.user_id == current_user.id:
+            row.case_id = record.id
+        s.commit()
+        session.pop("ack", None)
+        return redirect(url_for("cases.flags", case_id=record.id))
+    return render_template("web/pupil.html", form=form, title="Pupil details",
+                           back_url=url_for("cases.requirements", slug=slug))
+
+
+def _pupil_json(form: PupilForm, old: dict) -> dict:  # type: ignore[type-arg]
+    pupil = dict(old)
+    pupil.update({"first_name": form.first_name.data, "last_name": form.last_name.data,
+                  "date_of_birth": form.date_of_birth.data.isoformat(),
+                  "upn": form.upn.data or "", "year_group": form.year_group.data,
+                  "address": form.address.data})
+    if form.admission_date.data:
+        pupil["admission_date"] = form.admission_date.data.isoformat()
+    else:
+        pupil.pop("admission_date", None)
+    pupil.setdefault("flags", {})
+    return pupil
+
+
+def _invalid(form, exc: InvalidCase, template: str, **ctx):  # type: ignore[no-untyped-def]
+    problems = [{"text": f"This cannot be saved: {exc}", "href": "#main-content"}]
+    return render_template(template, form=form, problems=problems, **ctx)
+
+
+def save_or_conflict(view: services.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
+    """Save; return a message for the user when it cannot be saved."""
+    try:
+        services.save_case(database.session(), view.record, data, version)
+    except services.Conflict:
+        abort(409)
+    except InvalidCase as exc:
+        database.session().rollback()
+        return f"This cannot be saved: {exc}"
+    database.session().commit()
+    return None
+
+
+@bp.get("/cases/<int:case_id>")
+@school_user
+def task_list(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    s = database.session()
+    bundle = _latest_bundle(case_id)
+    returned = s.scalar(select(Submission).where(
+        Submission.case_id == case_id, Submission.action == "returned")
+        .order_by(Submission.at.desc()))
+    return render_template("web/task_list.html", view=view, tasks=tasks(view, bundle),
+                           returned=returned if view.record.status == "returned" else None,
+                           title=f"Referral for {view.case.pupil.full_name}",
+                           back_url=url_for("cases.index"))
+
+
+def _latest_bundle(case_id: int) -> StoredFile | None:
+    return database.session().scalar(
+        select(StoredFile).where(StoredFile.case_id == case_id, StoredFile.kind == "bundle")
+        .order_by(StoredFile.id.desc()))
+
+
+@bp.route("/cases/<int:case_id>/pupil", methods=["GET", "POST"])
+@school_user
+def pupil(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    p = view.data["pupil"]
+    form = PupilForm(data={"version": view.record.version, "first_name": p.get("first_name"),
+                           "last_name": p.get("last_name"), "upn": p.get("upn"),
+                           "year_group": p.get("year_group"), "address": p.get("address"),
+                           "date_of_birth": _date(p.get("date_of_birth")),
+                           "admission_date": _date(p.get("admission_date"))})
+    if form.validate_on_submit():
+        view.data["pupil"] = _pupil_json(form, p)
+        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            return redirect(url_for("cases.task_list", case_id=case_id))
+        return render_template("web/pupil.html", form=form, title="Pupil details",
+                               problems=[{"text": problem, "href": "#main-content"}])
+    return render_template("web/pupil.html", form=form, title="Pupil details",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+@bp.route("/cases/<int:case_id>/flags", methods=["GET", "POST"])
+@school_user
+def flags(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    current = view.data["pupil"].get("flags", {})
+    form = FlagsForm(data={"version": view.record.version,
+                           "flags": [k for k in FLAG_LABELS if current.get(k)],
+                           "send": current.get("send", "none")})
+    if form.validate_on_submit():
+        chosen = set(form.flags.data or [])
+        view.data["pupil"]["flags"] = {**{k: k in chosen for k in FLAG_LABELS},
+                                       "send": form.send.data}
+        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            return redirect(url_for("cases.task_list", case_id=case_id))
+        return render_template("web/flags.html", form=form, title="About the pupil",
+                               problems=[{"text": problem, "href": "#main-content"}])
+    return render_template("web/flags.html", form=form, title="About the pupil",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/evidence")
+@school_user
+def evidence(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    items = items_by_id(view.checklists)
+    rows = [(r, fix_link(items.get(r.id), case_id)) for r in view.report.items]
+    return render_template("web/evidence.html", view=view, rows=rows, title="Evidence check",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/check-answers")
+@school_user
+def check_answers(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    return render_template("web/check_answers.html", view=view, flag_labels=FLAG_LABELS,
+                           title="Check your answers",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+@bp.get("/cases/<int:case_id>/export")
+@school_user
+def export(case_id: int):  # type: ignore[no-untyped-def]
+    from referral_builder.web.downloads import attachment
+
+    view = case_view(case_id, action="export")
+    data = services.export_zip(database.session(), database.files(), view)
+    return attachment(data, f"{view.record.reference}.zip", "application/zip")
+
+
+@bp.route("/cases/import", methods=["GET", "POST"])
+@school_user
+def import_case():  # type: ignore[no-untyped-def]
+    form = ImportForm()
+    if form.validate_on_submit():
+        try:
+            data, files = services.read_import_zip(form.archive.data.read())
+            record = _import(data, files)
+        except InvalidCase as exc:
+            database.session().rollback()
+            form.archive.errors = [f"The case cannot be imported: {exc}"]
+        else:
+            flash(f"Case {record.reference} imported", "success")
+            return redirect(url_for("cases.task_list", case_id=record.id))
+    return render_template("web/import.html", form=form, title="Import a case",
+                           back_url=url_for("cases.index"))
+
+
+def _import(data: dict, files: dict[str, bytes]) -> CaseRecord:  # type: ignore[type-arg]
+    """Create a new draft for the user's school from an export, keeping its document ids."""
+    s = database.session()
+    authority = s.scalar(select(Authority).where(Authority.slug == data["authority"]))
+    if authority is None:
+        raise InvalidCase("authority", f"no authority {data['authority']!r} is set up here")
+    data["reference"] = services.next_reference(s, authority, dt.date.today().year)
+    data.pop("declaration", None)
+    record = services.create_case(s, authority=authority, school=current_user.school,
+                                  created_by=current_user.id, data=data)
+    store = database.files()
+    for doc in data.get("documents", []):
+        content = files[doc["id"]]
+        s.add(StoredFile(case_id=record.id, kind="evidence", doc_id=doc["id"],
+                         sha256=store.put(content), filename=doc["file"].rsplit("/", 1)[-1],
+                         media_type=_media(doc["file"]), size=len(content),
+                         uploaded_by=current_user.id))
+    s.commit()
+    return record
+
+
+def _media(name: str) -> str:
+    return "application/pdf" if name.lower().endswith(".pdf") else (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@bp.route("/cases/<int:case_id>/evidence/<item_id>/not-applicable", methods=["GET", "POST"])
+@school_user
+def not_applicable(case_id: int, item_id: str):  # type: ignore[no-untyped-def]
+    """Record why a conditional item does not apply (the checklist asks for a reason)."""
+    from referral_builder.forms.case import NotApplicableForm
+
+    view = case_view(case_id, edit=request.method == "POST")
+    item = items_by_id(view.checklists).get(item_id)
+    if item is None or item.mandatory:
+        abort(404)
+    reasons = view.data.setdefault("not_applicable", {})
+    form = NotApplicableForm(data={"version": view.record.version,
+                                   "reason": reasons.get(item_id)})
+    problems = []
+    if form.validate_on_submit():
+        reasons[item_id] = form.reason.data
+        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            return redirect(url_for("cases.evidence", case_id=case_id))
+        problems = [{"text": problem, "href": "#main-content"}]
+    return render_template("web/not_applicable.html", form=form, item=item, problems=problems,
+                           title="Why does this not apply?",
+                           back_url=url_for("cases.evidence", case_id=case_id))

@@ -1,0 +1,229 @@
+"""The chronology: add, change and remove events, with the questions that fit each type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from referral_builder.forms.case import VersionedForm
+from referral_builder.forms.events import (
+    EVENT_QUESTIONS,
+    EVENT_TYPE_LABELS,
+    EventForm,
+    EventTypeForm,
+    safe_filename,
+)
+from referral_builder.web import database, services
+from referral_builder.web.access import case_view, school_user
+from referral_builder.web.cases import save_or_conflict
+from referral_builder.web.downloads import attachment
+from referral_builder.web.evidence_files import Refused, accept_upload
+
+bp = Blueprint("events", __name__, url_prefix="/cases/<int:case_id>")
+YES_NO = {True: "yes", False: "no"}
+SIMPLE = ("purposes", "meeting", "encloses", "direction", "kind", "agency", "support",
+          "service", "of", "to")
+
+
+@bp.get("/events")
+@school_user
+def index(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    events = sorted(view.data.get("events", []), key=lambda e: (e.get("date") or "",
+                                                              e.get("time") or ""))
+    return render_template("web/events.html", view=view, events=events,
+                           labels=EVENT_TYPE_LABELS, docs={d["id"]: d for d in
+                                                           view.data.get("documents", [])},
+                           carers={c["id"]: c["name"] for c in view.data.get("carers", [])},
+                           title="Chronology",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+@bp.route("/events/new", methods=["GET", "POST"])
+@school_user
+def new(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    form = EventTypeForm(data={"version": view.record.version})
+    if form.validate_on_submit():
+        return redirect(url_for("events.new_details", case_id=case_id,
+                                event_type=form.type.data))
+    return render_template("web/event_type.html", form=form, title="What do you want to record?",
+                           back_url=url_for("events.index", case_id=case_id))
+
+
+def _form(view: services.CaseView, event_type: str, old: dict[str, Any]) -> EventForm:
+    form = EventForm(data={"version": view.record.version, **_form_data(old)})
+    form.restrict_to(event_type)
+    carers = [(c["id"], c["name"]) for c in view.data.get("carers", [])]
+    events = view.data.get("events", [])
+    for name in ("to", "with_carers", "attended"):
+        if name in form:
+            form[name].choices = carers
+    if "meeting" in form:
+        form.meeting.choices = [("", "Not about a meeting")] + [
+            (e["id"], f"Meeting on {e.get('date')}") for e in events
+            if e["type"] == "meeting" and e["id"] != old.get("id")]
+    if "of" in form:
+        form.of.choices = [("", "Select what was reviewed")] + [
+            (e["id"], f"{EVENT_TYPE_LABELS[e['type']]} on {e.get('date')}") for e in events
+            if e["id"] != old.get("id")]
+    return form
+
+
+@bp.route("/events/new/<event_type>", methods=["GET", "POST"])
+@bp.route("/events/<event_id>", methods=["GET", "POST"])
+@school_user
+def new_details(case_id: int, event_type: str | None = None,
+                event_id: str | None = None):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    events = view.data.setdefault("events", [])
+    old = next((e for e in events if e["id"] == event_id), None) if event_id else {}
+    if old is None:
+        abort(404)
+    event_type = old.get("type", event_type)
+    if event_type not in EVENT_QUESTIONS:
+        abort(404)
+    form = _form(view, event_type, old)
+    label = EVENT_TYPE_LABELS[event_type].lower()
+    title = f"Change the {label}" if event_id else f"Record a {label}"
+    problems: list[dict[str, str]] = []
+    if form.validate_on_submit():
+        event = _event_json(form, event_type, old, events)
+        upload = form.attachment.data
+        if upload and upload.filename:
+            try:
+                content, media = accept_upload(upload.read(), upload.filename)
+            except Refused as exc:
+                form.attachment.errors = [str(exc)]
+                return render_template("web/event.html", form=form, title=title,
+                                       event_type=event_type)
+            doc_id = services.add_document(
+                database.session(), database.files(), view.record, view.data,
+                content=content, filename=safe_filename(upload.filename), media_type=media,
+                title=f"{EVENT_TYPE_LABELS[event_type]} {event['date']}", kind="evidence",
+                user_id=current_user.id)
+            event["documents"] = [*event.get("documents", []), doc_id]
+        if event_id:
+            events[events.index(old)] = event
+        else:
+            events.append(event)
+        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            return redirect(url_for("events.index", case_id=case_id))
+        problems = [{"text": problem, "href": "#main-content"}]
+    return render_template("web/event.html", form=form, title=title, event_type=event_type,
+                           problems=problems, back_url=url_for("events.index", case_id=case_id))
+
+
+def _form_data(e: dict[str, Any]) -> dict[str, Any]:
+    import datetime as dt
+
+    data: dict[str, Any] = {k: e.get(k) for k in SIMPLE if e.get(k) is not None}
+    if e.get("date"):
+        data["date"] = dt.date.fromisoformat(e["date"])
+    data["time"] = e.get("time")
+    data["by_name"] = (e.get("by") or {}).get("name")
+    data["by_role"] = (e.get("by") or {}).get("role")
+    data["summary"] = e.get("summary")
+    if e.get("states_attendance_pct") is not None:
+        data["states_attendance_pct"] = f"{e['states_attendance_pct']:g}"
+    kind = e.get("type")
+    if kind == "medical_inquiry":
+        data["medical_with"] = e.get("with") or []
+    else:
+        data["with_carers"] = e.get("with") or []
+    if kind == "support_offer":
+        data["support_outcome"] = e.get("outcome")
+    else:
+        data["outcome"] = e.get("outcome")
+    if kind == "meeting":
+        data["meeting_status"] = e.get("status")
+        data["attended"] = e.get("attended") or []
+    else:
+        data["notice_status"] = e.get("status")
+    for key in ("plan_agreed", "internal", "consent_requested", "improved"):
+        data[key] = YES_NO.get(e.get(key))  # type: ignore[arg-type]
+    return data
+
+
+def _event_json(form: EventForm, event_type: str, old: dict[str, Any],
+                events: list[dict[str, Any]]) -> dict[str, Any]:
+    """The event as case-file JSON, keeping the keys this form does not ask about."""
+    f = form._fields
+    e: dict[str, Any] = {k: v for k, v in old.items() if k not in (
+        *SIMPLE, "with", "outcome", "status", "attended", "plan_agreed", "internal",
+        "consent_requested", "improved", "states_attendance_pct", "time", "by", "summary")}
+    e.update({"id": old.get("id") or services.next_id(events, "e"), "type": event_type,
+              "date": form.date.data.isoformat()})
+    if form.time.data:
+        e["time"] = form.time.data
+    if form.by_name.data or form.by_role.data:
+        e["by"] = {"name": form.by_name.data or "", "role": form.by_role.data or ""}
+    if form.summary.data:
+        e["summary"] = form.summary.data
+    for key in SIMPLE:
+        if key in f and f[key].data not in (None, "", []):
+            e[key] = f[key].data
+    if "states_attendance_pct" in f and f["states_attendance_pct"].data:
+        e["states_attendance_pct"] = float(f["states_attendance_pct"].data.rstrip("%"))
+    if "with_carers" in f and f["with_carers"].data:
+        e["with"] = f["with_carers"].data
+    if "medical_with" in f:
+        e["with"] = f["medical_with"].data
+    if "outcome" in f and f["outcome"].data:
+        e["outcome"] = f["outcome"].data
+    if "support_outcome" in f and f["support_outcome"].data:
+        e["outcome"] = f["support_outcome"].data
+    if "meeting_status" in f:
+        e["status"] = f["meeting_status"].data
+        if f["meeting_status"].data == "did_not_attend":
+            e["attended"] = []
+        elif f["attended"].data:
+            e["attended"] = f["attended"].data
+    if "notice_status" in f:
+        e["status"] = f["notice_status"].data
+    for key in ("plan_agreed", "internal", "consent_requested", "improved"):
+        if key in f and f[key].boolean is not None:
+            e[key] = f[key].boolean
+    return e
+
+
+@bp.route("/events/<event_id>/remove", methods=["GET", "POST"])
+@school_user
+def remove(case_id: int, event_id: str):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    events = view.data.get("events", [])
+    event = next((e for e in events if e["id"] == event_id), None)
+    if event is None:
+        abort(404)
+    form = VersionedForm(data={"version": view.record.version})
+    thing = f"the {EVENT_TYPE_LABELS[event['type']].lower()} on {event.get('date')}"
+    problems = []
+    if form.validate_on_submit():
+        events.remove(event)
+        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            return redirect(url_for("events.index", case_id=case_id))
+        problems = [{"text": "Other events refer to it: change them first. " + problem,
+                     "href": "#main-content"}]
+    return render_template("web/confirm_remove.html", form=form, thing=thing,
+                           problems=problems, title=f"Remove {thing}?",
+                           back_url=url_for("events.index", case_id=case_id))
+
+
+@bp.get("/documents/<doc_id>")
+@school_user
+def document(case_id: int, doc_id: str):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, action="download")
+    doc = next((d for d in view.data.get("documents", []) if d["id"] == doc_id), None)
+    if doc is None:
+        abort(404)
+    try:
+        content = services.document_bytes(database.session(), database.files(), view.record,
+                                          doc_id)
+    except (KeyError, FileNotFoundError):
+        abort(404)
+    name = doc["file"].rsplit("/", 1)[-1]
+    media = "application/pdf" if name.lower().endswith(".pdf") else (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    return attachment(content, name, media)

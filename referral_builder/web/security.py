@@ -1,0 +1,104 @@
+"""Sign-in sessions, timeouts, security headers and the access audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user, logout_user
+
+from referral_builder.storage.models import AuditEntry, User, utcnow
+from referral_builder.web import database
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.sign_in"
+login_manager.login_message = "Sign in to continue."
+login_manager.session_protection = "strong"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    """Accept the cookie only while its session token is the user's current one."""
+    uid, _, token = user_id.partition(":")
+    if not uid.isdigit() or not token:
+        return None
+    user = database.session().get(User, int(uid))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user
+
+
+def _check_timeouts():  # type: ignore[no-untyped-def]
+    if request.endpoint in (None, "assets.asset", "static") or not current_user.is_authenticated:
+        return None
+    now = dt.datetime.now(dt.UTC).timestamp()
+    cfg = current_app.config
+    idle = cfg["IDLE_TIMEOUT_MINUTES"] * 60
+    absolute = cfg["ABSOLUTE_TIMEOUT_HOURS"] * 3600
+    last, started = session.get("seen", now), session.get("started", now)
+    if now - last > idle or now - started > absolute:
+        logout_user()
+        session.clear()
+        return redirect(url_for("auth.sign_in", timeout=1))
+    session["seen"] = now
+    session.setdefault("started", now)
+    return None
+
+
+def _nonce() -> None:
+    g.csp_nonce = secrets.token_urlsafe(16)
+
+
+def _headers(resp: Response) -> Response:
+    nonce = g.get("csp_nonce", "")
+    resp.headers["Content-Security-Policy"] = (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+        "frame-ancestors 'none'")
+    resp.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers["X-Frame-Options"] = "DENY"
+    resp.headers["Referrer-Policy"] = "no-referrer"
+    resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    if resp.headers.pop("X-Cache-Control-Set", None) is None:
+        resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def audit(action: str, case_id: int | None = None, detail: str = "") -> None:
+    """Record who viewed, downloaded, exported or was refused a child's record.
+
+    Entries are written after the response is made, in a write transaction of their own,
+    so that a refused request (rolled back) still leaves its row.
+    """
+    user_id = current_user.id if current_user.is_authenticated else None
+    g.setdefault("audit", []).append(
+        AuditEntry(user_id=user_id, action=action, case_id=case_id, detail=detail[:500],
+                   at=utcnow()))
+
+
+def _write_audit(resp: Response) -> Response:
+    entries = g.pop("audit", [])
+    if entries:
+        request_session = g.pop("db_session", None)
+        if request_session is not None:
+            request_session.close()  # end its transaction before writing on another
+        with database.db().writing() as s:
+            s.add_all(entries)
+    return resp
+
+
+def init_security(app: Flask) -> None:
+    login_manager.init_app(app)
+    app.before_request(_nonce)
+    app.before_request(_check_timeouts)
+    app.after_request(_headers)
+    app.after_request(_write_audit)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, object]:
+        return {"cspNonce": g.get("csp_nonce", ""), "service_name": app.config["SERVICE_NAME"]}

@@ -1,0 +1,212 @@
+"""Use-cases of the web app: create, load, check and save cases; tasks; export and import.
+
+A case is kept whole as `referral-case/1` JSON. Every save validates the new JSON with the
+case loader (so the stored case is always one the CLI can check and bundle) and bumps the
+version, refusing the save when the version shown to the user is no longer current.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from referral_builder import services as core
+from referral_builder.domain.checklist import Checklist
+from referral_builder.domain.errors import InvalidCase
+from referral_builder.domain.results import CheckReport
+from referral_builder.schemas.case import LoadedCase, load_case
+from referral_builder.storage.files import FileStore
+from referral_builder.storage.models import Authority, CaseRecord, School, StoredFile, utcnow
+
+EDITABLE = ("draft", "returned")
+
+
+class Conflict(Exception):
+    """The case changed since the form was shown."""
+
+
+@dataclass
+class CaseView:
+    """One case as stored, with its loaded domain case and check report computed on demand."""
+
+    record: CaseRecord
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self.record.data)
+
+    @cached_property
+    def loaded(self) -> LoadedCase:
+        return load_case(self.data)
+
+    @property
+    def case(self):  # type: ignore[no-untyped-def]
+        return self.loaded.case
+
+    @cached_property
+    def checklists(self) -> list[Checklist]:
+        return core.checklists_for(self.case)
+
+    @cached_property
+    def report(self) -> CheckReport:
+        return core.check(self.loaded, self.checklists)
+
+    @property
+    def editable(self) -> bool:
+        return self.record.status in EDITABLE
+
+
+def new_case_data(authority: Authority, school: School, reference: str,
+                  pupil: dict[str, Any], referral_date: dt.date) -> dict[str, Any]:
+    """The JSON of a new case with its pupil and school, ready for `load_case`."""
+    return {
+        "format": "referral-case/1",
+        "reference": reference,
+        "authority": authority.slug,
+        "referral_date": referral_date.isoformat(),
+        "school": {"name": school.name, "urn": school.urn,
+                   "local_authority": school.authority.name if school.authority else "",
+                   "head_teacher": school.head_teacher, "address": school.address},
+        "pupil": pupil,
+        "carers": [],
+        "register": {"marks": []},
+        "events": [],
+        "documents": [],
+    }
+
+
+def next_reference(s: Session, authority: Authority, year: int) -> str:
+    prefix = f"{authority.slug[:3].upper()}-{year}-"
+    refs = s.scalars(select(CaseRecord.reference).where(
+        CaseRecord.reference.like(f"{prefix}%"))).all()
+    numbers = [int(r.removeprefix(prefix)) for r in refs if r.removeprefix(prefix).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def create_case(s: Session, *, authority: Authority, school: School, created_by: int,
+                data: dict[str, Any]) -> CaseRecord:
+    load_case(data)  # raises InvalidCase
+    record = CaseRecord(reference=data["reference"], school_id=school.id,
+                        authority_id=authority.id, status="draft", data=_dump(data),
+                        version=1, created_by=created_by)
+    s.add(record)
+    s.flush()
+    return record
+
+
+def save_case(s: Session, record: CaseRecord, data: dict[str, Any],
+              shown_version: int | str | None) -> None:
+    """Validate and store the whole case JSON; raise Conflict or InvalidCase."""
+    if record.status not in EDITABLE:
+        raise Conflict("this referral has been submitted and cannot be changed")
+    if str(shown_version) != str(record.version):
+        raise Conflict("the case was changed by someone else")
+    load_case(data)
+    result = s.execute(
+        update(CaseRecord)
+        .where(CaseRecord.id == record.id, CaseRecord.version == record.version)
+        .values(data=_dump(data), version=record.version + 1, updated_at=utcnow()))
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("the case was changed by someone else")
+    s.refresh(record)
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def next_id(items: list[dict[str, Any]], prefix: str) -> str:
+    used = {str(i.get("id")) for i in items}
+    n = len(items) + 1
+    while f"{prefix}{n}" in used:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def add_document(s: Session, store: FileStore, record: CaseRecord, data: dict[str, Any], *,
+                 content: bytes, filename: str, media_type: str, title: str, kind: str,
+                 user_id: int) -> str:
+    """Store a file for the case and add it to the case's documents; return its id."""
+    sha = store.put(content)
+    doc_id = next_id(data.setdefault("documents", []), "d")
+    data["documents"].append({"id": doc_id, "file": f"evidence/{doc_id}-{filename}",
+                              "title": title})
+    s.add(StoredFile(case_id=record.id, kind=kind, doc_id=doc_id, sha256=sha,
+                     filename=filename, media_type=media_type, size=len(content),
+                     uploaded_by=user_id))
+    return doc_id
+
+
+def document_bytes(s: Session, store: FileStore, record: CaseRecord, doc_id: str) -> bytes:
+    row = s.scalar(select(StoredFile).where(StoredFile.case_id == record.id,
+                                            StoredFile.doc_id == doc_id))
+    if row is None:
+        raise KeyError(doc_id)
+    return store.get(row.sha256)
+
+
+# ---- export and import: case.json plus the evidence files, in one zip --------------------
+
+MAX_IMPORT_ENTRIES = 500
+MAX_IMPORT_BYTES = 200 * 1024 * 1024
+
+
+def export_zip(s: Session, store: FileStore, view: CaseView) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("case.json", json.dumps(view.data, ensure_ascii=False, indent=2))
+        for doc in view.data.get("documents", []):
+            try:
+                z.writestr(doc["file"], document_bytes(s, store, view.record, doc["id"]))
+            except (KeyError, FileNotFoundError):
+                continue
+    return buf.getvalue()
+
+
+def read_import_zip(content: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """Return the case JSON and its files from an export; raise InvalidCase when unsafe."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(content))
+    except zipfile.BadZipFile:
+        raise InvalidCase("", "the file is not a zip file") from None
+    infos = z.infolist()
+    if len(infos) > MAX_IMPORT_ENTRIES:
+        raise InvalidCase("", f"the zip has {len(infos)} files; at most {MAX_IMPORT_ENTRIES}")
+    if sum(i.file_size for i in infos) > MAX_IMPORT_BYTES:
+        raise InvalidCase("", "the zip is too big when unpacked")
+    names = {i.filename for i in infos}
+    for name in names:
+        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
+            raise InvalidCase("", f"the zip has an unsafe file name: {name}")
+    if "case.json" not in names:
+        raise InvalidCase("", "the zip has no case.json")
+    budget = MAX_IMPORT_BYTES
+
+    def read(name: str) -> bytes:
+        nonlocal budget
+        with z.open(name) as fh:
+            data = fh.read(budget + 1)
+        budget -= len(data)
+        if budget < 0:
+            raise InvalidCase("", "the zip is too big when unpacked")
+        return data
+
+    try:
+        data = json.loads(read("case.json").decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise InvalidCase("case.json", "is not valid JSON") from None
+    load_case(data)
+    files: dict[str, bytes] = {}
+    for doc in data.get("documents", []):
+        if doc["file"] not in names:
+            raise InvalidCase("documents", f"{doc['file']} is not in the zip")
+        files[doc["id"]] = read(doc["file"])
+    return data, files

@@ -1,0 +1,144 @@
+"""Declaration, the bundle, submission by the DSL, and the confirmation page."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+
+from referral_builder.forms.case import VersionedForm
+from referral_builder.forms.submit import DeclarationForm
+from referral_builder.storage.models import StoredFile, Submission, utcnow
+from referral_builder.web import bundles, database
+from referral_builder.web.access import case_view, roles, school_user
+from referral_builder.web.cases import _latest_bundle, save_or_conflict
+from referral_builder.web.downloads import attachment
+from referral_builder.web.tasks import only_declaration_left
+
+bp = Blueprint("submit", __name__, url_prefix="/cases/<int:case_id>")
+
+
+@bp.route("/declaration", methods=["GET", "POST"])
+@school_user
+def declaration(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    old = view.data.get("declaration") or {}
+    form = DeclarationForm(data={
+        "version": view.record.version, "name": old.get("name") or current_user.name,
+        "role": old.get("role") or current_user.role_name,
+        "referral_date": dt.date.fromisoformat(view.data["referral_date"])})
+    ready = only_declaration_left(view)
+    problems = []
+    if ready and form.validate_on_submit():
+        view.data["referral_date"] = form.referral_date.data.isoformat()
+        view.data["declaration"] = {"confirmed": True, "name": form.name.data,
+                                    "role": form.role.data,
+                                    "at": dt.datetime.now().replace(microsecond=0).isoformat()}
+        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            return redirect(url_for("cases.check_answers", case_id=case_id))
+        problems = [{"text": problem, "href": "#main-content"}]
+    return render_template("web/declaration.html", view=view, form=form, ready=ready,
+                           problems=problems, title="Declaration",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+def _bundle_state(view):  # type: ignore[no-untyped-def]
+    latest = _latest_bundle(view.record.id)
+    current = latest is not None and latest.created_at >= view.record.updated_at
+    return latest if current else None, bundles.job_for(view.record.id)
+
+
+@bp.get("/bundle")
+@school_user
+def bundle(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    latest, job = _bundle_state(view)
+    building = job is not None and job.state == "running"
+    failed = job.message if job is not None and job.state == "failed" else ""
+    return render_template("web/bundle.html", view=view, latest=latest, building=building,
+                           job=job, failed=failed, form=VersionedForm(
+                               data={"version": view.record.version}),
+                           title="Your bundle" if latest else "Build the bundle",
+                           back_url=url_for("cases.task_list", case_id=case_id))
+
+
+@bp.get("/bundle/status")
+@school_user
+def bundle_status(case_id: int):  # type: ignore[no-untyped-def]
+    case_view(case_id)
+    job = bundles.job_for(case_id)
+    return jsonify({"state": job.state if job else "none", "step": job.step if job else ""})
+
+
+@bp.post("/bundle")
+@school_user
+def build(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    form = VersionedForm()
+    if not form.validate_on_submit() or not view.report.ready:
+        return redirect(url_for("submit.bundle", case_id=case_id))
+    database.session().close()  # the build writes on its own connection
+    job = bundles.start(current_app._get_current_object(), case_id,  # type: ignore[attr-defined]
+                        view.record.version, current_user.id)
+    if job.thread is not None:
+        job.thread.join(timeout=3)  # most bundles are done by then; else show progress
+    return redirect(url_for("submit.bundle", case_id=case_id))
+
+
+@bp.get("/bundle/download")
+@roles("school_staff", "dsl", "la_officer")
+def download(case_id: int):  # type: ignore[no-untyped-def]
+    case_view(case_id, action="download")
+    latest = _latest_bundle(case_id)
+    if latest is None:
+        abort(404)
+    return attachment(database.files().get(latest.sha256), latest.filename, "application/pdf")
+
+
+@bp.route("/submit", methods=["GET", "POST"])
+@roles("dsl")
+def submit(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=True)
+    latest, _ = _bundle_state(view)
+    form = VersionedForm(data={"version": view.record.version})
+    if latest is None or not view.report.ready:
+        return redirect(url_for("submit.bundle", case_id=case_id))
+    if form.validate_on_submit():
+        if str(form.version.data) != str(view.record.version):
+            abort(409)
+        s = database.session()
+        view.record.status = "submitted"
+        view.record.submitted_at = utcnow()
+        view.record.return_reason = ""
+        s.add(Submission(case_id=case_id, action="submitted", user_id=current_user.id,
+                         name=current_user.name, bundle_file_id=latest.id))
+        s.commit()
+        return redirect(url_for("submit.confirmation", case_id=case_id))
+    return render_template("web/submit.html", view=view, form=form, latest=latest,
+                           title="Send the referral",
+                           back_url=url_for("submit.bundle", case_id=case_id))
+
+
+@bp.get("/submitted")
+@school_user
+def confirmation(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id)
+    if view.record.status == "draft":
+        return redirect(url_for("cases.task_list", case_id=case_id))
+    sub = database.session().scalar(select(Submission).where(
+        Submission.case_id == case_id, Submission.action == "submitted")
+        .order_by(Submission.at.desc()))
+    bundle_file = database.session().get(StoredFile, sub.bundle_file_id) if sub else None
+    return render_template("web/confirmation.html", view=view, sub=sub, bundle=bundle_file,
+                           title="Referral sent")
