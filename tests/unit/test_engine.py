@@ -538,3 +538,92 @@ class TestAttendanceSummary:
     def test_no_marks_give_no_percentage(self):
         s = check_items(make_case(marks=()), item(evidence=WRITTEN)).attendance
         assert (s.possible, s.attendance_pct, s.persistent_absence) == (0, None, False)
+
+
+# ---- evidence selectors and condition wording -------------------------------------------
+
+class TestSelectors:
+    @pytest.mark.parametrize(("selector", "matching", "other"), [
+        ({"types": ["agency_contact"], "agencies": ["camhs"]},
+         {"type": "agency_contact", "agency": "camhs"},
+         {"type": "agency_contact", "agency": "gp"}),
+        ({"types": ["support_offer"], "supports": ["mentoring"]},
+         {"type": "support_offer", "support": "mentoring"},
+         {"type": "support_offer", "support": "key_adult"}),
+        ({"types": ["meeting"], "meeting_kinds": ["attendance_panel"]},
+         {"type": "meeting", "kind": "attendance_panel"},
+         {"type": "meeting", "kind": "tac_taf"}),
+        ({"types": ["meeting"], "meeting_statuses": ["held"]},
+         {"type": "meeting", "status": "held"},
+         {"type": "meeting", "status": "cancelled"}),
+        ({"types": ["referral"], "internal": True},
+         {"type": "referral", "internal": True, "service": "mentor"},
+         {"type": "referral", "internal": False, "service": "mentor"}),
+        ({"types": ["referral"], "services": ["early_help"]},
+         {"type": "referral", "service": "Early Help hub"},
+         {"type": "referral", "service": "School nurse"}),
+        ({"types": ["phone_call"], "direction": "incoming"},
+         {"type": "phone_call", "direction": "incoming"},
+         {"type": "phone_call", "direction": "outgoing"}),
+        ({"types": ["letter"], "purposes": ["warning"]},
+         {"type": "letter", "purposes": ["warning", "stage_2"]},
+         {"type": "letter", "purposes": ["stage_2"]}),
+    ])
+    def test_a_selector_takes_the_matching_event_only(self, selector, matching, other):
+        def case(fields):
+            fields = dict(fields)
+            return make_case(events=(event("x1", fields.pop("type"), D(2026, 10, 5),
+                                           **fields),))
+        it = item(evidence=selector)
+        assert result(check_items(case(matching), it)).status == "met"
+        assert result(check_items(case(other), it)).status == "not_met"
+
+    def test_direction_any_takes_both(self):
+        it = item(evidence={"types": ["phone_call"], "direction": "any"})
+        case = make_case(events=(event("p1", "phone_call", D(2026, 10, 5),
+                                       direction="incoming"),))
+        assert result(check_items(case, it)).status == "met"
+
+
+class TestEachMeetingEdges:
+    def test_a_letter_the_same_day_as_an_unnamed_meeting_follows_it(self):
+        case = make_case(events=(meeting("m1", D(2026, 10, 8)),
+                                 letter("e1", D(2026, 10, 8), "post_meeting")))
+        it = item(evidence=POST_MEETING, require="each_meeting")
+        assert result(check_items(case, it)).status == "met"
+
+    def test_with_in_window_a_meeting_before_the_window_needs_no_letter(self):
+        # Window of 3 school weeks: 2, 9, 16 Nov. m1 (8 Oct) is before it; m2 is inside.
+        case = make_case(events=(meeting("m1", D(2026, 10, 8)), meeting("m2", D(2026, 11, 2)),
+                                 letter("e2", D(2026, 11, 2), "post_meeting", meeting="m2")))
+        it = item("t_item", rule("in_window"), evidence=POST_MEETING, require="each_meeting")
+        assert result(check_items(case, it, window_school_weeks=3)).status == "met"
+        # ...and a meeting on the window's first day (Mon 2 Nov) does need one.
+        no_letter = make_case(events=(meeting("m2", D(2026, 11, 2)),))
+        assert result(check_items(no_letter, it, window_school_weeks=3)).status == "not_met"
+
+
+class TestConditionWording:
+    @pytest.mark.parametrize(("condition", "words"), [
+        ({"unresolved_n": True}, "the register has unresolved N marks"),
+        ({"meeting_not_attended": True}, "the parents did not attend a meeting"),
+        ({"events": {"types": ["penalty_notice"]}}, "a matching event is recorded"),
+        ({"passed_below": {"pct": 92, "inclusive": True}},
+         "attendance fell to 92% this school year"),
+        ({"passed_below": {"pct": 95}}, "attendance fell below 95% this school year"),
+        ({"register_codes": ["I", "M"]}, "the register has I or M marks this school year"),
+        ({"send": ["ehcp"]}, "the pupil has ehcp"),
+        ({"attendance_return_due": True}, "the attendance return fell due"),
+    ])
+    def test_a_skipped_item_says_which_condition_held_in_words(self, condition, words):
+        from referral_builder.domain.engine import describe_condition
+
+        assert describe_condition(condition) == words
+
+
+class TestOnTheReferralDate:
+    def test_a_meeting_on_the_referral_date_is_followed_by_a_letter_that_day(self):
+        case = make_case(events=(meeting("m1", D(2026, 11, 20)),
+                                 letter("e1", D(2026, 11, 20), "post_meeting")))
+        it = item("t_item", rule("after_meeting"), evidence=POST_MEETING)
+        assert result(check_items(case, it)).status == "met"

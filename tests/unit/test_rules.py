@@ -1228,3 +1228,19 @@ class TestFirstDayContact:
         case = make_case(marks=marks, events=(event("p1", "phone_call", D(2026, 10, 23)),))
         assert result(check_items(case, item("t_item", rule("first_day_contact")))
                       ).status == "met"
+
+
+def test_a_reinvite_for_the_monday_of_the_following_week_counts():
+    # Missed on Thu 15 Oct; Mon 19 Oct is the first day of the following week.
+    case = make_case(events=(
+        meeting("m1", D(2026, 10, 15), status="did_not_attend", attended=()),
+        meeting("m2", D(2026, 10, 19)),
+        letter("e1", D(2026, 10, 15), "did_not_attend", meeting="m1"),
+        letter("e2", D(2026, 10, 15), "meeting_invite", meeting="m2")))
+    assert status(case, item("t_item", rule("did_not_attend_followup"))) == "met"
+
+
+def test_chronology_counts_an_entry_on_the_referral_date():
+    case = make_case(events=(letter("e1", D(2026, 11, 20)),
+                             event("p1", "phone_call", D(2026, 11, 20), direction="incoming")))
+    assert status(case, item("t_item", rule("chronology"))) == "met"
