@@ -8,6 +8,7 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+WORKERS ?= 2
 
 .DEFAULT_GOAL := help
 .PHONY: help install assets system-deps run test lint typecheck unit bench clean
@@ -44,7 +45,7 @@ RUN_ENV      := REFERRAL_BUILDER_INSTANCE=$(INSTANCE) REFERRAL_BUILDER_REQUIRE_T
 run: install  ## start the app on SQLite with a demo school, LA, users and case
 	$(RUN_ENV) $(BIN)/referral-builder db upgrade
 	$(RUN_ENV) $(BIN)/referral-builder demo
-	$(RUN_ENV) $(BIN)/referral-builder serve --host $(HOST) --port $(PORT)
+	$(RUN_ENV) $(BIN)/referral-builder serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: $(VENV)/.installed  ## ruff over everything
 	$(BIN)/ruff check .
@@ -64,3 +65,39 @@ bench: install  ## benchmarks: print timings and memory
 
 clean:  ## remove caches (keeps .venv and node_modules)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+
+# ---- reliability: crash safety, load and fuzzing (figures in docs/figures.md) ----------------
+CRASH_ITERATIONS ?= 200
+LOAD_SECONDS     ?= 60
+LOAD_USERS       ?= 50
+FUZZ_SECONDS     ?= 300
+.PHONY: crash load fuzz
+
+crash: install  ## SIGKILL gunicorn mid-save CRASH_ITERATIONS times (200); check nothing committed is lost
+	$(PY) scripts/crash_test.py --iterations $(CRASH_ITERATIONS)
+
+load: install  ## LOAD_USERS users (50) for LOAD_SECONDS (60) against gunicorn on loopback; DATABASE_URL for PostgreSQL
+	$(PY) scripts/load_test.py --users $(LOAD_USERS) --seconds $(LOAD_SECONDS)
+
+fuzz: install  ## fuzz the CSV import, case reader and upload checks for FUZZ_SECONDS (300)
+	@$(PY) -c 'import atheris' 2>/dev/null || $(PY) -m pip install -q atheris || echo "atheris did not install: hypothesis only"
+	$(PY) scripts/fuzz.py --seconds $(FUZZ_SECONDS)
+
+# ---- PostgreSQL: the web and browser tests again on a server on loopback ---------------------
+.PHONY: test-postgres
+test-postgres: install  ## install and start PostgreSQL (Debian, as root), then run the web and browser tests on it
+	TEST_DATABASE_URL="$$(scripts/ci-postgres.sh)" $(BIN)/pytest -q tests/web tests/browser
+
+# ---- security: hostile files and the dependency audit ----------------------------------------
+HOSTILE_WORKERS ?= 3
+.PHONY: hostile audit audit-online
+
+hostile: install  ## generate 268 hostile files in a temp folder and push each through upload and LA check
+	$(PY) scripts/hostile_run.py --workers $(HOSTILE_WORKERS)
+
+audit: $(VENV)/.installed  ## offline check of installed packages against scripts/known_vulnerabilities.toml
+	$(PY) scripts/dependency_audit.py
+
+audit-online:  ## pip-audit (needs the PyPI JSON API or api.osv.dev, which this workplace cannot reach)
+	@$(PY) -c 'import pip_audit' 2>/dev/null || $(PY) -m pip install -q pip-audit
+	$(PY) scripts/dependency_audit.py --online

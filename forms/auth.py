@@ -18,3 +18,14 @@ class CodeForm(FlaskForm):
     code = Text("Code from your authenticator app", [enter("the 6-digit code from your "
                                                           "authenticator app")],
                 max_length=10, thing="the code", description="The 6 digits it shows now")
+
+
+class RecoveryCodeForm(FlaskForm):
+    code = Text("Recovery code", [enter("a recovery code")], max_length=20,
+                thing="the recovery code",
+                description="One of the codes you saved when you set up your authenticator app, "
+                            "for example abcde-fghjk")
+
+
+class ConfirmForm(FlaskForm):
+    """A button and a CSRF token."""

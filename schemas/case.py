@@ -215,9 +215,11 @@ def load_case(data: Any, base_dir: Path | None = None) -> LoadedCase:
         free_text=_text_map(r, top, "free_text"),
         declaration=_declaration(r, top.get("declaration")),
     )
-    if "school" not in top:
+    # null is missing too: accepting it would write a case (empty names, no date of birth)
+    # that this reader then refuses (found by tests/fuzz).
+    if top.get("school") is None:
         r.problem("school", "is required")
-    if "pupil" not in top:
+    if top.get("pupil") is None:
         r.problem("pupil", "is required")
     _check_references(r, case)
     if r.problems:
@@ -364,7 +366,7 @@ def _register(r: _Reader, value: Any, base_dir: Path | None) -> tuple[Mark, ...]
         m = r.mapping(raw, path, ("date", "session", "code"), strict=True)
         date = r.date(m, "date", path, required=True)
         session = r.choice(m, "session", path, SESSIONS)
-        if "session" not in m:
+        if m.get("session") is None:  # null too: else the mark is silently dropped
             r.problem(f"{path}.session", "is required")
         raw_code = m.get("code")
         if not isinstance(raw_code, str) or not raw_code.strip():
@@ -422,7 +424,7 @@ def _event(r: _Reader, raw: Any, path: str) -> Event:
     # Unknown keys were warned about above; keep them for a lossless round trip.
     extra = {k: v for k, v in d.items() if k not in EVENT_KEYS}
     type_ = r.choice(d, "type", path, EVENT_TYPES) or ""
-    if "type" not in d:
+    if d.get("type") is None:  # null too: a typeless event would be written, then refused
         r.problem(f"{path}.type", "is required")
     if "date" not in d:
         r.problem(f"{path}.date", "is required (null when the date is not known)")

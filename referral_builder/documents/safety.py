@@ -47,6 +47,9 @@ def check_docx(data: bytes, *, name: str = "The Word document") -> None:
         raise UnsafeDocument(f"{name} is empty")
     if len(data) > MAX_UNCOMPRESSED:
         raise UnsafeDocument(f"{name} is larger than {MAX_UNCOMPRESSED // 2**20} MB")
+    if not data.startswith(b"PK\x03\x04") or not _ends_with_directory(data):
+        raise UnsafeDocument(f"{name} is not a Word (.docx) file: it has other data before "
+                             "or after the document (a file made to look like two types)")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -55,6 +58,15 @@ def check_docx(data: bytes, *, name: str = "The Word document") -> None:
     with archive:
         _check_listing(infos, name)
         _check_contents(archive, infos, name)
+
+
+def _ends_with_directory(data: bytes) -> bool:
+    """True when the zip's end-of-directory record (and its comment) ends the file."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65535))
+    if at < 0 or at + 22 > len(data):
+        return False
+    comment = int.from_bytes(data[at + 20:at + 22], "little")
+    return at + 22 + comment == len(data)
 
 
 def _check_listing(infos: list[zipfile.ZipInfo], name: str) -> None:
@@ -71,6 +83,9 @@ def _check_listing(infos: list[zipfile.ZipInfo], name: str) -> None:
         if info.flag_bits & 0x1:
             raise UnsafeDocument(f"{name} is encrypted ({info.filename!r}); save it without "
                                  "a password")
+        if key.startswith("word/activex/"):
+            raise UnsafeDocument(f"{name} contains ActiveX controls ({info.filename}); save "
+                                 "it as a plain .docx without them")
         if key.rsplit("/", 1)[-1] == "vbaproject.bin":
             raise UnsafeDocument(f"{name} contains macros ({info.filename}); save it as a "
                                  "plain .docx without macros")
@@ -104,10 +119,14 @@ def _check_contents(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name
     budget = MAX_UNCOMPRESSED
     for info in infos:
         xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+        rels = info.filename.lower().endswith(".rels")
         tail = b""
+        whole = bytearray()
         try:
             with archive.open(info) as part:
                 while chunk := part.read(_CHUNK):
+                    if rels:
+                        whole += chunk
                     budget -= len(chunk)
                     if budget < 0:
                         raise UnsafeDocument(f"{name} expands to more than "
@@ -123,5 +142,26 @@ def _check_contents(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name
                             raise UnsafeDocument(f"{name} is macro-enabled (.docm); save it "
                                                  "as a plain .docx without macros")
                         tail = window[-64:]
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError,
+                ValueError, RuntimeError) as exc:
+            # ValueError: "negative seek value" when bytes are missing before the first part
             raise UnsafeDocument(f"{name} is damaged ({info.filename}): {exc}") from None
+        if rels:
+            _check_external_links(bytes(whole), info.filename, name)
+
+
+_RELATIONSHIP = re.compile(rb"<(?:\w+:)?Relationship\b[^>]*>", re.IGNORECASE)
+
+
+def _check_external_links(data: bytes, part: str, name: str) -> None:
+    """Refuse a relationship to an outside target other than a hyperlink.
+
+    Word fetches an external template, image, frame or OLE object when the file is opened:
+    a way to track the reader, or to leak their Windows credentials to a file share.
+    """
+    for rel in _RELATIONSHIP.findall(data):
+        if re.search(rb"TargetMode\s*=\s*[\"']External[\"']", rel, re.IGNORECASE) and \
+                not re.search(rb"Type\s*=\s*[\"'][^\"']*/hyperlink[\"']", rel, re.IGNORECASE):
+            raise UnsafeDocument(f"{name} loads content from outside the file ({part}), which "
+                                 "can track or expose the reader; save it without linked "
+                                 "templates, pictures or objects")

@@ -1,8 +1,16 @@
-"""Evidence files stored by content hash: instance/files/<sha[:2]>/<sha>, written atomically."""
+"""Evidence files stored by content hash: instance/files/<sha[:2]>/<sha>, written atomically.
+
+A file is written to a temporary name in its final folder, flushed and fsynced, then renamed,
+so a crash leaves either the whole file under its final name or a temporary file, which
+`sweep_temporary` removes at start-up. Several workers (or hosts on a shared volume) start
+and stop at different times, so a writer holds an exclusive `flock` on its temporary file
+and the sweep skips files that are locked: only orphans, whose writer died, are removed.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import os
 import tempfile
@@ -27,17 +35,15 @@ class FileStore:
         if final.is_file():
             return sha
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        for attempt in range(3):
+            try:
+                self._write(final, data)
+                break
+            except FileNotFoundError:
+                # A sweep removed the temporary file in the instant between its creation
+                # and its lock; write it again.
+                if attempt == 2:
+                    raise
         with contextlib.suppress(OSError):  # make the rename itself durable
             dir_fd = os.open(final.parent, os.O_RDONLY)
             try:
@@ -46,16 +52,46 @@ class FileStore:
                 os.close(dir_fd)
         return sha
 
+    @staticmethod
+    def _write(final: Path, data: bytes) -> None:
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=final.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX)  # "in use": the sweep leaves it
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+                os.replace(tmp, final)  # while still locked
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
     def get(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
     def sweep_temporary(self) -> int:
-        """Remove temporary files left by a crash mid-write; return how many."""
+        """Remove temporary files left by a crash mid-write; return how many.
+
+        A temporary file whose writer is alive is locked and left alone, so every worker can
+        sweep when it starts without harming another worker's upload in progress.
+        """
         if not self.root.is_dir():
             return 0
         count = 0
         for tmp in self.root.glob(f"*/{TEMP_PREFIX}*"):
-            with contextlib.suppress(OSError):
-                tmp.unlink()
-                count += 1
+            try:
+                fd = os.open(tmp, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a live writer holds it
+            else:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+                    count += 1
+            finally:
+                os.close(fd)
         return count

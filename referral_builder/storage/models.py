@@ -9,10 +9,12 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -35,6 +37,9 @@ class Authority(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)  # its checklist id
     name: Mapped[str] = mapped_column(String(200))
+    #: Days after a finished referral's last change when `referral-builder retention` deletes
+    #: it; None keeps cases until an administrator sets a period.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class School(Base):
@@ -88,6 +93,17 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the authenticator app; only its hash is kept."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
 class CaseRecord(Base):
@@ -155,12 +171,52 @@ class Submission(Base):
 
 
 class AuditEntry(Base):
-    """Who viewed, downloaded, exported or was refused a child's record. Insert only."""
+    """Who viewed, downloaded, exported or was refused a child's record. Insert only: the
+    database refuses UPDATE and DELETE (migration 0003). No special-category data goes in
+    `detail`: ids, actions and reasons for refusal only."""
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(Integer, index=True)
     action: Mapped[str] = mapped_column(String(40))
     case_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20), default="")  # allowed, refused, done
+    endpoint: Mapped[str] = mapped_column(String(80), default="")  # which page or command
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+JOB_STATES = ("queued", "running", "done", "failed")
+
+
+class BundleJob(Base):
+    """One attempt at building a case's bundle, kept in the database so that every worker can
+    report its progress and serve its result. A worker running the build renews
+    `heartbeat_at`; a "running" job whose heartbeat has gone quiet was left by a dead
+    process (see web/bundles.py) and may be built again."""
+
+    __tablename__ = "bundle_jobs"
+    __table_args__ = (
+        # At most one live build per case, whichever worker asks.
+        Index("uq_bundle_jobs_live_case", "case_id", unique=True,
+              sqlite_where=text("state IN ('queued', 'running')"),
+              postgresql_where=text("state IN ('queued', 'running')")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Cascades, so that deleting a case (retention) takes its build history with it.
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                         index=True)
+    case_version: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    step: Mapped[str] = mapped_column(String(200), default="Starting")
+    error: Mapped[str] = mapped_column(Text, default="")
+    result_sha256: Mapped[str | None] = mapped_column(String(64))
+    result_file_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_files.id", ondelete="SET NULL"))
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                ondelete="SET NULL"))
+    worker: Mapped[str] = mapped_column(String(120), default="")  # host:pid
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

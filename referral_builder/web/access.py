@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort
+from flask import abort, g
 from flask_login import current_user, login_required
 
 from referral_builder.storage.models import CaseRecord, User
@@ -29,7 +29,13 @@ def may_see(user: User, record: CaseRecord) -> bool:
 
 
 def case_view(case_id: int, *, edit: bool = False, action: str = "view") -> CaseView:
-    """Return the case if the signed-in user may see it; else 404 (and an audit row)."""
+    """Return the case if the signed-in user may see it; else 404 (and an audit row).
+
+    Sets `g.case_checked` so that tests can prove every route taking a case id came here.
+    """
+    g.case_checked = case_id
+    if edit and action == "view":
+        action = "change"
     record = database.session().get(CaseRecord, case_id)
     if record is None or not may_see(current_user, record):
         audit("denied", case_id, f"{action} refused")
@@ -54,6 +60,7 @@ def roles(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
                 audit("denied", kwargs.get("case_id"), "role refused")
                 abort(403)
             return view(*args, **kwargs)
+        wrapper.access_roles = allowed  # type: ignore[attr-defined]  # read by the route test
         return wrapper
     return decorate
 

@@ -11,6 +11,7 @@ from werkzeug.security import generate_password_hash
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.storage.models import ROLES, Authority, School, User
+from referral_builder.web.passwords import WeakPassword, check_password
 
 
 class AccountError(ReferralBuilderError):
@@ -49,6 +50,10 @@ def create_user(s: Session, email: str, name: str, role: str, password: str, *,
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if s.scalar(select(User).where(User.email == email.lower())):
         raise AccountError(f"a user with email {email} already exists")
+    try:
+        check_password(password, email=email, name=name)
+    except WeakPassword as exc:
+        raise AccountError(str(exc)) from None
     user = User(email=email.lower(), name=name, role=role,
                 password_hash=generate_password_hash(password),
                 session_token=secrets.token_hex(32))

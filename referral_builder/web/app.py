@@ -13,6 +13,7 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral_builder.storage.db import Database, sqlite_url
 from referral_builder.storage.files import FileStore
@@ -70,8 +71,16 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(DEFAULTS)
     app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or sqlite_url(app.instance_path)
-    app.config["FILES_DIR"] = str(Path(app.instance_path) / "files")
+    app.config["FILES_DIR"] = (os.environ.get("REFERRAL_BUILDER_FILES_DIR")
+                               or str(Path(app.instance_path) / "files"))
+    app.config.setdefault("TRUSTED_PROXIES",
+                          int(os.environ.get("REFERRAL_BUILDER_TRUSTED_PROXIES", "0")))
     app.config.update(config or {})
+    if proxies := app.config["TRUSTED_PROXIES"]:
+        # Behind a reverse proxy: take the client's address, scheme and host from the
+        # X-Forwarded-* headers that this many proxies set (docs/deploy.md).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
+                                x_host=proxies)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
 
@@ -96,6 +105,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         upgrade(db.engine)
 
     from referral_builder.web import (
+        admin,
         assets,
         auth,
         carers,
@@ -111,7 +121,8 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_security(app)
     register_filters(app)
-    for module in (assets, auth, cases, carers, register, events, letters, submit, la):
+    for module in (assets, auth, cases, carers, register, events, letters, submit, la,
+                   admin):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

@@ -6,13 +6,13 @@ import datetime as dt
 import secrets
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from referral_builder.forms.auth import CodeForm, SignInForm
+from referral_builder.forms.auth import CodeForm, ConfirmForm, RecoveryCodeForm, SignInForm
 from referral_builder.storage.models import User, utcnow
-from referral_builder.web import database, totp
+from referral_builder.web import database, recovery, totp
 from referral_builder.web.security import audit
 
 bp = Blueprint("auth", __name__)
@@ -51,23 +51,35 @@ def _now() -> float:
     return dt.datetime.now(dt.UTC).timestamp()
 
 
-def _finish_sign_in(user: User):  # type: ignore[no-untyped-def]
+def _start_session(user: User) -> None:
     user.session_token = secrets.token_hex(32)
     database.session().commit()
     session.clear()  # a new session on sign-in (no fixation)
     login_user(user)
     session["started"] = session["seen"] = _now()
     session.permanent = False
+
+
+def _finish_sign_in(user: User):  # type: ignore[no-untyped-def]
+    _start_session(user)
     return redirect(url_for("cases.home"))
+
+
+def _pending_user() -> tuple[dict, User | None]:  # type: ignore[type-arg]
+    """The user who gave a right password in the last few minutes, if any."""
+    pending = session.get("pending") or {}
+    user = database.session().get(User, pending.get("user", 0)) if pending else None
+    if user is None or not user.active or _now() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop("pending", None)
+        return pending, None
+    return pending, user
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
 def second_factor():  # type: ignore[no-untyped-def]
     """The second factor: set up an authenticator app the first time, then a code each time."""
-    pending = session.get("pending") or {}
-    user = database.session().get(User, pending.get("user", 0)) if pending else None
-    if user is None or not user.active or _now() - pending.get("at", 0) > PENDING_SECONDS:
-        session.pop("pending", None)
+    pending, user = _pending_user()
+    if user is None:
         return redirect(url_for("auth.sign_in"))
     setting_up = not user.totp_secret
     if setting_up and "secret" not in pending:
@@ -82,7 +94,10 @@ def second_factor():  # type: ignore[no-untyped-def]
         if step is not None:
             user.totp_secret, user.totp_last_step = secret, step
             user.failed_logins = 0
-            return _finish_sign_in(user)
+            if not setting_up:
+                return _finish_sign_in(user)
+            _start_session(user)
+            return _show_new_codes(user)
         _count_failure(user)
         database.session().commit()
         audit("second_factor_failed", detail=f"user {user.id}")
@@ -93,6 +108,49 @@ def second_factor():  # type: ignore[no-untyped-def]
                                                      current_app.config["SERVICE_NAME"]),
                            title="Set up your authenticator app" if setting_up
                            else "Enter the code from your authenticator app")
+
+
+def _show_new_codes(user: User):  # type: ignore[no-untyped-def]
+    """Make a new set of recovery codes and show them, this once (only hashes are kept)."""
+    codes = recovery.replace_codes(database.session(), user.id)
+    database.session().commit()
+    audit("recovery_codes_created", detail=f"user {user.id}")
+    return render_template("web/recovery_codes.html", codes=codes,
+                           title="Save your recovery codes")
+
+
+@bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
+def recovery_code():  # type: ignore[no-untyped-def]
+    """Sign in with a recovery code instead of the authenticator app; each code works once."""
+    _, user = _pending_user()
+    if user is None or not user.totp_secret:
+        return redirect(url_for("auth.sign_in"))
+    form = RecoveryCodeForm()
+    if form.validate_on_submit():
+        locked = user.locked_until and user.locked_until > utcnow()
+        if not locked and recovery.use_code(database.session(), user.id, form.code.data or ""):
+            user.failed_logins = 0
+            audit("recovery_code_used", detail=f"user {user.id}")
+            return _finish_sign_in(user)
+        _count_failure(user)
+        database.session().commit()
+        audit("recovery_code_failed", detail=f"user {user.id}")
+        form.code.errors = ["Enter a recovery code that you have not used before"]
+    return render_template("web/recovery_code.html", form=form, title="Use a recovery code",
+                           back_url=url_for("auth.second_factor"))
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@login_required
+def recovery_codes():  # type: ignore[no-untyped-def]
+    """How many codes are left, and a button to make a new set (which ends the old one)."""
+    user = database.session().get(User, current_user.id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        return _show_new_codes(user)
+    return render_template("web/recovery_codes_status.html", form=form,
+                           left=recovery.remaining(database.session(), user.id),
+                           button="Make new recovery codes", title="Recovery codes")
 
 
 def _count_failure(user: User) -> None:

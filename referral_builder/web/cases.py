@@ -27,6 +27,7 @@ from referral_builder.storage.models import (
 )
 from referral_builder.web import database, services
 from referral_builder.web.access import case_view, school_user
+from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
 
 bp = Blueprint("cases", __name__)
@@ -50,6 +51,7 @@ def index():  # type: ignore[no-untyped-def]
         select(CaseRecord).where(CaseRecord.school_id == current_user.school_id)
         .order_by(CaseRecord.updated_at.desc())).all()
     views = [services.CaseView(r) for r in records]
+    audit("list", detail=f"{len(views)} cases of school {current_user.school_id}")
     return render_template("web/cases.html", views=views, title="Your cases")
 
 

@@ -1,4 +1,4 @@
-"""`referral-builder` subcommands for the web app: db, create-*, demo, serve.
+"""`referral-builder` subcommands for the web app: db, create-*, demo, serve, backup, restore.
 
 Only argparse is imported here; Flask and the database load when a command runs, so
 `referral-builder check` stays quick.
@@ -9,13 +9,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
-import sys
 from typing import Any
+
+from referral_builder.web import ops_commands
 
 
 def add_parsers(sub: Any) -> None:
-    p = sub.add_parser("db", help="database schema: `db upgrade`")
-    p.add_argument("action", choices=("upgrade",))
+    p = sub.add_parser("db", help="database: `db upgrade` the schema, `db check` its integrity")
+    p.add_argument("action", choices=("upgrade", "check"))
+    p.add_argument("--quick", action="store_true", help="check: SQLite quick_check only")
+    p.add_argument("--files", action="store_true",
+                   help="check: also hash every evidence file against its name")
     p.set_defaults(func=cmd_db)
     p = sub.add_parser("create-authority", help="add a local authority (its checklist id)")
     p.add_argument("slug", help="the checklist id, e.g. walsall")
@@ -43,10 +47,18 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("demo", help="create a demo LA, school, users and case; print how to "
                                     "sign in")
     p.set_defaults(func=cmd_demo)
-    p = sub.add_parser("serve", help="run the web app (development server)")
-    p.add_argument("--host", default="127.0.0.1")
+    p = sub.add_parser("serve", help="run the web app: gunicorn with several workers")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
     p.add_argument("--port", type=int, default=5000)
-    p.set_defaults(func=cmd_serve)
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    p.add_argument("--threads", type=int, default=4, help="threads per worker (default 4)")
+    p.add_argument("--dev", action="store_true",
+                   help="Flask's single-process development server instead")
+    p.set_defaults(func=ops_commands.cmd_serve)
+    ops_commands.add_parsers(sub)  # backup, restore
+    from referral_builder.web import security_commands
+
+    security_commands.add_parsers(sub)  # set-retention, retention
 
 
 def _app():  # type: ignore[no-untyped-def]
@@ -56,6 +68,8 @@ def _app():  # type: ignore[no-untyped-def]
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    if args.action == "check":
+        return ops_commands.cmd_db_check(args)
     from referral_builder.storage.migrate import upgrade
 
     app = _app()
@@ -86,10 +100,8 @@ def cmd_create_school(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from referral_builder.web import accounts
 
-    password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass("Password: ")
-    if len(password) < 10:
-        print("referral-builder: the password must be at least 10 characters", file=sys.stderr)
-        return 2
+    password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass(
+        "Password (12 characters or more; three random words work well): ")
     with _app().extensions["db"].writing() as s:
         accounts.create_user(s, args.email, args.name, args.role, password,
                              school=args.school, authority=args.authority)
@@ -114,10 +126,4 @@ def cmd_demo(args: argparse.Namespace) -> int:
         lines = demo.create(s, app.extensions["files"],
                             require_totp=app.config["REQUIRE_TOTP"])
     print("\n".join(lines))
-    return 0
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    app = _app()
-    app.run(host=args.host, port=args.port)
     return 0

@@ -12,6 +12,7 @@ from referral_builder.storage.models import CaseRecord, Submission
 from referral_builder.web import database
 from referral_builder.web.access import VISIBLE_TO_LA, case_view, la_officer
 from referral_builder.web.cases import _latest_bundle
+from referral_builder.web.security import audit
 from referral_builder.web.services import CaseView
 
 bp = Blueprint("la", __name__, url_prefix="/la")
@@ -24,6 +25,7 @@ def dashboard():  # type: ignore[no-untyped-def]
         select(CaseRecord).where(CaseRecord.authority_id == current_user.authority_id,
                                  CaseRecord.status.in_(VISIBLE_TO_LA))
         .order_by(CaseRecord.submitted_at.desc())).all()
+    audit("list", detail=f"{len(records)} referrals to authority {current_user.authority_id}")
     return render_template("web/la_dashboard.html", views=[CaseView(r) for r in records],
                            title="Referrals")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 
 from referral_builder.storage.models import AuditEntry, User, utcnow
@@ -46,6 +46,18 @@ def _check_timeouts():  # type: ignore[no-untyped-def]
     return None
 
 
+def _limit_urlencoded() -> None:
+    """Apply MAX_FORM_MEMORY_SIZE to url-encoded bodies too.
+
+    Werkzeug 3.1 applies it to multipart text parts only and reads a url-encoded body whole,
+    so without this a 25 MB form field (MAX_CONTENT_LENGTH) would be held in memory.
+    """
+    limit = current_app.config.get("MAX_FORM_MEMORY_SIZE")
+    if (limit and request.mimetype == "application/x-www-form-urlencoded"
+            and (request.content_length or 0) > limit):
+        abort(413)
+
+
 def _nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
@@ -69,16 +81,21 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
+REFUSALS = ("denied", "sign_in_failed", "second_factor_failed", "recovery_code_failed")
+
+
 def audit(action: str, case_id: int | None = None, detail: str = "") -> None:
     """Record who viewed, downloaded, exported or was refused a child's record.
 
     Entries are written after the response is made, in a write transaction of their own,
-    so that a refused request (rolled back) still leaves its row.
+    so that a refused request (rolled back) still leaves its row. `detail` must never hold
+    special-category data: ids and reasons only.
     """
     user_id = current_user.id if current_user.is_authenticated else None
     g.setdefault("audit", []).append(
         AuditEntry(user_id=user_id, action=action, case_id=case_id, detail=detail[:500],
-                   at=utcnow()))
+                   outcome="refused" if action in REFUSALS else "allowed",
+                   endpoint=(request.endpoint or request.path)[:80], at=utcnow()))
 
 
 def _write_audit(resp: Response) -> Response:
@@ -95,6 +112,7 @@ def _write_audit(resp: Response) -> Response:
 def init_security(app: Flask) -> None:
     login_manager.init_app(app)
     app.before_request(_nonce)
+    app.before_request(_limit_urlencoded)
     app.before_request(_check_timeouts)
     app.after_request(_headers)
     app.after_request(_write_audit)

@@ -8,9 +8,13 @@ version, refusing the save when the version shown to the user is no longer curre
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
+import threading
 import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -44,8 +48,13 @@ class CaseView:
         return json.loads(self.record.data)
 
     @cached_property
+    def _key(self) -> str:
+        """The case's content as it is now (routes change `data` before saving it)."""
+        return hashlib.sha256(_dump(self.data).encode()).hexdigest()
+
+    @cached_property
     def loaded(self) -> LoadedCase:
-        return load_case(self.data)
+        return _REPORTS.get(("loaded", self._key), lambda: load_case(self.data))
 
     @property
     def case(self):  # type: ignore[no-untyped-def]
@@ -57,11 +66,39 @@ class CaseView:
 
     @cached_property
     def report(self) -> CheckReport:
-        return core.check(self.loaded, self.checklists)
+        return _REPORTS.get(("report", self._key, dt.date.today()),
+                            lambda: core.check(self.loaded, self.checklists))
 
     @property
     def editable(self) -> bool:
         return self.record.status in EDITABLE
+
+
+class _Recent:
+    """The last few loaded cases and check reports, by content: every page of a case shows
+    its report, and checking is a third of a page's work (found by scripts/load_test.py and
+    pyinstrument). Keyed by a hash of the case JSON, so an edited case is never served a
+    stale report; shared read-only between requests."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()  # outside the lock; an exception is not cached
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+_REPORTS = _Recent()
 
 
 def new_case_data(authority: Authority, school: School, reference: str,

@@ -56,7 +56,7 @@ def declaration(case_id: int):  # type: ignore[no-untyped-def]
 def _bundle_state(view):  # type: ignore[no-untyped-def]
     latest = _latest_bundle(view.record.id)
     current = latest is not None and latest.created_at >= view.record.updated_at
-    return latest if current else None, bundles.job_for(view.record.id)
+    return latest if current else None, bundles.job_for(database.session(), view.record.id)
 
 
 @bp.get("/bundle")
@@ -64,8 +64,9 @@ def _bundle_state(view):  # type: ignore[no-untyped-def]
 def bundle(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id)
     latest, job = _bundle_state(view)
-    building = job is not None and job.state == "running"
-    failed = job.message if job is not None and job.state == "failed" else ""
+    state = bundles.status(job, current_app)
+    building = state in bundles.LIVE
+    failed = {"failed": job.error if job else "", "stale": bundles.STALE_MESSAGE}.get(state, "")
     return render_template("web/bundle.html", view=view, latest=latest, building=building,
                            job=job, failed=failed, form=VersionedForm(
                                data={"version": view.record.version}),
@@ -77,8 +78,8 @@ def bundle(case_id: int):  # type: ignore[no-untyped-def]
 @school_user
 def bundle_status(case_id: int):  # type: ignore[no-untyped-def]
     case_view(case_id)
-    job = bundles.job_for(case_id)
-    return jsonify({"state": job.state if job else "none", "step": job.step if job else ""})
+    job = bundles.job_for(database.session(), case_id)
+    return jsonify({"state": bundles.status(job, current_app), "step": job.step if job else ""})
 
 
 @bp.post("/bundle")
@@ -89,10 +90,10 @@ def build(case_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit() or not view.report.ready:
         return redirect(url_for("submit.bundle", case_id=case_id))
     database.session().close()  # the build writes on its own connection
-    job = bundles.start(current_app._get_current_object(), case_id,  # type: ignore[attr-defined]
-                        view.record.version, current_user.id)
-    if job.thread is not None:
-        job.thread.join(timeout=3)  # most bundles are done by then; else show progress
+    started = bundles.start(current_app._get_current_object(),  # type: ignore[attr-defined]
+                            case_id, view.record.version, current_user.id)
+    if started.thread is not None:
+        started.thread.join(timeout=3)  # most bundles are done by then; else show progress
     return redirect(url_for("submit.bundle", case_id=case_id))
 
 

@@ -51,9 +51,13 @@ def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     from werkzeug.serving import make_server
 
     from referral_builder.web import create_app, demo
+    from tests import database
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
-                      "SECRET_KEY": "browser-test", "REQUIRE_TOTP": True})
+    config = {"INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
+              "SECRET_KEY": "browser-test", "REQUIRE_TOTP": True}
+    if url := database.fresh_database_url():
+        config["DATABASE_URL"] = url
+    app = create_app(config)
     with app.extensions["db"].writing() as s:
         demo.create(s, app.extensions["files"], today=dt.date.today())
     srv = make_server("127.0.0.1", 0, app, threaded=True)

@@ -25,6 +25,7 @@ class Journey:
     def __init__(self, page, base: str) -> None:  # type: ignore[no-untyped-def]
         self.page, self.base, self.checked = page, base, []
         self.secrets: dict[str, str] = {}
+        self.checked_codes = False
         self.steps: dict[str, int] = {}
 
     def go(self, path: str) -> None:
@@ -81,14 +82,19 @@ class Journey:
         self.fill("Email address", email)
         self.fill("Password", PASSWORD)
         self.click("Sign in")
-        if email not in self.secrets:  # first sign-in: set up the authenticator app
+        first = email not in self.secrets
+        if first:  # first sign-in: set up the authenticator app
             self.check("set-up-second-factor" if not self.secrets else None)
             key = self.page.locator("#totp-secret").inner_text()
             self.secrets[email] = key.replace(" ", "")
         step = max(totp.current_step(), self.steps.get(email, -1) + 1)  # never a replay
         self.steps[email] = step
         self.fill("Code from your authenticator app", totp.code_at(self.secrets[email], step))
-        self.click("Continue")
+        self.click("Continue", "recovery-codes" if first and not self.checked_codes else None)
+        if first:  # the recovery codes, shown this once
+            assert self.page.locator("#recovery-codes li").count() == 10
+            self.checked_codes = True
+            self.click("I have saved my codes")
 
     def sign_out(self) -> None:
         self.link("Sign out")

@@ -56,6 +56,30 @@ def test_unsafe_document_is_a_referral_builder_error():
     assert issubclass(UnsafeDocument, ReferralBuilderError)
 
 
+EXTERNAL_TEMPLATE = (
+    b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/'
+    b'2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+    b'officeDocument/2006/relationships/attachedTemplate" Target="\\\\10.0.0.1\\t.dotm" '
+    b'TargetMode="External"/></Relationships>')
+HYPERLINK = EXTERNAL_TEMPLATE.replace(b"attachedTemplate", b"hyperlink").replace(
+    b"\\\\10.0.0.1\\t.dotm", b"https://www.gov.uk/")
+
+
+@pytest.mark.parametrize("data", [
+    pytest.param(b"%PDF-1.7\n" + plain_docx(), id="pdf-before"),
+    pytest.param(plain_docx() + b"%PDF-1.7\n%%EOF", id="pdf-after"),
+    pytest.param(plain_docx()[1:], id="first-byte-missing"),
+    pytest.param(plain_docx()[30:], id="first-30-bytes-missing"),
+])
+def test_a_docx_with_bytes_before_after_or_missing_is_refused(data):
+    with pytest.raises(UnsafeDocument, match="is not a Word"):
+        check_docx(data)
+
+
+def test_a_hyperlink_to_outside_the_file_is_allowed():
+    check_docx(rebuilt({"word/_rels/footnotes.xml.rels": HYPERLINK}))
+
+
 @pytest.mark.parametrize(("data", "message"), [
     pytest.param(b"", "is empty", id="empty"),
     pytest.param(b"%PDF-1.7 not a zip", "is not a Word (.docx) file", id="not-a-zip"),
@@ -79,6 +103,9 @@ def test_unsafe_document_is_a_referral_builder_error():
     pytest.param(rebuilt({"/etc/cron.d/evil": b"x"}), "unsafe part name", id="absolute"),
     pytest.param(rebuilt({"C:/Windows/evil.dll": b"x"}), "unsafe part name", id="drive"),
     pytest.param(rebuilt({"word\\..\\evil": b"x"}), "unsafe part name", id="backslash"),
+    pytest.param(rebuilt({"word/activeX/activeX1.bin": b"x"}), "ActiveX", id="activex"),
+    pytest.param(rebuilt({"word/_rels/settings.xml.rels": EXTERNAL_TEMPLATE}),
+                 "loads content from outside the file", id="external-template"),
 ])
 def test_hostile_docx_is_refused_with_the_reason(data, message):
     with pytest.raises(UnsafeDocument, match=re.escape(message)):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from referral_builder.web import accounts, create_app, demo
+from tests import database
 
 PASSWORD = demo.PASSWORD
 _slow_hash = accounts.generate_password_hash
@@ -18,6 +19,8 @@ accounts.generate_password_hash = lambda pw: _slow_hash(pw, method="pbkdf2:sha25
 
 
 def make_app(tmp_path: Path, **config):  # type: ignore[no-untyped-def]
+    if database.on_postgres():
+        config.setdefault("DATABASE_URL", database.url_for_instance(tmp_path / "instance"))
     app = create_app(
         {
             "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -35,6 +38,15 @@ def make_app(tmp_path: Path, **config):  # type: ignore[no-untyped-def]
             s, "b@other.example", "Bea Other", "dsl", PASSWORD, school="Other School"
         )
     return app
+
+
+@pytest.fixture(autouse=True)
+def _database(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    """On PostgreSQL, point DATABASE_URL (read by the commands) at the test's own schema."""
+    if database.on_postgres():
+        monkeypatch.setenv("DATABASE_URL", database.url_for_instance(tmp_path / "instance"))
+    yield
+    database.dispose_engines()
 
 
 @pytest.fixture

@@ -38,7 +38,8 @@ def test_first_sign_in_sets_up_the_app_then_each_code_works_once(client: Client)
     secret = secret_on(client.get("/sign-in/code").get_data(as_text=True))
     step = totp.current_step()
     r = client.post("/sign-in/code", {"code": totp.code_at(secret, step)})
-    assert r.status_code == 302 and client.get("/cases").status_code == 200
+    assert r.status_code == 200 and 'id="recovery-codes"' in r.get_data(as_text=True)
+    assert client.get("/cases").status_code == 200
     client.get("/sign-out")
     client.sign_in(DSL)
     html = client.post("/sign-in/code", {"code": totp.code_at(secret, step)}).get_data(
@@ -54,3 +55,82 @@ def test_a_wrong_code_shows_the_error(client: Client) -> None:
     assert "Enter the code your authenticator app shows now" in error_summary(html)
     html = client.post("/sign-in/code", {"code": ""}).get_data(as_text=True)
     assert "Enter the 6-digit code from your authenticator app" in error_summary(html)
+
+
+# --- recovery codes -------------------------------------------------------------------------
+
+def codes_on(html: str) -> list[str]:
+    return re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", html)
+
+
+def set_up(client: Client) -> list[str]:
+    """Sign in for the first time, set up the app, and return the recovery codes shown."""
+    client.sign_in(DSL)
+    secret = secret_on(client.get("/sign-in/code").get_data(as_text=True))
+    html = client.post("/sign-in/code", {"code": totp.code_at(secret, totp.current_step())})
+    codes = codes_on(html.get_data(as_text=True))
+    client.get("/sign-out")
+    return codes
+
+
+def test_setting_up_the_app_shows_ten_different_recovery_codes_once(client: Client) -> None:
+    codes = set_up(client)
+    assert len(set(codes)) == 10
+    client.sign_in(DSL)
+    assert codes_on(client.get("/sign-in/code").get_data(as_text=True)) == []
+
+
+def test_only_hashes_of_the_codes_are_stored(client: Client) -> None:
+    from sqlalchemy import select
+
+    from referral_builder.storage.models import RecoveryCode
+
+    codes = set_up(client)
+    app = client.c.application
+    with app.extensions["db"].session() as s:
+        stored = [r.code_hash for r in s.scalars(select(RecoveryCode))]
+    assert len(stored) == 10
+    assert not {c.replace("-", "") for c in codes} & set(stored)
+    assert all(len(h) == 64 for h in stored)
+
+
+def test_a_recovery_code_signs_in_once(client: Client) -> None:
+    codes = set_up(client)
+    client.sign_in(DSL)
+    r = client.post("/sign-in/recovery-code", {"code": codes[0].upper().replace("-", " ")})
+    assert r.status_code == 302 and client.get("/cases").status_code == 200
+    client.get("/sign-out")
+    client.sign_in(DSL)
+    html = client.post("/sign-in/recovery-code", {"code": codes[0]}).get_data(as_text=True)
+    assert error_summary(html) == ["Enter a recovery code that you have not used before"]
+    assert client.get("/cases").status_code == 302
+
+
+def test_recovery_codes_need_the_password_first(client: Client) -> None:
+    codes = set_up(client)
+    r = client.post("/sign-in/recovery-code", {"code": codes[0]})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/sign-in")
+
+
+def test_wrong_recovery_codes_count_towards_the_lock_out(client: Client) -> None:
+    codes = set_up(client)
+    client.sign_in(DSL)
+    for _ in range(5):
+        client.post("/sign-in/recovery-code", {"code": "aaaaa-aaaaa"})
+    html = client.post("/sign-in/recovery-code", {"code": codes[1]}).get_data(as_text=True)
+    assert error_summary(html) == ["Enter a recovery code that you have not used before"]
+
+
+def test_making_a_new_set_ends_the_old_codes(client: Client) -> None:
+    old = set_up(client)
+    client.sign_in(DSL)
+    client.post("/sign-in/recovery-code", {"code": old[0]})
+    assert "You have 9 unused recovery codes" in client.get(
+        "/account/recovery-codes").get_data(as_text=True)
+    new = codes_on(client.post("/account/recovery-codes").get_data(as_text=True))
+    assert len(new) == 10 and not set(new) & set(old)
+    client.get("/sign-out")
+    client.sign_in(DSL)
+    html = client.post("/sign-in/recovery-code", {"code": old[1]}).get_data(as_text=True)
+    assert error_summary(html) == ["Enter a recovery code that you have not used before"]
+    assert client.post("/sign-in/recovery-code", {"code": new[0]}).status_code == 302

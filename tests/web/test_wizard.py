@@ -211,4 +211,3 @@ def test_a_slow_bundle_shows_its_progress(app, dsl: Client, monkeypatch) -> None
         release.set()
         job.thread.join(10)
     assert "The bundle could not be built" in dsl.get("/cases/1/bundle").get_data(as_text=True)
-    bundles._jobs.pop(1, None)

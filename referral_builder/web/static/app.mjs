@@ -11,7 +11,7 @@ if (progress && progress.dataset.statusUrl) {
     try {
       const response = await fetch(progress.dataset.statusUrl, { credentials: "same-origin" });
       const status = await response.json();
-      if (status.state === "running") {
+      if (status.state === "running" || status.state === "queued") {
         if (status.step) progress.textContent = `${status.step}. This can take up to a minute.`;
         window.setTimeout(poll, 1500);
       } else {

@@ -1,0 +1,89 @@
+"""Delete finished referrals once their authority's retention period has passed.
+
+A case is finished when the LA accepted or returned it; its age is measured from its last
+change (a save, a submission or a decision). Each deletion removes the case, its history and
+its file rows, then the stored files no other case uses, and leaves one audit row. Authorities
+without a period (`retention_days` is None) keep everything.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from referral_builder.storage.files import FileStore
+from referral_builder.storage.models import (
+    Acknowledgement,
+    AuditEntry,
+    Authority,
+    CaseRecord,
+    StoredFile,
+    Submission,
+    utcnow,
+)
+
+FINISHED = ("accepted", "returned")
+
+
+@dataclass(frozen=True)
+class Expired:
+    case_id: int
+    reference: str
+    authority: str
+    last_change: dt.datetime
+    files: tuple[str, ...] = field(default=())  # sha256 of its stored files
+
+
+def last_change(s: Session, record: CaseRecord) -> dt.datetime:
+    latest = s.scalar(select(func.max(Submission.at)).where(Submission.case_id == record.id))
+    return max(t for t in (record.updated_at, record.submitted_at, latest) if t is not None)
+
+
+def find_expired(s: Session, now: dt.datetime) -> list[Expired]:
+    """The finished cases whose authority's period has passed since their last change."""
+    found = []
+    for authority in s.scalars(select(Authority).where(Authority.retention_days.is_not(None))):
+        cutoff = now - dt.timedelta(days=authority.retention_days or 0)
+        for record in s.scalars(select(CaseRecord).where(
+                CaseRecord.authority_id == authority.id, CaseRecord.status.in_(FINISHED))
+                .order_by(CaseRecord.id)):
+            changed = last_change(s, record)
+            if changed < cutoff:
+                shas = s.scalars(select(StoredFile.sha256).where(
+                    StoredFile.case_id == record.id)).all()
+                found.append(Expired(record.id, record.reference, authority.slug, changed,
+                                     tuple(sorted(set(shas)))))
+    return found
+
+
+def purge(s: Session, store: FileStore, expired: list[Expired]) -> int:
+    """Delete the cases and their rows, commit, then remove the files no case uses.
+
+    Returns how many stored files were removed. Files go after the commit so that a crash
+    can leave an unused file behind but never a row that points to a missing one.
+    """
+    ids = [e.case_id for e in expired]
+    if not ids:
+        return 0
+    for table in (Submission, Acknowledgement, StoredFile):
+        s.execute(delete(table).where(table.case_id.in_(ids)))
+    s.execute(delete(CaseRecord).where(CaseRecord.id.in_(ids)))
+    for e in expired:
+        s.add(AuditEntry(user_id=None, action="retention_delete", case_id=e.case_id,
+                         outcome="done", endpoint="retention", at=utcnow(),
+                         detail=f"reference {e.reference}; authority {e.authority}; last "
+                                f"changed {e.last_change:%Y-%m-%d}; {len(e.files)} files"))
+    s.commit()
+    candidates = {sha for e in expired for sha in e.files}
+    still_used = set(s.scalars(select(StoredFile.sha256).where(
+        StoredFile.sha256.in_(candidates))).all()) if candidates else set()
+    removed = 0
+    for sha in sorted(candidates - still_used):
+        with contextlib.suppress(FileNotFoundError):
+            store.path(sha).unlink()
+            removed += 1
+    return removed

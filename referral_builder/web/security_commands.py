@@ -1,0 +1,67 @@
+"""`referral-builder` subcommands for retention: set-retention and retention [--dry-run]."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import Any
+
+from referral_builder.domain.errors import ReferralBuilderError
+
+
+class RetentionError(ReferralBuilderError):
+    """The retention command cannot run as asked; the message says why."""
+
+
+def add_parsers(sub: Any) -> None:
+    p = sub.add_parser("set-retention", help="how long an authority's finished referrals are "
+                                             "kept: a number of days, or 'forever'")
+    p.add_argument("authority", help="the authority's checklist id, e.g. walsall")
+    p.add_argument("days", help="days after the last change, or 'forever'")
+    p.set_defaults(func=cmd_set_retention)
+    p = sub.add_parser("retention", help="delete accepted and returned referrals older than "
+                                         "their authority's retention period")
+    p.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
+    p.set_defaults(func=cmd_retention)
+
+
+def _days(text: str) -> int | None:
+    if text.lower() == "forever":
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise RetentionError(f"days must be a whole number of 1 or more, or 'forever', "
+                             f"not {text!r}")
+    return int(text)
+
+
+def cmd_set_retention(args: argparse.Namespace) -> int:
+    from referral_builder.web import accounts
+    from referral_builder.web.commands import _app
+
+    days = _days(args.days)
+    with _app().extensions["db"].writing() as s:
+        accounts.find_authority(s, args.authority).retention_days = days
+    print(f"{args.authority}: finished referrals are kept "
+          f"{'forever' if days is None else f'for {days} days after their last change'}")
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, now: dt.datetime | None = None) -> int:
+    from referral_builder.storage import retention
+    from referral_builder.storage.models import utcnow
+    from referral_builder.web.commands import _app
+
+    app = _app()
+    db, store = app.extensions["db"], app.extensions["files"]
+    with db.session(write=not args.dry_run) as s:
+        expired = retention.find_expired(s, now or utcnow())
+        for e in expired:
+            print(f"{'would delete' if args.dry_run else 'deleting'} {e.reference} "
+                  f"({e.authority}, last changed {e.last_change:%Y-%m-%d}, "
+                  f"{len(e.files)} files)")
+        if args.dry_run:
+            print(f"Dry run: {len(expired)} cases would be deleted; nothing was changed")
+            return 0
+        removed = retention.purge(s, store, expired)
+    print(f"Deleted {len(expired)} cases and {removed} stored files")
+    return 0

@@ -1,0 +1,54 @@
+"""A sample of the hostile-file corpus goes through the upload and LA check paths with no
+unhandled error, no dead worker and a message for every refusal (`make hostile` runs all)."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from scripts import hostile_corpus, hostile_run  # noqa: E402
+
+
+def sample(folder: Path) -> list[Path]:
+    """The first file of every family, plus the empty, over-limit and wrong-type files."""
+    paths = []
+    for family in hostile_corpus.FAMILIES:
+        picked = list(itertools.islice(family(), 1))
+        if family is hostile_corpus.sizes:
+            picked = [s for s in family() if s[0].startswith(("empty.", "over-", "wrong-"))]
+        for name, data in picked:
+            path = folder / name
+            path.write_bytes(data)
+            paths.append(path)
+    return paths
+
+
+def test_the_corpus_has_at_least_200_files_in_every_family() -> None:
+    counts = {f.__name__: sum(1 for _ in f()) for f in hostile_corpus.FAMILIES}
+    assert all(n >= 3 for n in counts.values()), counts
+    assert sum(counts.values()) >= 200
+
+
+@pytest.mark.slow
+def test_a_sample_of_hostile_files_causes_no_unhandled_error(tmp_path: Path) -> None:
+    files = sample(tmp_path)
+    assert len(files) >= 20
+    outcomes = hostile_run.run(files, workers=2)
+    fig = hostile_run.figures(outcomes)
+    problems = [o for o in outcomes if o.result not in ("accepted", "refused")
+                or (o.result == "refused" and not o.message)]
+    assert problems == []
+    assert fig["runs"] == 2 * len(files)
+    assert fig["upload: over limits"] == 0 and fig["la-check: over limits"] == 0
+    refused = {(o.file, o.path) for o in outcomes if o.result == "refused"}
+    for name in ("empty.pdf", "over-upload-limit-26mb.pdf", "encrypted-0-rc4-40.pdf",
+                 "docx-xxe-document.docx", "zipbomb-one-entry-200mb.docx", "zipslip-0.docx",
+                 "macro-vbaproject.docx"):
+        assert (name, "upload") in refused, name
+        assert (name, "la-check") in refused, name
