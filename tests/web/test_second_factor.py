@@ -106,6 +106,14 @@ def test_a_recovery_code_signs_in_once(client: Client) -> None:
     assert client.get("/cases").status_code == 302
 
 
+def test_every_page_links_to_the_recovery_codes_when_the_second_factor_is_on(
+        client: Client) -> None:
+    codes = set_up(client)
+    client.sign_in(DSL)
+    assert client.post("/sign-in/recovery-code", {"code": codes[0]}).status_code == 302
+    assert 'href="/account/recovery-codes"' in client.get("/cases").get_data(as_text=True)
+
+
 def test_recovery_codes_need_the_password_first(client: Client) -> None:
     codes = set_up(client)
     r = client.post("/sign-in/recovery-code", {"code": codes[0]})
