@@ -16,7 +16,6 @@ manifest's digests.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -35,7 +34,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from referral_builder.storage.checks import final_files, sha256_of, table_digests
-from referral_builder.storage.files import FileStore
+from referral_builder.storage.files import FileStore, durable_replace
 
 FORMAT = "referral-builder-backup/1"
 MANIFEST = "manifest.json"
@@ -54,18 +53,6 @@ class Summary:
 
 
 # ---- helpers ------------------------------------------------------------------------------
-
-
-def _durable_replace(tmp: Path, final: Path) -> None:
-    with open(tmp, "rb+") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, final)
-    with contextlib.suppress(OSError):
-        fd = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _sqlite_path(engine: Engine) -> Path:
@@ -141,7 +128,7 @@ def backup(engine: Engine, store: FileStore, out: Path) -> Summary:
                 info.size = len(data)
                 info.mtime = int(dt.datetime.now(dt.UTC).timestamp())
                 tar.addfile(info, io.BytesIO(data))
-            _durable_replace(tmp, out)
+            durable_replace(tmp, out)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
@@ -314,4 +301,4 @@ def _put_file(store: FileStore, name: str, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".tmp-restore-", dir=final.parent)
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
-    _durable_replace(Path(tmp), final)
+    durable_replace(Path(tmp), final)

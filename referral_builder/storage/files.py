@@ -19,6 +19,24 @@ from pathlib import Path
 TEMP_PREFIX = ".tmp-"
 
 
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable (best effort: some file systems refuse)."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def durable_replace(tmp: Path, final: Path) -> None:
+    """Flush the written file `tmp` to disk, rename it to `final`, make the rename durable."""
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, final)
+    fsync_dir(final.parent)
+
+
 class FileStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -44,12 +62,7 @@ class FileStore:
                 # and its lock; write it again.
                 if attempt == 2:
                     raise
-        with contextlib.suppress(OSError):  # make the rename itself durable
-            dir_fd = os.open(final.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+        fsync_dir(final.parent)
         return sha
 
     @staticmethod

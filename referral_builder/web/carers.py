@@ -47,6 +47,7 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
         "parental_responsibility": yes_no.get(old.get("parental_responsibility")),
         "day_to_day_care": yes_no.get(old.get("day_to_day_care"))})
     title = "Change a parent or carer" if existing else "Add a parent or carer"
+    problems = []
     if form.validate_on_submit():
         carer = {"id": carer_id if existing else services.next_id(carers, "c"),
                  "name": form.name.data, "relationship": form.relationship.data,
@@ -61,9 +62,8 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
             carers.append(carer)
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             return redirect(url_for("carers.index", case_id=case_id))
-        return render_template("web/carer.html", form=form, title=title,
-                               problems=[{"text": problem, "href": "#main-content"}])
-    return render_template("web/carer.html", form=form, title=title,
+        problems = [{"text": problem, "href": "#main-content"}]
+    return render_template("web/carer.html", form=form, title=title, problems=problems,
                            back_url=url_for("carers.index", case_id=case_id))
 
 

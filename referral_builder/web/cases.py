@@ -189,13 +189,14 @@ def pupil(case_id: int):  # type: ignore[no-untyped-def]
                            "year_group": p.get("year_group"), "address": p.get("address"),
                            "date_of_birth": _date(p.get("date_of_birth")),
                            "admission_date": _date(p.get("admission_date"))})
+    problems = []
     if form.validate_on_submit():
         view.data["pupil"] = _pupil_json(form, p)
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             return redirect(url_for("cases.task_list", case_id=case_id))
-        return render_template("web/pupil.html", form=form, title="Pupil details",
-                               problems=[{"text": problem, "href": "#main-content"}])
+        problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/pupil.html", form=form, title="Pupil details",
+                           problems=problems,
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
@@ -211,15 +212,16 @@ def flags(case_id: int):  # type: ignore[no-untyped-def]
     form = FlagsForm(data={"version": view.record.version,
                            "flags": [k for k in FLAG_LABELS if current.get(k)],
                            "send": current.get("send", "none")})
+    problems = []
     if form.validate_on_submit():
         chosen = set(form.flags.data or [])
         view.data["pupil"]["flags"] = {**{k: k in chosen for k in FLAG_LABELS},
                                        "send": form.send.data}
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             return redirect(url_for("cases.task_list", case_id=case_id))
-        return render_template("web/flags.html", form=form, title="About the pupil",
-                               problems=[{"text": problem, "href": "#main-content"}])
+        problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/flags.html", form=form, title="About the pupil",
+                           problems=problems,
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
