@@ -224,8 +224,8 @@ def ready_case(**changes: Any) -> Case:
                    Document("d3", "evidence/d3.pdf", "Meeting notes"),
                    Document("d4", "evidence/d4.pdf", "Continued concern letter"),
                    Document("d5", "evidence/d5.pdf", "Warning letter")),
-        not_applicable={"wal_external_party_communication": "No agencies are involved.",
-                        "wal_medical_investigated": "Illness on one day only; no known needs."},
+        # The I mark on 16 Nov makes item 5 apply (A28): the school nurse referral (e5) meets it.
+        not_applicable={"wal_external_party_communication": "No agencies are involved."},
     )
     return replace(base, **changes)
 

@@ -175,15 +175,20 @@ def test_a_case_missing_one_piece_of_evidence_fails_only_that_item(item_id, edit
 def test_an_unbacked_illness_mark_fails_both_medical_evidence_items_and_names_the_day():
     case = bloxwich_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I")))
     report = run(case)
-    assert not_met(report) == {"blx_medical_proof_required", "blx_no_auth_without_medical"}
+    # A28: item 7 was declared not applicable, but the register now has an I mark.
+    assert not_met(report) == {"blx_medical_proof_required", "blx_no_auth_without_medical",
+                               "blx_medical_investigated_aht"}
     assert "I on 12 Nov 2026 AM" in reasons_of(report, "blx_no_auth_without_medical")
+    assert "the register has I on 12 Nov 2026 AM" in reasons_of(
+        report, "blx_medical_investigated_aht")
 
 
 def test_medical_evidence_received_after_the_illness_backs_it():
     case = bloxwich_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I")),
                          events=(*ready_events(),
                                  event("e14", "medical_inquiry", D(2026, 11, 13),
-                                       with_=["c1"], consent_requested=True)))
+                                       with_=["gp"], consent_requested=True,
+                                       outcome="GP confirmed a chest infection")))
     assert only_not_met(case) == set()
 
 

@@ -160,12 +160,13 @@ def test_a_text_is_not_a_written_invitation():
 
 # ---- conditional items ----------------------------------------------------------------------
 
-def test_an_illness_mark_makes_the_medical_investigation_needed_but_a_reason_is_accepted():
+def test_an_illness_mark_makes_the_medical_investigation_needed_and_a_reason_is_refused():
+    # A28: "not applicable" is refused while the register shows the condition holds.
     case = walsall_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I")))
     report = run(case)
-    assert statuses(report)["wal_medical_investigated"] == "not_applicable"
-    assert any("wal_medical_investigated is recorded as not applicable" in w
-               for w in report.warnings)
+    assert statuses(report)["wal_medical_investigated"] == "not_met"
+    assert "the register has I on 12 Nov 2026 AM" in reasons_of(report,
+                                                                 "wal_medical_investigated")
     report = run(replace(case, not_applicable={k: v for k, v in NOT_APPLICABLE.items()
                                                if k != "wal_medical_investigated"}))
     assert not_met(report) == {"wal_medical_investigated"}
