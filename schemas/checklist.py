@@ -33,7 +33,13 @@ from referral_builder.domain.checklist import (
 )
 from referral_builder.domain.codes import CODES_2024, CODES_LEGACY
 from referral_builder.domain.errors import InvalidChecklist
-from referral_builder.domain.model import EVENT_TYPES, FLAG_NAMES, LETTER_PURPOSES, SEND_LEVELS
+from referral_builder.domain.model import (
+    EVENT_TYPES,
+    FLAG_NAMES,
+    LETTER_PURPOSES,
+    SEND_LEVELS,
+    SUPPORTS,
+)
 
 ALL_RULES = {**FILTER_RULES, **CASE_RULES}
 
@@ -191,6 +197,7 @@ CONDITION_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "attendance_return_due": _flag, "sickness_return_due": _flag,
     "item_not_applicable": lambda v: None if isinstance(v, str) else "must be an item id",
     "item_met": lambda v: None if isinstance(v, str) else "must be an item id",
+    "refused_support": _names(SUPPORTS, "kind of support"),
     "events": _selector_problem,
     "passed_below": _threshold,
 }

@@ -60,6 +60,8 @@ class Context:
     window: tuple[dt.date, dt.date] | None = None
     #: Numbered letters (A26): item id -> the letter events it took as its own.
     claimed: dict[str, set[str]] = field(default_factory=dict)
+    #: The item being evaluated (for `evidence_for`).
+    item_id: str = ""
 
     # ---- people and events -------------------------------------------------------------
     def carer_label(self, carer_id: str) -> str:

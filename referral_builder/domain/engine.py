@@ -118,6 +118,7 @@ def evaluate_item(ctx: Context, item: Item) -> ItemOutcome:
     reasons: list[str] = []
     passing: list[Event] = []
     evidence: list[str] = []
+    ctx.item_id = item.id
     if item.evidence is not None:
         met, reasons, passing = _evaluate_evidence(ctx, item, item.evidence)
         evidence = [e.id for e in passing]
@@ -217,8 +218,8 @@ def _apply_requirement(ctx: Context, item: Item, met: bool, reasons: list[str],
     if item.applies_if is None:
         reasons = [*reasons, "If this was not appropriate, record why."]
     else:
-        facts = "; ".join(condition_facts(ctx, item.applies_if))
-        reasons = [*reasons, f"It applies because {facts}."]
+        because = "; ".join(condition_facts(ctx, item.applies_if))
+        reasons = [*reasons, f"It applies because {because}."]
     return ItemOutcome("not_met", reasons, passing, evidence)
 
 
@@ -404,6 +405,9 @@ def condition_holds(ctx: Context, cond: dict[str, Any]) -> bool:
         "sickness_return_due": lambda v: bool(return_due_dates(ctx, "sickness_return")) == v,
         "item_not_applicable": lambda v: _status(ctx, v) == "not_applicable",
         "item_met": lambda v: _status(ctx, v) == "met",
+        "refused_support": lambda v: any(
+            e.type == "support_offer" and e.support in v and e.outcome == "refused"
+            for e in ctx.dated_events()),
     }
     return any(tests[k](v) for k, v in cond.items())
 
@@ -485,6 +489,9 @@ def describe_condition(cond: dict[str, Any]) -> str:
             parts.append(f"{value} does not apply")
         elif key == "item_met":
             parts.append(f"{value} is met")
+        elif key == "refused_support":
+            parts.append("the parents refused an offer of " + " or ".join(human(v)
+                                                                           for v in value))
         else:
             parts.append(f"the {human(key).replace(' due', '')} fell due")
     return " or ".join(parts)

@@ -139,7 +139,7 @@ def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
             return (f"{ctx.describe(e)} follows the meeting of {fmt(named.date)} ({named.id}), "
                     f"which was {named.status} and not held")
         if e.date < m.date:
-            moved = (f" (rescheduled from {fmt(named.date)})" if m is not named else "")
+            moved = (f", rescheduled from {fmt(named.date)}" if m is not named else "")
             return (f"{ctx.describe(e)} is dated before the meeting it follows "
                     f"({fmt(m.date)}{moved})")
         if m.date > ctx.as_of:
@@ -204,6 +204,8 @@ def mentions(ctx: Context, e: Event, rule: Rule) -> str | None:
     words = [w.lower() for w in rule.get("words") or ()]
     if purposes & set(e.purposes) or any(w in e.summary.lower() for w in words):
         return None
+    if ctx.item_id and ctx.item_id in e.evidence_for:
+        return None  # the school says what this record is evidence for
     wanted = " or ".join(human(p) for p in sorted(purposes)) or " or ".join(words)
     return f"{ctx.describe(e)} does not record the {wanted} it set out"
 
@@ -382,7 +384,7 @@ def notice_lawful(ctx: Context, e: Event, rule: Rule) -> str | None:
     justify it); a withdrawn notice counts for nothing; a third notice to the same parent for
     the same child within 3 years cannot be issued.
     """
-    if e.date is None:
+    if e.date is None or e.type != "penalty_notice":
         return None
     if e.status == "withdrawn":
         return f"{ctx.describe(e)} was withdrawn"
@@ -785,9 +787,12 @@ def return_made(ctx: Context, rule: Rule) -> CaseResult:
     due = return_due_dates(ctx, trigger)
     if not due:
         return True, [f"No {human(trigger)} has fallen due"], []
-    made = [e for e in ctx.dated_events() if e.type in ("referral", "agency_contact") and (
-        e.agency == "education_welfare" or "education welfare" in (e.service or "").lower()
-        or "return" in (e.service or "").lower() or "return" in e.summary.lower())]
+    kind = {"attendance_return": "attendance_10_day",
+            "sickness_return": "sickness_15_day"}.get(trigger)
+    made = [e for e in ctx.dated_events() if e.return_ == kind or (
+        e.type in ("referral", "agency_contact") and e.return_ is None and (
+            e.agency == "education_welfare" or "education welfare" in (e.service or "").lower()
+            or "return" in (e.service or "").lower() or "return" in e.summary.lower()))]
     reasons, used = [], []
     for d in due:
         found = [e for e in made if e.date and e.date >= d]
