@@ -361,7 +361,7 @@ def attendance_at_event(ctx: Context, e: Event, rule: Rule) -> str | None:
     if e.date is None:
         return None
     pct, inclusive = float(rule.get("pct")), bool(rule.get("inclusive", False))
-    c = ctx.ytd(e.date)
+    c = ctx.ytd(e.date, legal=False)  # the school's stage decision, not a legal count
     attended, possible, how = c.attended, c.possible, ""
     if rule.get("basis") == "adjusted":
         if rule.get("adjusted_formula", "exclude_authorised") == "exclude_authorised":

@@ -26,6 +26,8 @@ IDS = {
         "blx_external_party_communication", "blx_medical_investigated_aht",
         "blx_gp_consent_requested", "blx_letters_continued_concern", "blx_support_evidence",
         "blx_warning_letter_each_parent", "blx_ao_request_record_of_support",
+        # issue 13.2: every seed requirement a dated record can prove
+        "blx_stage2_second_meeting", "blx_stage3_second_ao_letter",
     },
     "staged-academy": {
         "sif_gate_csa", "sif_first_day_call", "sif_n_code_letter", "sif_n_to_o", "sif_letter_2",
