@@ -83,6 +83,8 @@ def ready_events():
 
 
 REFERRAL = D(2026, 12, 11)
+#: The register with an illness day (I) on Thu 12 Nov as well.
+ILL_12_NOV = summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I"), end=REFERRAL)
 
 
 def bloxwich_case(events=None, **changes):
@@ -198,7 +200,7 @@ def test_a_case_missing_one_piece_of_evidence_fails_only_that_item(item_id, edit
 
 
 def test_an_unbacked_illness_mark_fails_both_medical_evidence_items_and_names_the_day():
-    case = bloxwich_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I"), end=REFERRAL))
+    case = bloxwich_case(marks=ILL_12_NOV)
     report = run(case)
     # A28: item 7 was declared not applicable, but the register now has an I mark.
     assert not_met(report) == {"blx_medical_proof_required", "blx_no_auth_without_medical",
@@ -209,7 +211,7 @@ def test_an_unbacked_illness_mark_fails_both_medical_evidence_items_and_names_th
 
 
 def test_medical_evidence_received_after_the_illness_backs_it():
-    case = bloxwich_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I"), end=REFERRAL),
+    case = bloxwich_case(marks=ILL_12_NOV,
                          events=(*ready_events(),
                                  event("e14", "medical_inquiry", D(2026, 11, 13),
                                        with_=["gp"], consent_requested=True,
