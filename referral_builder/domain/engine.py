@@ -243,10 +243,15 @@ def _evaluate_evidence(ctx: Context, item: Item, sel: Selector,
             problem = FILTERS[rule.name](ctx, e, rule)
             if problem is None:
                 continue
+            if problem == "":  # not a candidate at all (e.g. a review of something else)
+                why = [""]
+                break
             if rule.warn:
                 ctx.warnings.append(f"{item.id}: {_sentence(problem)}")
             else:
                 why.append(problem)
+        if why == [""]:
+            continue
         if why:
             failed[e.id] = why
         else:

@@ -284,10 +284,10 @@ def meeting_kind(ctx: Context, e: Event, rule: Rule) -> str | None:
     if m is None:
         return f"{ctx.describe(e)} does not name the meeting it arranges" if kinds else None
     if kinds and m.kind not in kinds:
-        return (f"{ctx.describe(e)} is about {ctx.describe(m)}, a {human(m.kind or 'other')}; "
-                f"it must be a {' or '.join(human(k) for k in kinds)}")
+        return (f"{ctx.describe(e)} is about {ctx.describe(m)} ({human(m.kind or 'other')}); "
+                f"it must be about: {' or '.join(human(k) for k in kinds)}")
     if m.kind in not_kinds:
-        return (f"{ctx.describe(e)} invites to {ctx.describe(m)}, a {human(m.kind or 'other')}, "
+        return (f"{ctx.describe(e)} invites to {ctx.describe(m)} ({human(m.kind or 'other')}), "
                 "so it is not this letter")
     return None
 
@@ -299,8 +299,12 @@ def review_of_item(ctx: Context, e: Event, rule: Rule) -> str | None:
     what = _item_name(ctx, rule.get("item"))
     targets = {x.id: x for x in (ref.passing if ref else [])}
     if e.of not in targets:
-        named = f" names {e.of}" if e.of else " names nothing"
-        return (f"{ctx.describe(e)}{named}; it must be the review of the {what}")
+        # A review of something else is not a candidate; one naming nothing is told so.
+        other = ctx.case.event(e.of) if e.of else None
+        if other is not None and ref is not None and ref.passing:
+            return ""
+        named = f" names {ctx.describe(other)}" if other else " does not name what it reviews"
+        return f"{ctx.describe(e)}{named}; it must be the review of the {what}"
     target = targets[e.of]
     gap = int(rule.get("min_school_days", 0))
     if target.date and e.date and gap:

@@ -34,6 +34,9 @@ IDS = {
         "sif_letter_3_meeting", "sif_medical_pattern_letter", "sif_attendance_panel_meeting",
         "sif_enforcement_letter_1", "sif_initial_review", "sif_stage2_enforcement_option",
         "sif_stage3_la_referral",
+        # issue 13.2
+        "sif_letter_2_attendance_check", "sif_letter_3_attendance_check",
+        "sif_panel_family_record", "sif_panel_review_period",
     },
     "east-sussex": {
         "esx_gate_csa", "esx_letter_1_warning", "esx_meeting_teacher_deputy",
