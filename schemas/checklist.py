@@ -200,6 +200,7 @@ CONDITION_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "refused_support": _names(SUPPORTS, "kind of support"),
     "events": _selector_problem,
     "passed_below": _threshold,
+    "never_below": _threshold,
 }
 
 

@@ -75,7 +75,8 @@ SELECTOR_KEYS = frozenset({"types", "purposes", "agencies", "supports", "meeting
 CONDITION_KEYS = frozenset({"flags", "send", "register_codes", "unresolved_n",
                             "meeting_not_attended", "events", "passed_below",
                             "attendance_return_due", "sickness_return_due",
-                            "item_not_applicable", "item_met", "refused_support"})
+                            "item_not_applicable", "item_met", "refused_support",
+                            "never_below"})
 REQUIRE_VALUES = ("any", "each_carer", "each_meeting", "each_agency", "each_meeting_each_carer")
 
 DEFAULT_PARAMETERS: dict[str, Any] = {

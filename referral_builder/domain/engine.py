@@ -406,6 +406,8 @@ def condition_holds(ctx: Context, cond: dict[str, Any]) -> bool:
                                 for e in ctx.case.events),
         "passed_below": lambda v: ctx.first_below(float(v["pct"]),
                                                   bool(v.get("inclusive"))) is not None,
+        "never_below": lambda v: ctx.first_below(float(v["pct"]),
+                                                 bool(v.get("inclusive"))) is None,
         "attendance_return_due": lambda v: bool(return_due_dates(ctx, "attendance_return")) == v,
         "sickness_return_due": lambda v: bool(return_due_dates(ctx, "sickness_return")) == v,
         "item_not_applicable": lambda v: _status(ctx, v) == "not_applicable",
@@ -490,6 +492,9 @@ def describe_condition(cond: dict[str, Any]) -> str:
         elif key == "passed_below":
             word = "to" if value.get("inclusive") else "below"
             parts.append(f"attendance fell {word} {value['pct']}% this school year")
+        elif key == "never_below":
+            word = "to" if value.get("inclusive") else "below"
+            parts.append(f"attendance has not fallen {word} {value['pct']}% this school year")
         elif key == "item_not_applicable":
             parts.append(f"{value} does not apply")
         elif key == "item_met":

@@ -45,6 +45,9 @@ IDS = {
         "esx_ast_support_measures_compiled", "esx_ast_parent_contract_reviewed",
         "esx_ast_spoc_consulted", "esx_ast_referral_form", "esx_ast_apdr_pupil_voice",
         "esx_ast_support_plan_review",
+        # issue 13.2
+        "esx_unexplained_absence_call", "esx_code_deadline", "esx_ast_attendance_plan",
+        "esx_ast_tier4_ehkw_referral",
     },
     "stockport": {
         "stk_gate_csa", "stk_s3_stage1_2_actions", "stk_s3_non_engagement", "stk_s3_threshold",
