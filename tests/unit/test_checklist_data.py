@@ -53,6 +53,14 @@ IDS = {
         "stk_gate_csa", "stk_s3_stage1_2_actions", "stk_s3_non_engagement", "stk_s3_threshold",
         "stk_s3_why_parents_could_do_more", "stk_s3_tac_cp_consultation",
         "stk_s3b_tac_cp_evidence",
+        # issue 13.2: Stage 1 and Stage 2 actions (domain-rules 3.5)
+        "stk_s1_contact_meeting", "stk_s1_inform_social_worker", "stk_s1_send_check",
+        "stk_s1_in_school_difficulties", "stk_s1_medical_needs", "stk_s1_catch_up",
+        "stk_s1_medical_action_plan", "stk_s1_anxiety_support", "stk_s1_eha_offer",
+        "stk_s1_tac_collaboration", "stk_s1_letter_all_adults", "stk_s2_letter",
+        "stk_s2_school_attendance_meeting", "stk_s2_eha_reoffer", "stk_s2_plan_reviews",
+        "stk_s2_tac_cp_alternative", "stk_s2_first_day_calling", "stk_s2_end_of_period_review",
+        "stk_s2_accurate_marks", "stk_s2_sickness_return", "stk_s2_missing_from_school",
     },
 }
 KINDS = {"walsall": "authority", "bloxwich-academy": "school_process",
