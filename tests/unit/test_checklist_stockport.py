@@ -3,8 +3,9 @@
 The story: autumn term 2026 starts on Thu 3 Sep, half-term is 26-30 Oct, the referral is on
 Fri 20 Nov. Stage 1 work runs 21-24 Sep; the Stage 2 letters of Wed 30 Sep invite each parent
 to the School Attendance Meeting on Thu 8 Oct, where the mother refuses an Early Help
-Assessment (offered again on Mon 16 Nov, at the plan review). Zoë then misses the whole week of Mon 9-Fri 13 Nov (O): 10 unauthorised
-sessions in 10 school weeks, exactly the threshold.
+Assessment (offered again on Mon 16 Nov, at the plan review). Zoë then misses the whole
+week of Mon 9-Fri 13 Nov (O): 10 unauthorised sessions in 10 school weeks, exactly the
+threshold.
 """
 
 from __future__ import annotations
