@@ -353,3 +353,9 @@ def test_tier_4_needs_the_early_help_keywork_referral():
                  by=("Sam Patel", "DSL"))
     report = run(esx_case(marks=marks, events=(*ready_events(), ehkw)))
     assert statuses(report)["esx_ast_tier4_ehkw_referral"] == "met"
+
+
+@pytest.mark.parametrize(("improved", "status"), [(False, "met"), (True, "not_met")])
+def test_the_support_plan_review_counts_when_it_finds_no_improvement(improved, status):
+    report = run(esx_case(events=change(ready_events(), "r1", improved=improved)))
+    assert statuses(report)["esx_ast_support_plan_review"] == status

@@ -359,3 +359,11 @@ def test_the_panel_record_needs_each_parents_date_of_birth_and_the_siblings_scho
     assert not_met(run(staged_case(siblings=()))) == set()  # recorded: no other siblings
     no_school = (Sibling("Maja Nowak", D(2019, 6, 1), ""),)
     assert not_met(run(staged_case(siblings=no_school))) == {"sif_panel_family_record"}
+
+
+def test_a_reason_recorded_where_the_condition_does_not_hold_is_not_applicable_not_met():
+    # A28: with no N marks, "N to O" declared not applicable is reported as such, not "met".
+    na = {**NOT_APPLICABLE, "sif_n_to_o": "No N codes this year."}
+    report = run(staged_case(not_applicable=na))
+    assert statuses(report)["sif_n_to_o"] == "not_applicable"
+    assert "Recorded as not applicable: No N codes this year." in reasons_of(report, "sif_n_to_o")

@@ -277,3 +277,9 @@ def test_a_statutory_return_made_through_the_return_field_counts():
                 return_="attendance_10_day", summary="Missing from school form sent")
     case = replace(case, events=(*case.events, ret))
     assert statuses(run(case))["stk_s2_missing_from_school"] == "met"
+
+
+@pytest.mark.parametrize(("improved", "status"), [(False, "met"), (True, "not_met")])
+def test_the_end_of_period_review_must_find_no_improvement(improved, status):
+    report = run(stockport_case(events=change(ready_events(), "r1", improved=improved)))
+    assert statuses(report)["stk_s2_end_of_period_review"] == status
