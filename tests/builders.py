@@ -194,7 +194,10 @@ def ready_events(with_documents: bool = True) -> tuple[Event, ...]:
         event("m1", "meeting", D(2026, 10, 12), time="09:30", kind="attendance_meeting",
               attended=["c1"], status="held", plan_agreed=True, by=school,
               summary="Attendance meeting; plan agreed with mother", **docs("d3")),
-        event("e4", "letter", D(2026, 10, 13), to=["c1", "c2"], by=school,
+        # one letter per address: the parents live apart (edge case 5, A23)
+        event("e4", "letter", D(2026, 10, 13), to=["c1"], by=school,
+              purposes=["post_meeting"], meeting="m1", states_attendance_pct=82.8),
+        event("e4b", "letter", D(2026, 10, 13), to=["c2"], by=school,
               purposes=["post_meeting"], meeting="m1", states_attendance_pct=82.8),
         event("e5", "referral", D(2026, 10, 14), service="school nurse", internal=False,
               by=school, summary="Referral to the school nursing service"),
