@@ -732,11 +732,15 @@ def school_days_since(ctx: Context, rule: Rule) -> CaseResult:
 
 def review_intervals(ctx: Context, rule: Rule) -> CaseResult:
     lo, hi = int(rule.get("min_school_days", 20)), int(rule.get("max_school_days", 30))
-    reviews = [e for e in ctx.dated_events() if e.type == "review"]
+    ref = ctx.outcomes.get(rule.get("from_item")) if rule.get("from_item") else None
+    # A review that names (`of`) something other than the plan is not one of its reviews
+    # (e.g. the 15-day check after a letter); one that names nothing is taken as the plan's.
+    plan = {e.id for e in ref.passing} if ref is not None else set()
+    reviews = [e for e in ctx.dated_events() if e.type == "review"
+               and (e.of is None or not plan or e.of in plan)]
     if not reviews:
         return False, ["No review of the plan is recorded"], []
     points: list[tuple[str, dt.date]] = []
-    ref = ctx.outcomes.get(rule.get("from_item")) if rule.get("from_item") else None
     if ref is not None and ref.earliest is not None:
         points.append(("the plan", ref.earliest))
     points += [(ctx.describe(e), e.date) for e in reviews if e.date]

@@ -283,3 +283,11 @@ def test_a_statutory_return_made_through_the_return_field_counts():
 def test_the_end_of_period_review_must_find_no_improvement(improved, status):
     report = run(stockport_case(events=change(ready_events(), "r1", improved=improved)))
     assert statuses(report)["stk_s2_end_of_period_review"] == status
+
+
+def test_a_review_of_something_else_is_not_one_of_the_plans_reviews():
+    # A 15-day check naming a letter, between the meeting and the plan review, is left out.
+    events = (*ready_events(), event("x2", "review", D(2026, 10, 20), of="s1", improved=False))
+    assert statuses(run(stockport_case(events=events)))["stk_s2_plan_reviews"] == "met"
+    events = (*ready_events(), event("x2", "review", D(2026, 10, 20), improved=False))
+    assert statuses(run(stockport_case(events=events)))["stk_s2_plan_reviews"] == "not_met"
