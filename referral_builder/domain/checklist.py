@@ -29,7 +29,7 @@ FILTER_RULES: dict[str, frozenset[str]] = {
     "reviewed": frozenset({"min_school_days", "max_school_days", "improved"}),
     "school_days_before_referral": frozenset({"min_school_days"}),
     "consent_requested": frozenset(),
-    "meeting_kind": frozenset({"kinds", "not_kinds"}),
+    "meeting_kind": frozenset({"kinds", "not_kinds", "arranges"}),
     "review_of_item": frozenset({"item", "min_school_days", "improved"}),
     "review_records": frozenset({"improved"}),
     "after_marks": frozenset({"codes"}),

@@ -289,6 +289,9 @@ def meeting_kind(ctx: Context, e: Event, rule: Rule) -> str | None:
     if m.kind in not_kinds:
         return (f"{ctx.describe(e)} invites to {ctx.describe(m)} ({human(m.kind or 'other')}), "
                 "so it is not this letter")
+    if rule.get("arranges") and m.date and e.date and m.date < e.date:
+        return (f"{ctx.describe(e)} is dated after {ctx.describe(m)}, so it cannot arrange "
+                "that meeting")
     return None
 
 
@@ -687,7 +690,10 @@ def did_not_attend_followup(ctx: Context, rule: Rule) -> CaseResult:
     want_reinvite = rule.get("reinvite", "following_week") not in (None, "none", False)
     missed = [m for m in ctx.meetings() if not_attended(m)]
     if not missed:
-        return True, ["Every meeting was attended"], []
+        held = [m for m in ctx.meetings() if m.status not in ("cancelled", "rescheduled")]
+        if not held:
+            return True, ["No meeting was held, so none was missed"], []
+        return True, [f"The parents came to every meeting held ({len(held)})"], []
     reasons: list[str] = []
     used: list[str] = []
     written = [e for e in ctx.dated_events() if e.written]

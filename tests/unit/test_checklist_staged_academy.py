@@ -367,3 +367,12 @@ def test_a_reason_recorded_where_the_condition_does_not_hold_is_not_applicable_n
     report = run(staged_case(not_applicable=na))
     assert statuses(report)["sif_n_to_o"] == "not_applicable"
     assert "Recorded as not applicable: No N codes this year." in reasons_of(report, "sif_n_to_o")
+
+
+@pytest.mark.parametrize(("meeting_on", "status"), [
+    (D(2026, 10, 15), "met"),      # the day of Letter 3: arranged for later that day
+    (D(2026, 10, 14), "not_met"),  # the day before Letter 3: the letter cannot arrange it
+])
+def test_letter_3_comes_before_the_meeting_it_arranges(meeting_on, status):
+    report = run(staged_case(events=change(ready_events(), "m1", date=meeting_on)))
+    assert statuses(report)["sif_letter_3_meeting"] == status

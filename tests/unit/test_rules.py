@@ -1041,7 +1041,14 @@ class TestDidNotAttendFollowUp:
     def test_when_every_meeting_was_attended_there_is_nothing_to_follow_up(self):
         case = make_case(events=(meeting("m1", D(2026, 10, 15)),))
         r = result(check_items(case, item("t_item", rule("did_not_attend_followup"))))
-        assert (r.status, r.reasons) == ("met", ("Every meeting was attended",))
+        assert (r.status, r.reasons) == ("met", ("The parents came to every meeting held (1)",))
+
+    def test_a_rescheduled_meeting_is_not_called_attended(self):
+        # Issue 13.4: the reason says what is true.
+        case = make_case(events=(meeting("m1", D(2026, 10, 15), status="rescheduled",
+                                         attended=None),))
+        r = result(check_items(case, item("t_item", rule("did_not_attend_followup"))))
+        assert (r.status, r.reasons) == ("met", ("No meeting was held, so none was missed",))
 
 
 class TestSchoolDaysSince:
