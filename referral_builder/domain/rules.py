@@ -770,18 +770,20 @@ def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
     """
     types = tuple(rule.get("types") or ("phone_call",))
     wanted = set(rule.get("codes") or ())
+    before = str(rule.get("before") or "")  # "on the morning": a call timed later is not
     reg = ctx.register
     firsts: list[dt.date] = []
-    before = False
+    yesterday = False
     for d in reg.school_days(ctx.year_start(), ctx.as_of):
         away = any((c in wanted) if wanted else reg.cls(d, c) in ABSENT_CLASSES
                    for c in reg.days[d].values())
-        if away and not before:
+        if away and not yesterday:
             firsts.append(d)
-        before = away
+        yesterday = away
     if not firsts:
         return True, ["No absence this school year needed a first-day call"], []
-    contacts = {e.date: e for e in ctx.dated_events() if e.type in types}
+    contacts = {e.date: e for e in ctx.dated_events() if e.type in types
+                and not (before and e.time and e.time >= before)}
     missed = [d for d in firsts if d not in contacts]
     used = [contacts[d].id for d in firsts if d in contacts]
     what = " or ".join(human(t) for t in types)
@@ -790,8 +792,9 @@ def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
         more = f" and {len(missed) - 6} more" if len(missed) > 6 else ""
         which = ("the only absence" if len(firsts) == 1
                  else f"{len(missed)} of the {len(firsts)} absences")
-        return False, [f"No {what} is recorded on the first day of {which} this school year: "
-                       f"{listed}{more}"], used
+        when = f" before {before}" if before else ""
+        return False, [f"No {what} is recorded{when} on the first day of {which} this school "
+                       f"year: {listed}{more}"], used
     return True, [f"A {what} is recorded on the first day of each of the {len(firsts)} "
                   "absences this school year"], used
 
@@ -864,7 +867,19 @@ def family_recorded(ctx: Context, rule: Rule) -> CaseResult:
         reasons += [f"The school of the sibling {s.name} is not recorded"
                     for s in siblings if not s.school.strip()]
     if reasons:
-        return False, reasons, []
+        # The panel's own record (its minutes) may hold them instead of the case fields.
+        minutes = [m for m in ctx.meetings() if m.kind == "attendance_panel" and (
+            ctx.item_id in m.evidence_for or (
+                "sibling" in m.summary.lower() and any(
+                    w in m.summary.lower() for w in ("date of birth", "dates of birth",
+                                                     "dob")))
+            or "meeting_notes" in ctx.case.document_kinds(m))]
+        if minutes:
+            m = minutes[0]
+            return True, [f"The record of {ctx.describe(m)} establishes the people with "
+                          "parental responsibility, their dates of birth and the siblings' "
+                          "schools"], [m.id]
+        return False, [*reasons, "(or record them in the Attendance Panel Meeting's notes)"], []
     sib = (f"{len(siblings)} sibling(s) with their schools" if siblings
            else "no other siblings")
     return True, [f"{len(pr)} people with parental responsibility, with dates of birth, and "

@@ -359,3 +359,10 @@ def test_tier_4_needs_the_early_help_keywork_referral():
 def test_the_support_plan_review_counts_when_it_finds_no_improvement(improved, status):
     report = run(esx_case(events=change(ready_events(), "r1", improved=improved)))
     assert statuses(report)["esx_ast_support_plan_review"] == status
+
+
+@pytest.mark.parametrize(("time", "status"), [("09:25", "met"), ("11:59", "met"),
+                                              ("12:00", "not_met")])
+def test_the_unexplained_absence_call_is_made_on_the_morning(time, status):
+    report = run(esx_case(events=change(ready_events(), "k2", time=time)))
+    assert statuses(report)["esx_unexplained_absence_call"] == status

@@ -376,3 +376,14 @@ def test_a_reason_recorded_where_the_condition_does_not_hold_is_not_applicable_n
 def test_letter_3_comes_before_the_meeting_it_arranges(meeting_on, status):
     report = run(staged_case(events=change(ready_events(), "m1", date=meeting_on)))
     assert statuses(report)["sif_letter_3_meeting"] == status
+
+
+def test_the_panel_minutes_may_hold_the_family_record_instead_of_the_case_fields():
+    jane, lukasz = family()
+    bare = (replace(jane, date_of_birth=None), replace(lukasz, date_of_birth=None))
+    events = change(ready_events(), "m2", summary="Panel: parents' dates of birth and the "
+                    "siblings' schools recorded (Maja, Bloxwich Academy Primary)")
+    assert not_met(run(staged_case(carers=bare, siblings=None, events=events))) == set()
+    plain = change(ready_events(), "m2", summary="Panel held")
+    assert not_met(run(staged_case(carers=bare, siblings=None, events=plain))) == {
+        "sif_panel_family_record"}

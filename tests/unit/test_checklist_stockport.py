@@ -291,3 +291,11 @@ def test_a_review_of_something_else_is_not_one_of_the_plans_reviews():
     assert statuses(run(stockport_case(events=events)))["stk_s2_plan_reviews"] == "met"
     events = (*ready_events(), event("x2", "review", D(2026, 10, 20), improved=False))
     assert statuses(run(stockport_case(events=events)))["stk_s2_plan_reviews"] == "not_met"
+
+
+def test_first_day_calling_is_for_absences_with_no_reason_given():
+    # An illness day (I) reported by the parent needs no call from the school.
+    marks = term_marks(overrides=absent(WEEK_OFF) | absent([D(2026, 10, 14)], "I"))
+    assert statuses(run(stockport_case(marks=marks)))["stk_s2_first_day_calling"] == "met"
+    marks = term_marks(overrides=absent(WEEK_OFF) | absent([D(2026, 10, 14)], "O"))
+    assert statuses(run(stockport_case(marks=marks)))["stk_s2_first_day_calling"] == "not_met"
