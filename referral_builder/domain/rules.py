@@ -154,11 +154,16 @@ def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
 def reminder_before_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
     if e.date is None:
         return None
-    m = ctx.meeting(e) or next(
-        (x for x in ctx.meetings() if x.date and x.date >= e.date), None)
+    named = ctx.meeting(e)
+    # A reminder of a rescheduled meeting reminds of the meeting that replaced it.
+    m = (ctx.held_meeting(named) if named is not None else None) or named or next(
+        (x for x in ctx.meetings() if x.date and x.date >= e.date
+         and x.status not in ("cancelled", "rescheduled")), None)
     if m is None or m.date is None:
         return f"{ctx.describe(e)} is not followed by a meeting"
-    invites = [i.date for i in ctx.case.events if i.written and i.meeting == m.id
+    ids = {m.id} | ({named.id} if named is not None else set())
+    ids |= {x.id for x in ctx.case.events if x.type == "meeting" and ctx.replacement(x) is m}
+    invites = [i.date for i in ctx.case.events if i.written and i.meeting in ids
                and "meeting_invite" in i.purposes and i.date]
     if e.date > m.date:
         return f"{ctx.describe(e)} comes after the meeting on {fmt(m.date)}"

@@ -405,3 +405,22 @@ def test_the_post_meeting_letter_is_needed_after_the_stage_2_meeting_too():
     assert not_met(report) == {"blx_post_meeting_letter_ao"}
     assert "Nothing that counts follows the meeting on 19 Nov 2026 (m3)" in reasons_of(
         report, "blx_post_meeting_letter_ao")
+
+
+def test_a_reminder_of_a_meeting_the_parents_moved_reminds_of_the_new_date():
+    # m1 (Thu 15 Oct) moved at the parents' request to Tue 20 Oct (m1b); the text of Mon 19 Oct
+    # names m1 and reminds of the new date; the post-meeting letters follow m1b.
+    events = change(ready_events(), "m1", status="rescheduled", attended=None)
+    events = change(events, "e6", date=D(2026, 10, 19))
+    events = change(events, "e9", date=D(2026, 10, 20))
+    moved = event("m1b", "meeting", D(2026, 10, 20), time="16:00", kind="attendance_meeting",
+                  attended=["c1", "c2"], status="held", by=AO, replaces="m1",
+                  requested_by_parent=True)
+    found = statuses(run(bloxwich_case(events=(*events, moved))))
+    assert found["blx_meeting_text_reminder"] == "met"
+    assert found["blx_meeting_invite_ao"] == "met"        # the original invite's notice stands
+    assert found["blx_post_meeting_letter_ao"] == "met"
+    # A reminder sent after the new date is not a reminder.
+    late = change(events, "e6", date=D(2026, 10, 21))
+    found = statuses(run(bloxwich_case(events=(*late, moved))))
+    assert found["blx_meeting_text_reminder"] == "not_met"
