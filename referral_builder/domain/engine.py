@@ -132,19 +132,27 @@ def evaluate_item(ctx: Context, item: Item) -> ItemOutcome:
             reasons += why
         else:
             ctx.warnings.extend(f"{item.id}: {w}." for w in why)
-    _role_warnings(ctx, item, passing)
     if met and passing:
-        _claim(ctx, item, passing)
+        kept = _claim(ctx, item, passing)
+        if len(kept) < len(passing):  # a numbered letter reports only the letter it took
+            evidence = [i for i in evidence if i not in {e.id for e in passing} - {
+                e.id for e in kept}]
+            passing = kept
+            reasons = [_met_summary(ctx, passing), *reasons[1:]]
+    _role_warnings(ctx, item, passing)
     declared = ctx.case.not_applicable.get(item.id)
     return _apply_requirement(ctx, item, met, reasons, passing, evidence, declared)
 
 
-def _claim(ctx: Context, item: Item, passing: list[Event]) -> None:
-    """A numbered letter takes its earliest passing letter(s) as its own (A26)."""
+def _claim(ctx: Context, item: Item, passing: list[Event]) -> list[Event]:
+    """A numbered letter takes its earliest passing letter(s) as its own (A26); return the
+    events the item keeps (all of them for an item that is not a numbered letter)."""
     if not any(item.id in g for g in _groups(ctx.checklist)):
-        return
+        return passing
     first = min(e.date for e in passing if e.date)
-    ctx.claimed[item.id] = {e.id for e in passing if e.date == first}
+    taken = [e for e in passing if e.date == first]
+    ctx.claimed[item.id] = {e.id for e in taken}
+    return taken
 
 
 def _numbered_owner(ctx: Context, e: Event, group: Sequence[str]) -> str | None:

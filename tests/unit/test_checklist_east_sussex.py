@@ -366,3 +366,12 @@ def test_the_support_plan_review_counts_when_it_finds_no_improvement(improved, s
 def test_the_unexplained_absence_call_is_made_on_the_morning(time, status):
     report = run(esx_case(events=change(ready_events(), "k2", time=time)))
     assert statuses(report)["esx_unexplained_absence_call"] == status
+
+
+def test_each_numbered_letter_reports_only_the_letter_it_took():
+    # Letter 3 also says "warning": Letter 1 still reports only the letter of 22 Sep.
+    events = change(ready_events(), "l3", purposes=["stage_3", "warning"])
+    report = run(esx_case(events=events))
+    letter_1 = next(i for i in report.items if i.id == "esx_letter_1_warning")
+    assert letter_1.evidence == ("l1",)
+    assert statuses(report)["esx_letter_3_second_warning"] == "met"
