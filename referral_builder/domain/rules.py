@@ -652,15 +652,16 @@ def is_medical_proof(ctx: Context, e: Event) -> bool:
     """A29: proof comes from the family or a health professional, not the school's nurse.
 
     A document of kind `medical_evidence` attached to any event; a `medical_inquiry` with the
-    GP or a consultant whose outcome is recorded; or an incoming letter or email with purpose
-    `medical_evidence` from the family with the paper itself attached.
+    GP or a consultant whose outcome is recorded; an incoming letter or email with purpose
+    `medical_evidence` (a paper from the family); or an incoming contact from the GP.
     """
     if "medical_evidence" in ctx.case.document_kinds(e):
         return True
     if e.type == "medical_inquiry":
         return bool(set(e.with_) & {"gp", "consultant"}) and bool(e.outcome)
-    return (e.written and e.direction == "incoming" and "medical_evidence" in e.purposes
-            and bool(e.documents))
+    if e.type == "agency_contact":
+        return e.agency == "gp" and e.direction == "incoming"
+    return e.written and e.direction == "incoming" and "medical_evidence" in e.purposes
 
 
 def medical_evidence(ctx: Context, rule: Rule) -> CaseResult:

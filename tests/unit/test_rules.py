@@ -988,16 +988,18 @@ class TestMedicalEvidence:
                              documents=(Document("d1", "evidence/d1.pdf", "Note", kind),))
             assert result(check_items(case, it)).status == status, kind
 
-    def test_an_incoming_letter_with_medical_evidence_needs_the_paper_attached(self):
-        from referral_builder.domain.model import Document
+    def test_an_incoming_letter_with_medical_evidence_from_the_family_is_proof(self):
         assert self.check(letter("e1", D(2026, 10, 7), "medical_evidence",
-                                 direction="incoming")).status == "not_met"
-        marks = hundred_sessions({**absent([D(2026, 9, 7)]), (D(2026, 10, 5), "AM"): "I"})
-        case = make_case(marks=marks, events=(letter("e1", D(2026, 10, 7), "medical_evidence",
-                                                     direction="incoming", documents=["d1"]),),
-                         documents=(Document("d1", "evidence/d1.pdf", "Dentist's card"),))
-        assert result(check_items(case, item("t_item", rule("medical_evidence",
-                                                            below_pct=95)))).status == "met"
+                                 direction="incoming")).status == "met"
+        # The school's own letter asking for medical evidence is not proof.
+        assert self.check(letter("e1", D(2026, 10, 7), "medical_evidence")).status == "not_met"
+
+    def test_a_contact_from_the_gp_is_proof_but_one_to_the_school_nurse_is_not(self):
+        gp = event("a1", "agency_contact", D(2026, 10, 6), agency="gp", direction="incoming")
+        assert self.check(gp).status == "met"
+        nurse = event("a1", "agency_contact", D(2026, 10, 6), agency="school_nurse",
+                      direction="incoming")
+        assert self.check(nurse).status == "not_met"
 
     def test_before_attendance_falls_below_the_policy_has_not_started(self):
         marks = hundred_sessions({(D(2026, 10, 5), "AM"): "I"})  # 99%
