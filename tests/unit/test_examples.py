@@ -62,3 +62,15 @@ def test_every_letter_in_the_ready_examples_is_drafted_by_the_tool_from_a_model_
         if folder.endswith("-ready"):
             letters = [e for e in case.events if e.type == "letter"]
             assert letters and all(e.template and e.documents for e in letters), folder
+
+
+@pytest.mark.parametrize("process", PROCESSES)
+def test_each_ready_example_builds_its_bundle(process, tmp_path):
+    out = tmp_path / f"{process}.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "referral_builder.cli", "bundle",
+         str(EXAMPLES / f"{process}-ready" / "case.json"), "-o", str(out)],
+        capture_output=True, text=True, encoding="utf-8", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    assert "Wrote" in result.stdout
