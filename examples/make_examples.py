@@ -9,6 +9,9 @@ fell to about 85 % in the autumn term of 2026; the referral is dated Fri 20 Nov 
 - `walsall-incomplete/`: the same case with the meeting invited at 5 days' notice and no
   warning letter to the father: `check` exits 1 and says why.
 - `malformed/`: a case file with a dangling meeting reference: `check` exits 2.
+- `<process>-ready/` and `<process>-incomplete/` for Bloxwich Academy (with Walsall), the
+  staged-intervention academy (with Stockport), East Sussex and Stockport: see
+  `process_examples.py`; their letters are drafted by the tool from its model letters.
 """
 
 from __future__ import annotations
@@ -155,7 +158,9 @@ def walsall_incomplete() -> Case:
     return replace(ready, reference="WAL-2026-0043", events=events, documents=documents)
 
 
-def write(folder: str, case: Case, *, register_as_csv: bool = True) -> None:
+def write(folder: str, case: Case, *, register_as_csv: bool = True,
+          files: dict[str, bytes] | None = None) -> None:
+    """Write a case folder; `files` are its evidence (default: a stand-in PDF per document)."""
     out = HERE / folder
     shutil.rmtree(out, ignore_errors=True)
     (out / "evidence").mkdir(parents=True)
@@ -166,7 +171,8 @@ def write(folder: str, case: Case, *, register_as_csv: bool = True) -> None:
     (out / "case.json").write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
     for doc in case.documents:
-        (out / doc.file).write_bytes(evidence_pdf(doc.title))
+        body = files.get(doc.file) if files is not None else None
+        (out / doc.file).write_bytes(body if body is not None else evidence_pdf(doc.title))
 
 
 def evidence_pdf(title: str) -> bytes:
@@ -176,13 +182,16 @@ def evidence_pdf(title: str) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    from referral_builder.documents.docx_pdf import body_font
+
+    font = body_font()  # DejaVu Sans: "Łukasz" prints as Łukasz, not "?ukasz"
     buf = io.BytesIO()
     c = canvas.Canvas(buf, pagesize=A4, invariant=True)
     c.setTitle(title)
-    c.setFont("Helvetica-Bold", 14)
+    c.setFont(font, 14)
     c.drawString(72, 770, "Bloxwich Academy Primary")
-    c.setFont("Helvetica", 11)
-    c.drawString(72, 740, title.encode("latin-1", "replace").decode("latin-1"))
+    c.setFont(font, 11)
+    c.drawString(72, 740, title)
     c.drawString(72, 720, "Copy of the letter as sent (example evidence).")
     c.showPage()
     c.save()
@@ -190,8 +199,15 @@ def evidence_pdf(title: str) -> bytes:
 
 
 def main() -> None:
+    import sys
+
+    sys.path.insert(0, str(HERE))
+    from process_examples import examples
+
     write("walsall-ready", walsall_ready())
     write("walsall-incomplete", walsall_incomplete())
+    for folder, case, files in examples():
+        write(folder, case, files=files)
     bad = dump_case(walsall_ready())
     bad["events"][3]["meeting"] = "m9"
     bad["register"] = {"marks": bad["register"]["marks"][:20]}

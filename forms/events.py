@@ -64,8 +64,15 @@ NOTICE_STATUS = {"issued": "Issued", "paid": "Paid", "withdrawn": "Withdrawn",
 MEDICAL_WITH = {"school_nurse": "School nurse", "gp": "GP", "consultant": "Consultant",
                 "other": "Other"}
 DIRECTIONS = [("outgoing", "From the school"), ("incoming", "To the school")]
+#: `documents[].kind` (issue 13.3): items that need a particular paper look for its kind.
+DOCUMENT_KIND_LABELS = {
+    "other": "Other", "letter_copy": "Copy of a letter or email sent",
+    "medical_evidence": "Medical evidence from the family or a health professional",
+    "referral_form": "The authority's completed referral form",
+    "attendance_plan": "Attendance plan", "contract": "Contract",
+    "meeting_notes": "Meeting notes", "attendance_certificate": "Attendance certificate"}
 
-COMMON = ("date", "time", "by_name", "by_role", "summary", "attachment")
+COMMON = ("date", "time", "by_name", "by_role", "summary", "attachment", "attachment_kind")
 #: The questions each type of event asks, besides the common ones. Data, not code paths.
 EVENT_QUESTIONS: dict[str, tuple[str, ...]] = {
     "letter": ("to", "purposes", "meeting", "states_attendance_pct", "encloses"),
@@ -73,7 +80,8 @@ EVENT_QUESTIONS: dict[str, tuple[str, ...]] = {
     "text": ("to", "purposes", "direction"),
     "phone_call": ("with_carers", "direction", "outcome"),
     "home_visit": ("with_carers", "outcome"),
-    "meeting": ("kind", "meeting_status", "attended", "plan_agreed"),
+    "meeting": ("kind", "meeting_status", "attended", "plan_agreed", "replaces",
+                "requested_by_parent"),
     "agency_contact": ("agency", "direction"),
     "support_offer": ("to", "support", "support_outcome"),
     "referral": ("service", "internal"),
@@ -129,6 +137,11 @@ class EventForm(VersionedForm):
     meeting_status = Radios("What happened?", choices=list(MEETING_STATUS.items()))
     attended = Checkboxes("Who came? (optional)", choices=[])
     plan_agreed = YesNo("Was a plan agreed? (optional)")
+    replaces = Dropdown("Does it replace a meeting that was rescheduled? (optional)",
+                        choices=[])
+    requested_by_parent = YesNo("Did the parents ask for the new date? (optional)",
+                                description="If they did, the first invitation's notice "
+                                            "still counts.")
     agency = Dropdown("Which agency?", choices=[("", "Select an agency"),
                                                 *AGENCY_LABELS.items()])
     support = Dropdown("What support?", choices=[("", "Select the support"),
@@ -148,6 +161,8 @@ class EventForm(VersionedForm):
                        description="What was said or done, in a sentence or two.")
     attachment = FileField("Attach a document (optional)", widget=GovFileInput(),
                            description="A PDF or Word (.docx) file, up to 20MB.")
+    attachment_kind = Dropdown("What is the attached document? (optional)",
+                               choices=list(DOCUMENT_KIND_LABELS.items()))
 
     def restrict_to(self, event_type: str) -> tuple[str, ...]:
         """Drop the questions that do not fit the type; return the ones kept."""

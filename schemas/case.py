@@ -25,6 +25,7 @@ from referral_builder.domain.errors import InvalidCase, RegisterImportError, Unk
 from referral_builder.domain.model import (
     AGENCIES,
     DIRECTIONS,
+    DOCUMENT_KINDS,
     EVENT_TYPES,
     FLAG_NAMES,
     LETTER_PURPOSES,
@@ -32,6 +33,7 @@ from referral_builder.domain.model import (
     MEETING_KINDS,
     MEETING_STATUSES,
     NOTICE_STATUSES,
+    RETURN_KINDS,
     SEND_LEVELS,
     SESSIONS,
     SUPPORT_OUTCOMES,
@@ -46,6 +48,7 @@ from referral_builder.domain.model import (
     Person,
     Pupil,
     School,
+    Sibling,
 )
 from referral_builder.domain.register_import import parse_register_csv
 
@@ -53,19 +56,23 @@ FORMAT = "referral-case/1"
 
 TOP_LEVEL = ("format", "reference", "authority", "school_process", "referral_date", "school",
              "pupil", "carers", "register", "events", "documents", "not_applicable",
-             "free_text", "declaration")
+             "free_text", "declaration", "siblings")
 SCHOOL_KEYS = ("name", "urn", "local_authority", "head_teacher", "address")
 PUPIL_KEYS = ("first_name", "last_name", "date_of_birth", "upn", "year_group", "address",
               "admission_date", "flags")
 CARER_KEYS = ("id", "name", "relationship", "parental_responsibility", "day_to_day_care",
-              "address", "email", "phone", "contact_restriction")
-DOCUMENT_KEYS = ("id", "file", "title")
+              "address", "email", "phone", "contact_restriction", "date_of_birth")
+DOCUMENT_KEYS = ("id", "file", "title", "kind")
+SIBLING_KEYS = ("name", "date_of_birth", "school")
 DECLARATION_KEYS = ("confirmed", "name", "role", "at")
 #: Event keys in the file; `with` is `with_` in the model (a Python keyword).
 EVENT_KEYS = ("id", "type", "date", "time", "by", "to", "summary", "documents", "purposes",
               "meeting", "states_attendance_pct", "encloses", "direction", "with", "outcome",
               "kind", "attended", "status", "plan_agreed", "agency", "support", "service",
-              "internal", "consent_requested", "of", "improved")
+              "internal", "consent_requested", "of", "improved", "template", "evidence_for",
+              "replaces", "requested_by_parent", "return")
+#: Model field names that differ from the file's keys (Python keywords).
+_FIELD_KEYS = {"with_": "with", "return_": "return"}
 _CARER_WITH = ("phone_call", "home_visit")
 _TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d")
 
@@ -214,6 +221,7 @@ def load_case(data: Any, base_dir: Path | None = None) -> LoadedCase:
         not_applicable=_text_map(r, top, "not_applicable"),
         free_text=_text_map(r, top, "free_text"),
         declaration=_declaration(r, top.get("declaration")),
+        siblings=_siblings(r, top.get("siblings")),
     )
     # null is missing too: accepting it would write a case (empty names, no date of birth)
     # that this reader then refuses (found by tests/fuzz).
@@ -300,6 +308,7 @@ def _carers(r: _Reader, value: Any) -> tuple[Carer, ...]:
             email=r.text(d, "email", path),
             phone=r.text(d, "phone", path),
             contact_restriction=r.optional_text(d, "contact_restriction", path) or None,
+            date_of_birth=r.date(d, "date_of_birth", path),
         ))
     _unique(r, "carers", [c.id for c in carers])
     return tuple(carers)
@@ -314,9 +323,25 @@ def _documents(r: _Reader, value: Any) -> tuple[Document, ...]:
         if file and not _inside(file):
             r.problem(f"{path}.file", f'"{file}" must be a path inside the case\'s folder')
         documents.append(Document(id=r.text(d, "id", path, required=True), file=file,
-                                  title=r.text(d, "title", path)))
+                                  title=r.text(d, "title", path),
+                                  kind=r.choice(d, "kind", path, DOCUMENT_KINDS,
+                                                default="other") or "other"))
     _unique(r, "documents", [d.id for d in documents])
     return tuple(documents)
+
+
+def _siblings(r: _Reader, value: Any) -> tuple[Sibling, ...] | None:
+    """`siblings` is optional: absent means not recorded, [] means recorded as none."""
+    if value is None:
+        return None
+    siblings = []
+    for n, raw in enumerate(r.items(value, "siblings")):
+        path = f"siblings[{n}]"
+        d = r.mapping(raw, path, SIBLING_KEYS, strict=True)
+        siblings.append(Sibling(name=r.text(d, "name", path, required=True),
+                                date_of_birth=r.date(d, "date_of_birth", path),
+                                school=r.text(d, "school", path)))
+    return tuple(siblings)
 
 
 def _declaration(r: _Reader, value: Any) -> Declaration:
@@ -475,6 +500,11 @@ def _event(r: _Reader, raw: Any, path: str) -> Event:
         consent_requested=r.boolean(d, "consent_requested", path),
         of=r.optional_text(d, "of", path),
         improved=r.boolean(d, "improved", path),
+        template=r.optional_text(d, "template", path),
+        evidence_for=r.strings(d, "evidence_for", path) or (),
+        replaces=r.optional_text(d, "replaces", path),
+        requested_by_parent=r.boolean(d, "requested_by_parent", path),
+        return_=r.choice(d, "return", path, RETURN_KINDS),
         extra=extra,
     )
 
@@ -505,6 +535,17 @@ def _check_references(r: _Reader, case: Case) -> None:
                               "(meeting); without it the notice given cannot be checked")
         if e.of is not None and e.of not in events:
             r.problem(f"{path}.of", f'no event with id "{e.of}"')
+        if e.replaces is not None:
+            old = events.get(e.replaces)
+            if e.type != "meeting":
+                r.problem(f"{path}.replaces", "only a meeting can replace a meeting")
+            elif old is None or old.type != "meeting":
+                r.problem(f"{path}.replaces", f'no meeting with id "{e.replaces}"')
+            elif old.id == e.id:
+                r.problem(f"{path}.replaces", "a meeting cannot replace itself")
+            elif old.status not in ("rescheduled", "cancelled"):
+                r.warnings.append(f"{path}.replaces: the meeting it replaces "
+                                  f'("{old.id}") should have status "rescheduled"')
         if e.date is None and e.type:
             r.warnings.append(f"{path}: the {e.type.replace('_', ' ')} has no date, so it "
                               "cannot count as evidence")
@@ -534,13 +575,16 @@ def dump_case(case: Case) -> dict[str, Any]:
     pupil = _plain(case.pupil)
     pupil["flags"] = _plain(case.pupil.flags)
     out["pupil"] = pupil
-    out["carers"] = [_plain(c) for c in case.carers]
+    # Optional fields added after v1's first release are written only when set.
+    out["carers"] = [_without(_plain(c), date_of_birth=None) for c in case.carers]
     out["register"] = {"marks": [{"date": m.date.isoformat(), "session": m.session,
                                   "code": m.code} for m in case.marks]}
     out["events"] = [dump_event(e) for e in case.events]
-    out["documents"] = [_plain(d) for d in case.documents]
+    out["documents"] = [_without(_plain(d), kind="other") for d in case.documents]
     out["not_applicable"] = dict(case.not_applicable)
     out["free_text"] = dict(case.free_text)
+    if case.siblings is not None:
+        out["siblings"] = [_plain(s) for s in case.siblings]
     decl = case.declaration
     out["declaration"] = {"confirmed": decl.confirmed, "name": decl.name, "role": decl.role,
                           "at": decl.at.isoformat() if decl.at else None}
@@ -558,7 +602,7 @@ def dump_event(e: Event) -> dict[str, Any]:
         value = getattr(e, f.name)
         if value == getattr(defaults, f.name):
             continue
-        key = "with" if f.name == "with_" else f.name
+        key = _FIELD_KEYS.get(f.name, f.name)
         if isinstance(value, Person):
             value = {"name": value.name, "role": value.role}
         elif isinstance(value, tuple):
@@ -566,6 +610,10 @@ def dump_event(e: Event) -> dict[str, Any]:
         out[key] = value
     out.update(e.extra)
     return out
+
+
+def _without(d: dict[str, Any], **defaults: Any) -> dict[str, Any]:
+    return {k: v for k, v in d.items() if not (k in defaults and v == defaults[k])}
 
 
 def _plain(obj: Any) -> dict[str, Any]:

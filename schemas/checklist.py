@@ -33,7 +33,13 @@ from referral_builder.domain.checklist import (
 )
 from referral_builder.domain.codes import CODES_2024, CODES_LEGACY
 from referral_builder.domain.errors import InvalidChecklist
-from referral_builder.domain.model import EVENT_TYPES, FLAG_NAMES, LETTER_PURPOSES, SEND_LEVELS
+from referral_builder.domain.model import (
+    EVENT_TYPES,
+    FLAG_NAMES,
+    LETTER_PURPOSES,
+    SEND_LEVELS,
+    SUPPORTS,
+)
 
 ALL_RULES = {**FILTER_RULES, **CASE_RULES}
 
@@ -112,6 +118,13 @@ CHECKLIST_PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "min_possible_sessions": (_whole, "a whole number"),
     "deemed_receipt_working_days": (_whole, "a whole number"),
     "n_code_grace_school_days": (_whole, "a whole number"),
+    "separate_letters_per_address": (lambda v: isinstance(v, bool), "true or false"),
+    "numbered_letters": (lambda v: isinstance(v, list) and all(
+        isinstance(g, list) and all(isinstance(i, str) for i in g) for g in v),
+        "a list of lists of item ids"),
+    "letter_templates": (lambda v: isinstance(v, dict) and all(
+        isinstance(t, list) and all(isinstance(x, str) for x in t) for t in v.values()),
+        "a mapping of item id to a list of template ids"),
 }
 
 
@@ -182,8 +195,12 @@ CONDITION_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "register_codes": _names(sorted({*CODES_2024, *CODES_LEGACY}), "code"),
     "unresolved_n": _flag, "meeting_not_attended": _flag,
     "attendance_return_due": _flag, "sickness_return_due": _flag,
+    "item_not_applicable": lambda v: None if isinstance(v, str) else "must be an item id",
+    "item_met": lambda v: None if isinstance(v, str) else "must be an item id",
+    "refused_support": _names(SUPPORTS, "kind of support"),
     "events": _selector_problem,
     "passed_below": _threshold,
+    "never_below": _threshold,
 }
 
 
@@ -317,6 +334,15 @@ def build_checklist(data: Any, source_name: str) -> Checklist:
                     raise InvalidChecklist(
                         f"{source_name}, item {item.id!r}: rule {rule.name!r} names item "
                         f"{ref!r}, which is not in this checklist")
+        for ref in sorted(item.references - ids):
+            raise InvalidChecklist(f"{source_name}, item {item.id!r}: a condition names item "
+                                   f"{ref!r}, which is not in this checklist")
+    params = top["parameters"]
+    named = [i for g in params.get("numbered_letters", []) for i in g]
+    named += list(params.get("letter_templates", {}))
+    for ref in named:
+        if ref not in ids:
+            raise InvalidChecklist(f"{source_name}: parameters name unknown item {ref!r}")
     for ref in top["recommended_order"]:
         if ref not in ids:
             raise InvalidChecklist(f"{source_name}: recommended_order names unknown item {ref!r}")
@@ -354,8 +380,7 @@ def _build_item(d: dict[str, Any]) -> Item:
 
 
 def _check_no_cycles(items: list[Item], source_name: str) -> None:
-    deps = {i.id: {r.get(k) for r in i.rules for k in ITEM_REFERENCES if r.get(k)}
-            for i in items}
+    deps = {i.id: i.references for i in items}
     state: dict[str, int] = {}
 
     def visit(node: str, trail: list[str]) -> None:

@@ -194,7 +194,10 @@ def ready_events(with_documents: bool = True) -> tuple[Event, ...]:
         event("m1", "meeting", D(2026, 10, 12), time="09:30", kind="attendance_meeting",
               attended=["c1"], status="held", plan_agreed=True, by=school,
               summary="Attendance meeting; plan agreed with mother", **docs("d3")),
-        event("e4", "letter", D(2026, 10, 13), to=["c1", "c2"], by=school,
+        # one letter per address: the parents live apart (edge case 5, A23)
+        event("e4", "letter", D(2026, 10, 13), to=["c1"], by=school,
+              purposes=["post_meeting"], meeting="m1", states_attendance_pct=82.8),
+        event("e4b", "letter", D(2026, 10, 13), to=["c2"], by=school,
               purposes=["post_meeting"], meeting="m1", states_attendance_pct=82.8),
         event("e5", "referral", D(2026, 10, 14), service="school nurse", internal=False,
               by=school, summary="Referral to the school nursing service"),
@@ -224,8 +227,8 @@ def ready_case(**changes: Any) -> Case:
                    Document("d3", "evidence/d3.pdf", "Meeting notes"),
                    Document("d4", "evidence/d4.pdf", "Continued concern letter"),
                    Document("d5", "evidence/d5.pdf", "Warning letter")),
-        not_applicable={"wal_external_party_communication": "No agencies are involved.",
-                        "wal_medical_investigated": "Illness on one day only; no known needs."},
+        # The I mark on 16 Nov makes item 5 apply (A28): the school nurse referral (e5) meets it.
+        not_applicable={"wal_external_party_communication": "No agencies are involved."},
     )
     return replace(base, **changes)
 

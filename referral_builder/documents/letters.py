@@ -205,7 +205,7 @@ def render_letter(case: Case, template_id: str, carer_id: str, *, on: dt.date | 
                   date=on, to=(carer.id,), summary=template.title, purposes=purposes,
                   meeting=invited.id if invited else None,
                   states_attendance_pct=round(pct, 1) if pct is not None else None,
-                  encloses=template.encloses)
+                  encloses=template.encloses, template=template.id)
     return LetterResult(data, tuple(warnings), purposes, template, event)
 
 

@@ -26,9 +26,18 @@ FILTER_RULES: dict[str, frozenset[str]] = {
     "mentions": frozenset({"purposes", "words"}),
     "outcome_recorded": frozenset({"values"}),
     "by_role": frozenset({"roles"}),
-    "reviewed": frozenset({"min_school_days", "max_school_days"}),
+    "reviewed": frozenset({"min_school_days", "max_school_days", "improved"}),
     "school_days_before_referral": frozenset({"min_school_days"}),
     "consent_requested": frozenset(),
+    "meeting_kind": frozenset({"kinds", "not_kinds", "arranges"}),
+    "review_of_item": frozenset({"item", "min_school_days", "improved"}),
+    "review_records": frozenset({"improved"}),
+    "after_marks": frozenset({"codes"}),
+    "after_nth_meeting": frozenset({"n", "gap_school_days", "kinds"}),
+    "attendance_at_event": frozenset({"pct", "inclusive", "basis", "adjusted_formula"}),
+    "notice_lawful": frozenset({"sessions", "school_weeks", "codes", "unresolved_n",
+                                "max_prior", "prior_years"}),
+    "document_kind": frozenset({"kinds"}),
 }
 
 #: Rules that judge the case or the register as a whole.
@@ -50,18 +59,25 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "school_days_since": frozenset({"item", "min_school_days"}),
     "review_intervals": frozenset({"min_school_days", "max_school_days", "from_item"}),
     "return_made": frozenset({"trigger"}),
-    "first_day_contact": frozenset({"types", "codes"}),
+    "first_day_contact": frozenset({"types", "codes", "before"}),
+    "document_of_kind": frozenset({"kinds"}),
+    "family_recorded": frozenset(),
+    "period_run": frozenset({"below_pct", "inclusive", "school_days"}),
 }
 
 #: Rules whose `item` parameter names another item of the same checklist.
 ITEM_REFERENCES = ("item", "from_item")
+#: Conditions whose value names another item of the same checklist.
+ITEM_CONDITIONS = ("item_not_applicable", "item_met")
 
 SELECTOR_KEYS = frozenset({"types", "purposes", "agencies", "supports", "meeting_kinds",
                            "meeting_statuses", "services", "internal", "direction"})
 CONDITION_KEYS = frozenset({"flags", "send", "register_codes", "unresolved_n",
                             "meeting_not_attended", "events", "passed_below",
-                            "attendance_return_due", "sickness_return_due"})
-REQUIRE_VALUES = ("any", "each_carer", "each_meeting", "each_agency")
+                            "attendance_return_due", "sickness_return_due",
+                            "item_not_applicable", "item_met", "refused_support",
+                            "never_below"})
+REQUIRE_VALUES = ("any", "each_carer", "each_meeting", "each_agency", "each_meeting_each_carer")
 
 DEFAULT_PARAMETERS: dict[str, Any] = {
     "window_school_weeks": None,
@@ -74,6 +90,12 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     # Edge case 5.1: a posted letter addressed jointly to carers who live apart reaches
     # neither as "their own" letter for an each-parent item (emails reach each recipient).
     "separate_letters_per_address": True,
+    # A26: items that are numbered letters of one sequence (seed 002 Letters 2-3, seed 003
+    # Letters 1-3), in order; one letter event counts as at most one of them.
+    "numbered_letters": [],
+    # The model letter templates (templates/letters) that draft each item's letter: a letter
+    # drafted from one of them counts for that numbered letter only.
+    "letter_templates": {},
 }
 
 
@@ -123,6 +145,14 @@ class Item:
     @property
     def mandatory(self) -> bool:
         return self.requirement == "mandatory"
+
+    @property
+    def references(self) -> set[str]:
+        """The ids of the other items this item's rules and conditions refer to."""
+        refs = {str(r.get(k)) for r in self.rules for k in ITEM_REFERENCES if r.get(k)}
+        for cond in (self.applies_if, self.skip_if):
+            refs |= {str(cond[k]) for k in ITEM_CONDITIONS if cond and cond.get(k)}
+        return refs
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,10 @@ class Context:
     warnings: list[str]
     outcomes: dict[str, ItemOutcome] = field(default_factory=dict)
     window: tuple[dt.date, dt.date] | None = None
+    #: Numbered letters (A26): item id -> the letter events it took as its own.
+    claimed: dict[str, set[str]] = field(default_factory=dict)
+    #: The item being evaluated (for `evidence_for`).
+    item_id: str = ""
 
     # ---- people and events -------------------------------------------------------------
     def carer_label(self, carer_id: str) -> str:
@@ -79,6 +83,24 @@ class Context:
     def meeting(self, e: Event) -> Event | None:
         m = self.case.event(e.meeting) if e.meeting else None
         return m if m is not None and m.type == "meeting" else None
+
+    def replacement(self, m: Event) -> Event | None:
+        """The meeting that took the place of a rescheduled one (following `replaces`)."""
+        seen = {m.id}
+        current = m
+        while True:
+            nxt = next((e for e in self.case.events if e.type == "meeting"
+                        and e.replaces == current.id and e.id not in seen), None)
+            if nxt is None:
+                return current if current is not m else None
+            seen.add(nxt.id)
+            current = nxt
+
+    def held_meeting(self, m: Event) -> Event | None:
+        """The meeting actually held for `m`: itself, or the one that replaced it."""
+        if m.status in ("rescheduled", "cancelled"):
+            return self.replacement(m)
+        return m
 
     def meetings(self) -> list[Event]:
         """Meetings up to the as-of date, in date order."""

@@ -10,7 +10,7 @@ from typing import Any
 from . import codes, stats
 from .calendar import fmt, school_year_start
 from .checklist import CASE_RULES as CASE_RULE_NAMES
-from .checklist import ITEM_REFERENCES, Checklist, Item, Selector
+from .checklist import Checklist, Item, Selector
 from .context import Context, ItemOutcome, human, matches, sentence_case, window_for
 from .model import Case, Event
 from .register import Register
@@ -52,7 +52,7 @@ def check(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = N
             ctx.window = window_for(register, as_of, int(weeks),
                                     bool(checklist.param("referral_week_counts")),
                                     case.pupil.admission_date, warnings)
-        for item in _dependency_order(checklist.items):
+        for item in _dependency_order(checklist.items, _groups(checklist)):
             ctx.outcomes[item.id] = evaluate_item(ctx, item)
         results += [_result(checklist, item, ctx.outcomes[item.id]) for item in checklist.items]
         _order_warnings(ctx)
@@ -69,25 +69,37 @@ def check(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = N
     )
 
 
+def _groups(checklist: Checklist) -> list[list[str]]:
+    return [list(g) for g in checklist.param("numbered_letters") or []]
+
+
 def _result(checklist: Checklist, item: Item, o: ItemOutcome) -> ItemResult:
     status: Any = o.status
     return ItemResult(item.id, checklist.id, item.number, item.wording, item.mandatory, status,
                       tuple(dict.fromkeys(o.evidence)), tuple(dict.fromkeys(o.reasons)))
 
 
-def _dependency_order(items: Sequence[Item]) -> list[Item]:
-    """Order items so every item comes after those its rules refer to (no cycles: validated)."""
+def _dependency_order(items: Sequence[Item], groups: Sequence[Sequence[str]] = ()
+                      ) -> list[Item]:
+    """Order items so every item comes after those it refers to (no cycles: validated).
+
+    A numbered letter also comes after the letters numbered before it (A26).
+    """
     by_id = {i.id: i for i in items}
+    earlier: dict[str, list[str]] = {}
+    for group in groups:
+        for n, item_id in enumerate(group):
+            earlier.setdefault(item_id, []).extend(group[:n])
     done: dict[str, Item] = {}
+    visiting: set[str] = set()
 
     def visit(item: Item) -> None:
-        if item.id in done:
+        if item.id in done or item.id in visiting:
             return
-        for rule in item.rules:
-            for key in ITEM_REFERENCES:
-                ref = rule.get(key)
-                if ref in by_id:
-                    visit(by_id[ref])
+        visiting.add(item.id)
+        for ref in sorted(item.references) + earlier.get(item.id, []):
+            if ref in by_id:
+                visit(by_id[ref])
         done[item.id] = item
 
     for item in items:
@@ -106,6 +118,7 @@ def evaluate_item(ctx: Context, item: Item) -> ItemOutcome:
     reasons: list[str] = []
     passing: list[Event] = []
     evidence: list[str] = []
+    ctx.item_id = item.id
     if item.evidence is not None:
         met, reasons, passing = _evaluate_evidence(ctx, item, item.evidence)
         evidence = [e.id for e in passing]
@@ -119,14 +132,74 @@ def evaluate_item(ctx: Context, item: Item) -> ItemOutcome:
             reasons += why
         else:
             ctx.warnings.extend(f"{item.id}: {w}." for w in why)
+    if met and passing:
+        kept = _claim(ctx, item, passing)
+        if len(kept) < len(passing):  # a numbered letter reports only the letter it took
+            evidence = [i for i in evidence if i not in {e.id for e in passing} - {
+                e.id for e in kept}]
+            passing = kept
+            reasons = [_met_summary(ctx, passing), *reasons[1:]]
     _role_warnings(ctx, item, passing)
     declared = ctx.case.not_applicable.get(item.id)
     return _apply_requirement(ctx, item, met, reasons, passing, evidence, declared)
 
 
+def _claim(ctx: Context, item: Item, passing: list[Event]) -> list[Event]:
+    """A numbered letter takes its earliest passing letter(s) as its own (A26); return the
+    events the item keeps (all of them for an item that is not a numbered letter)."""
+    if not any(item.id in g for g in _groups(ctx.checklist)):
+        return passing
+    first = min(e.date for e in passing if e.date)
+    taken = [e for e in passing if e.date == first]
+    ctx.claimed[item.id] = {e.id for e in taken}
+    return taken
+
+
+def _numbered_owner(ctx: Context, e: Event, group: Sequence[str]) -> str | None:
+    """The numbered letter an event says it is: `evidence_for`, then `template` (A26)."""
+    named = [i for i in e.evidence_for if i in group]
+    if named:
+        return named[0]
+    if e.template:
+        templates: dict[str, list[str]] = ctx.checklist.param("letter_templates") or {}
+        for item_id in group:
+            if e.template in templates.get(item_id, []):
+                return item_id
+    return None
+
+
+def _numbered_allows(ctx: Context, item: Item, e: Event) -> bool:
+    """Whether a letter may count for a numbered letter: one letter, one number."""
+    for group in _groups(ctx.checklist):
+        if item.id not in group:
+            continue
+        owner = _numbered_owner(ctx, e, group)
+        if owner is not None:
+            return owner == item.id
+        before = group[:group.index(item.id)]
+        return not any(e.id in ctx.claimed.get(b, set()) for b in before)
+    return True
+
+
 def _apply_requirement(ctx: Context, item: Item, met: bool, reasons: list[str],
                        passing: list[Event], evidence: list[str], declared: str | None,
                        ) -> ItemOutcome:
+    conditional = item.requirement == "conditional" and item.applies_if is not None
+    applies = not conditional or condition_holds(ctx, item.applies_if or {})
+    if conditional and not applies:
+        # A28: the condition does not hold: a declaration makes it N/A, never "met" with
+        # nothing behind it; recorded evidence still shows as met. Without a declaration
+        # the verdict is as before this rule (met when the rules are met).
+        if met and (passing or not declared):
+            return ItemOutcome("met", reasons, passing, evidence)
+        why = f"Needed only when {describe_condition(item.applies_if or {})}"
+        if declared:
+            return ItemOutcome("not_applicable", [f"{why}, which is not the case. Recorded "
+                                                  f"as not applicable: {declared}"])
+        if ctx.checklist.param("conditional_needs_declaration"):
+            return ItemOutcome("not_met", [f"{why}; that is not the case here. Record why it "
+                                           "does not apply."])
+        return ItemOutcome("not_applicable", [f"{why}; that is not the case here."])
     if met:
         return ItemOutcome("met", reasons, passing, evidence)
     if item.requirement == "optional":
@@ -141,20 +214,20 @@ def _apply_requirement(ctx: Context, item: Item, met: bool, reasons: list[str],
             reasons = [*reasons, "It is recorded as not applicable, but this item is mandatory, "
                                  "so that cannot be accepted"]
         return ItemOutcome("not_met", reasons, passing, evidence)
-    applies = item.applies_if is None or condition_holds(ctx, item.applies_if)
     if declared:
-        if item.applies_if is not None and applies:
-            ctx.warnings.append(
-                f"{item.id} is recorded as not applicable, but "
-                f"{describe_condition(item.applies_if)}: the local authority may question it.")
+        if conditional:
+            # A28: declared N/A while the condition holds: refused, with the facts.
+            facts = condition_facts(ctx, item.applies_if or {})
+            return ItemOutcome("not_met", [
+                *reasons, f"It is recorded as not applicable ({declared}), but "
+                f"{'; '.join(facts)}: the item applies, so the declaration cannot be "
+                "accepted"], passing, evidence)
         return ItemOutcome("not_applicable", [f"Recorded as not applicable: {declared}"])
-    if item.applies_if is not None and not applies:
-        why = f"Needed only when {describe_condition(item.applies_if)}; nothing says so"
-        if ctx.checklist.param("conditional_needs_declaration"):
-            return ItemOutcome("not_met", [f"{why}. Record why it does not apply."])
-        return ItemOutcome("not_applicable", [f"{why}."])
     if item.applies_if is None:
         reasons = [*reasons, "If this was not appropriate, record why."]
+    else:
+        because = "; ".join(condition_facts(ctx, item.applies_if))
+        reasons = [*reasons, f"It applies because {because}."]
     return ItemOutcome("not_met", reasons, passing, evidence)
 
 
@@ -166,6 +239,8 @@ def _evaluate_evidence(ctx: Context, item: Item, sel: Selector,
     failed: dict[str, list[str]] = {}
     filters = [r for r in item.rules if r.name in FILTERS]
     for e in ctx.select(sel):
+        if not _numbered_allows(ctx, item, e):
+            continue
         if e.date is None:
             reasons.append(f"{sentence_case(ctx.describe(e))} has no date, so it cannot count")
             continue
@@ -176,10 +251,15 @@ def _evaluate_evidence(ctx: Context, item: Item, sel: Selector,
             problem = FILTERS[rule.name](ctx, e, rule)
             if problem is None:
                 continue
+            if problem == "":  # not a candidate at all (e.g. a review of something else)
+                why = [""]
+                break
             if rule.warn:
                 ctx.warnings.append(f"{item.id}: {_sentence(problem)}")
             else:
                 why.append(problem)
+        if why == [""]:
+            continue
         if why:
             failed[e.id] = why
         else:
@@ -205,6 +285,8 @@ def _requirement_met(ctx: Context, item: Item, passing: list[Event],
         return _each_carer(ctx, passing)
     if require == "each_meeting":
         return _each_meeting(ctx, item, passing)
+    if require == "each_meeting_each_carer":
+        return _each_meeting(ctx, item, passing, each_carer=True)
     if require == "each_agency":
         return _each_agency(ctx, passing)
     return bool(passing), []
@@ -241,7 +323,14 @@ def _addressed_apart(ctx: Context, e: Event) -> list[str]:
     return [c.id for c in carers] if len(addresses) > 1 else []
 
 
-def _each_meeting(ctx: Context, item: Item, passing: list[Event]) -> tuple[bool, list[str]]:
+def _each_meeting(ctx: Context, item: Item, passing: list[Event], each_carer: bool = False,
+                  ) -> tuple[bool, list[str]]:
+    """Every meeting actually held (or not attended) has a passing event after it.
+
+    A letter that names a rescheduled meeting follows the meeting that replaced it (edge
+    case 4). With `each_carer`, each meeting's letters must reach every parent/carer,
+    including one who did not come (edge case 5).
+    """
     meetings = [m for m in ctx.meetings() if m.status in (None, "held", "did_not_attend")]
     if ctx.window and any(r.name == "in_window" for r in item.rules):
         meetings = [m for m in meetings if m.date and m.date >= ctx.window[0]]
@@ -250,11 +339,23 @@ def _each_meeting(ctx: Context, item: Item, passing: list[Event]) -> tuple[bool,
     missing = []
     for n, m in enumerate(meetings):
         nxt = meetings[n + 1].date if n + 1 < len(meetings) else None
-        if not any(e.meeting == m.id or (e.meeting is None and e.date and m.date
-                                         and m.date <= e.date and (nxt is None or e.date < nxt))
-                   for e in passing):
+
+        def follows(e: Event, m: Event = m, nxt: dt.date | None = nxt) -> bool:
+            named = ctx.meeting(e)
+            if named is not None:
+                held = ctx.held_meeting(named)
+                return held is not None and held.id == m.id
+            return bool(e.date and m.date and m.date <= e.date and (nxt is None or e.date < nxt))
+
+        after = [e for e in passing if follows(e)]
+        if not after:
             missing.append(f"Nothing that counts follows the meeting on "
                            f"{fmt(m.date or ctx.as_of)} ({m.id})")
+        elif each_carer:
+            ok, why = _each_carer(ctx, after)
+            if not ok:
+                missing += [f"After the meeting on {fmt(m.date or ctx.as_of)} ({m.id}): "
+                            f"{w[:1].lower()}{w[1:]}" for w in why]
     return not missing, missing
 
 
@@ -313,10 +414,65 @@ def condition_holds(ctx: Context, cond: dict[str, Any]) -> bool:
                                 for e in ctx.case.events),
         "passed_below": lambda v: ctx.first_below(float(v["pct"]),
                                                   bool(v.get("inclusive"))) is not None,
+        "never_below": lambda v: ctx.first_below(float(v["pct"]),
+                                                 bool(v.get("inclusive"))) is None,
         "attendance_return_due": lambda v: bool(return_due_dates(ctx, "attendance_return")) == v,
         "sickness_return_due": lambda v: bool(return_due_dates(ctx, "sickness_return")) == v,
+        "item_not_applicable": lambda v: _status(ctx, v) == "not_applicable",
+        "item_met": lambda v: _status(ctx, v) == "met",
+        "refused_support": lambda v: any(
+            e.type == "support_offer" and e.support in v and e.outcome == "refused"
+            for e in ctx.dated_events()),
     }
     return any(tests[k](v) for k, v in cond.items())
+
+
+def _status(ctx: Context, item_id: str) -> str | None:
+    outcome = ctx.outcomes.get(item_id)
+    return outcome.status if outcome else None
+
+
+def condition_facts(ctx: Context, cond: dict[str, Any]) -> list[str]:
+    """What the register or the case shows that makes a condition hold, with dates (A28)."""
+    flags = ctx.case.pupil.flags
+    year = school_year_start(ctx.as_of)
+    facts: list[str] = []
+    for key, value in cond.items():
+        if key == "flags":
+            facts += [f"the pupil's record says {FLAG_PHRASES.get(f, human(f))}"
+                      for f in value if getattr(flags, f, False)]
+        elif key == "send" and flags.send in value:
+            facts.append(f"the pupil's record shows {human(flags.send)}")
+        elif key == "register_codes":
+            marks = ctx.register.codes_in(value, year, ctx.as_of)
+            if marks:
+                listed = ", ".join(f"{c} on {fmt(d)} {s}" for d, s, c in marks[:4])
+                more = f" and {len(marks) - 4} more" if len(marks) > 4 else ""
+                facts.append(f"the register has {listed}{more} this school year")
+        elif key == "unresolved_n" and value:
+            marks = ctx.register.codes_in({"N"}, end=ctx.as_of)
+            if marks:
+                listed = ", ".join(f"{fmt(d)} {s}" for d, s, _ in marks[:4])
+                facts.append(f"the register still has N marks ({listed})")
+        elif key == "meeting_not_attended" and value:
+            facts += [f"nobody came to the meeting on {fmt(m.date)} ({m.id})"
+                      for m in ctx.meetings() if not_attended(m) and m.date]
+        elif key == "passed_below":
+            on = ctx.first_below(float(value["pct"]), bool(value.get("inclusive")))
+            if on:
+                word = "to" if value.get("inclusive") else "below"
+                facts.append(f"attendance fell {word} {value['pct']}% on {fmt(on)}")
+        elif key in ("attendance_return_due", "sickness_return_due") and value:
+            due = return_due_dates(ctx, key.replace("_due", ""))
+            if due:
+                facts.append(f"the {human(key).replace(' due', '')} fell due on {fmt(due[0])}")
+        elif key == "events":
+            found = [e for e in ctx.dated_events() if matches(e, _selector(value))]
+            if found:
+                facts.append(f"{ctx.describe(found[0])} is recorded")
+        elif condition_holds(ctx, {key: value}):
+            facts.append(describe_condition({key: value}))
+    return facts or [describe_condition(cond)]
 
 
 def _selector(raw: dict[str, Any]) -> Selector:
@@ -344,6 +500,16 @@ def describe_condition(cond: dict[str, Any]) -> str:
         elif key == "passed_below":
             word = "to" if value.get("inclusive") else "below"
             parts.append(f"attendance fell {word} {value['pct']}% this school year")
+        elif key == "never_below":
+            word = "to" if value.get("inclusive") else "below"
+            parts.append(f"attendance has not fallen {word} {value['pct']}% this school year")
+        elif key == "item_not_applicable":
+            parts.append(f"{value} does not apply")
+        elif key == "item_met":
+            parts.append(f"{value} is met")
+        elif key == "refused_support":
+            parts.append("the parents refused an offer of " + " or ".join(human(v)
+                                                                           for v in value))
         else:
             parts.append(f"the {human(key).replace(' due', '')} fell due")
     return " or ".join(parts)

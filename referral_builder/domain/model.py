@@ -40,6 +40,11 @@ DIRECTIONS = ("outgoing", "incoming")
 FLAG_NAMES = ("social_worker", "early_help", "camhs", "tac_taf", "child_in_need",
               "child_protection", "looked_after", "medical_needs")
 SEND_LEVELS = ("none", "send_support", "ehcp")
+#: `documents[].kind` (added after v1's first release; absent means `other`).
+DOCUMENT_KINDS = ("letter_copy", "medical_evidence", "referral_form", "attendance_plan",
+                  "contract", "meeting_notes", "attendance_certificate", "other")
+#: `agency_contact.return`: the statutory return to the LA the contact makes (NR-13, NR-14).
+RETURN_KINDS = ("attendance_10_day", "sickness_15_day")
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,9 @@ class Carer:
     email: str = ""
     phone: str = ""
     contact_restriction: str | None = None
+    #: Optional (added after v1's first release): seed 002's panel establishes "everyone with
+    #: parental responsibility and date of birth".
+    date_of_birth: dt.date | None = None
 
     @property
     def in_parent_set(self) -> bool:
@@ -145,6 +153,12 @@ class Event:
     consent_requested: bool | None = None
     of: str | None = None
     improved: bool | None = None
+    # optional, added after v1's first release (case-format.md)
+    template: str | None = None
+    evidence_for: tuple[str, ...] = ()
+    replaces: str | None = None
+    requested_by_parent: bool | None = None
+    return_: str | None = None
     #: Keys the format defines that this model does not interpret, kept for round trips.
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -164,6 +178,16 @@ class Document:
     id: str
     file: str
     title: str = ""
+    kind: str = "other"
+
+
+@dataclass(frozen=True)
+class Sibling:
+    """A brother or sister of the pupil and their school (seed 002's attendance panel)."""
+
+    name: str
+    date_of_birth: dt.date | None = None
+    school: str = ""
 
 
 @dataclass(frozen=True)
@@ -189,12 +213,21 @@ class Case:
     not_applicable: dict[str, str] = field(default_factory=dict)
     free_text: dict[str, str] = field(default_factory=dict)
     declaration: Declaration = field(default_factory=Declaration)
+    #: None: not recorded; an empty tuple: recorded as having no siblings.
+    siblings: tuple[Sibling, ...] | None = None
 
     def carer(self, carer_id: str) -> Carer | None:
         return next((c for c in self.carers if c.id == carer_id), None)
 
     def event(self, event_id: str) -> Event | None:
         return next((e for e in self.events if e.id == event_id), None)
+
+    def document(self, document_id: str) -> Document | None:
+        return next((d for d in self.documents if d.id == document_id), None)
+
+    def document_kinds(self, e: Event) -> set[str]:
+        """The kinds of the documents attached to an event."""
+        return {d.kind for d in (self.document(i) for i in e.documents) if d is not None}
 
     @property
     def parent_set(self) -> tuple[Carer, ...]:

@@ -24,19 +24,40 @@ FilterFn = Callable[[Context, Event, Rule], "str | None"]
 CaseResult = tuple[bool, list[str], list[str]]
 CaseFn = Callable[[Context, Rule], CaseResult]
 
-ROLE_ALIASES = {
-    "ao": "attendance_officer", "la_attendance_officer": "attendance_officer",
-    "aht": "assistant_head", "aht_inclusion": "assistant_head",
-    "assistant_head_teacher": "assistant_head", "assistant_headteacher": "assistant_head",
-    "hos": "head_of_school", "head_teacher": "head", "headteacher": "head",
-    "designated_safeguarding_lead": "dsl", "c_fsw": "child_and_family_support_worker",
-    "c&fsw": "child_and_family_support_worker",
-    "c_and_fsw": "child_and_family_support_worker",  # "C&FSW" once "&" is read as "and"
+#: One table of role synonyms (issue 13.4): every spelling a school uses -> one role.
+ROLE_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "attendance_officer": ("ao", "la_ao", "la_attendance_officer", "attendance_officer",
+                           "local_authority_attendance_officer", "education_welfare_officer",
+                           "ewo", "attendance_lead_officer"),
+    "assistant_head": ("aht", "aht_inclusion", "assistant_head", "assistant_head_inclusion",
+                       "assistant_head_teacher", "assistant_headteacher",
+                       "assistant_head_teacher_inclusion", "assistant_headteacher_inclusion",
+                       "assistant_principal", "inclusion_lead"),
+    "child_and_family_support_worker": ("c_and_fsw", "cfsw", "c_fsw", "candfsw",
+                                        "child_and_family_support_worker",
+                                        "child_family_support_worker",
+                                        "family_support_worker", "fsw"),
+    "head_of_academy": ("head_of_academy", "academy_head", "principal"),
+    "head": ("head", "head_teacher", "headteacher", "headmaster", "headmistress"),
+    "head_of_school": ("head_of_school", "hos"),
+    "executive_headteacher": ("executive_headteacher", "executive_head_teacher",
+                              "executive_head", "eht"),
+    "deputy_head": ("deputy_head", "deputy_head_teacher", "deputy_headteacher", "dht",
+                    "deputy_head_of_school", "deputy_principal"),
+    "class_teacher": ("class_teacher", "teacher", "form_tutor"),
+    "dsl": ("dsl", "designated_safeguarding_lead"),
+    "ddsl": ("ddsl", "deputy_designated_safeguarding_lead", "deputy_dsl"),
+    "school_nurse": ("school_nurse", "school_nursing_service", "nurse"),
+    "senco": ("senco", "special_educational_needs_coordinator", "sendco"),
 }
+ROLE_ALIASES = {alias: role for role, aliases in ROLE_SYNONYMS.items() for alias in aliases}
 
 
 def normalise_role(role: str) -> str:
-    key = "_".join(role.lower().replace("&", " and ").replace("/", " ").split())
+    """Reduce a role as people write it ("AHT (Inclusion)", "C&FSW") to its table entry."""
+    text = role.lower().replace("&", " and ")
+    text = "".join(ch if ch.isalnum() else " " for ch in text)
+    key = "_".join(text.split())
     return ROLE_ALIASES.get(key, key)
 
 
@@ -55,6 +76,16 @@ def min_notice(ctx: Context, e: Event, rule: Rule) -> str | None:
     m = ctx.meeting(e)
     if m is None or m.date is None or e.date is None:
         return f"{ctx.describe(e)} does not name the meeting it invites to"
+    if m.status in ("rescheduled", "cancelled"):
+        new = ctx.replacement(m)
+        if new is None or new.date is None:
+            return (f"the meeting on {fmt(m.date)} that {ctx.describe(e)} invites to was "
+                    f"{m.status}, and no meeting replaces it")
+        if not new.requested_by_parent:
+            # The school moved it: the new date needs its own notice (edge case 4 otherwise).
+            return (f"the meeting on {fmt(m.date)} that {ctx.describe(e)} invites to was "
+                    f"moved to {fmt(new.date)} ({new.id}) without the parents asking; the "
+                    f"new date needs its own written invitation with {days} days' notice")
     if not m.time:
         return (f"{ctx.describe(e)} invites to the meeting on {fmt(m.date)}, but no time is "
                 "recorded for it; the invitation must state a date and a time")
@@ -100,12 +131,22 @@ def before_item(ctx: Context, e: Event, rule: Rule) -> str | None:
 def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
     if e.date is None:
         return None
-    m = ctx.meeting(e)
-    if m is not None and m.date is not None:
+    named = ctx.meeting(e)
+    if named is not None and named.date is not None:
+        # Edge case 4: a letter follows the meeting actually held, not a rescheduled one.
+        m = ctx.held_meeting(named)
+        if m is None or m.date is None:
+            return (f"{ctx.describe(e)} follows the meeting of {fmt(named.date)} ({named.id}), "
+                    f"which was {named.status} and not held")
         if e.date < m.date:
-            return f"{ctx.describe(e)} is dated before the meeting it follows ({fmt(m.date)})"
+            moved = (f", rescheduled from {fmt(named.date)}" if m is not named else "")
+            return (f"{ctx.describe(e)} is dated before the meeting it follows "
+                    f"({fmt(m.date)}{moved})")
+        if m.date > ctx.as_of:
+            return f"the meeting {ctx.describe(e)} follows ({fmt(m.date)}) is still to come"
         return None
-    if any(x.date and x.date <= e.date and x.status != "cancelled" for x in ctx.meetings()):
+    if any(x.date and x.date <= e.date and x.status not in ("cancelled", "rescheduled")
+           for x in ctx.meetings()):
         return None
     return f"no meeting is recorded on or before {ctx.describe(e)}"
 
@@ -113,11 +154,16 @@ def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
 def reminder_before_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
     if e.date is None:
         return None
-    m = ctx.meeting(e) or next(
-        (x for x in ctx.meetings() if x.date and x.date >= e.date), None)
+    named = ctx.meeting(e)
+    # A reminder of a rescheduled meeting reminds of the meeting that replaced it.
+    m = (ctx.held_meeting(named) if named is not None else None) or named or next(
+        (x for x in ctx.meetings() if x.date and x.date >= e.date
+         and x.status not in ("cancelled", "rescheduled")), None)
     if m is None or m.date is None:
         return f"{ctx.describe(e)} is not followed by a meeting"
-    invites = [i.date for i in ctx.case.events if i.written and i.meeting == m.id
+    ids = {m.id} | ({named.id} if named is not None else set())
+    ids |= {x.id for x in ctx.case.events if x.type == "meeting" and ctx.replacement(x) is m}
+    invites = [i.date for i in ctx.case.events if i.written and i.meeting in ids
                and "meeting_invite" in i.purposes and i.date]
     if e.date > m.date:
         return f"{ctx.describe(e)} comes after the meeting on {fmt(m.date)}"
@@ -163,6 +209,8 @@ def mentions(ctx: Context, e: Event, rule: Rule) -> str | None:
     words = [w.lower() for w in rule.get("words") or ()]
     if purposes & set(e.purposes) or any(w in e.summary.lower() for w in words):
         return None
+    if ctx.item_id and ctx.item_id in e.evidence_for:
+        return None  # the school says what this record is evidence for
     wanted = " or ".join(human(p) for p in sorted(purposes)) or " or ".join(words)
     return f"{ctx.describe(e)} does not record the {wanted} it set out"
 
@@ -196,6 +244,14 @@ def reviewed(ctx: Context, e: Event, rule: Rule) -> str | None:
                and r.date and r.date >= e.date]
     if not reviews:
         return f"no review of {ctx.describe(e)} is recorded (a review naming it)"
+    if rule.get("improved") is not None:
+        wanted = bool(rule.get("improved"))
+        matching = [r for r in reviews if r.improved is wanted]
+        if not matching:
+            what = "improvement" if wanted else "no improvement (improved: false)"
+            return (f"{sentence_case(ctx.describe(reviews[-1]))} of {ctx.describe(e)} does not "
+                    f"record {what}; only a review that records {what} counts here")
+        reviews = matching
     gaps = [(r, ctx.register.school_days_between(e.date, r.date or e.date)) for r in reviews]
     if any((lo is None or g >= int(lo)) and (hi is None or g <= int(hi)) for _, g in gaps):
         return None
@@ -225,6 +281,165 @@ def consent_requested(ctx: Context, e: Event, rule: Rule) -> str | None:
     return f"{ctx.describe(e)} does not record that consent was requested"
 
 
+def meeting_kind(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """The meeting a letter names is (or is not) of these kinds (A26: a panel invite is not
+    Letter 3)."""
+    m = ctx.meeting(e)
+    kinds, not_kinds = tuple(rule.get("kinds") or ()), tuple(rule.get("not_kinds") or ())
+    if m is None:
+        return f"{ctx.describe(e)} does not name the meeting it arranges" if kinds else None
+    if kinds and m.kind not in kinds:
+        return (f"{ctx.describe(e)} is about {ctx.describe(m)} ({human(m.kind or 'other')}); "
+                f"it must be about: {' or '.join(human(k) for k in kinds)}")
+    if m.kind in not_kinds:
+        return (f"{ctx.describe(e)} invites to {ctx.describe(m)} ({human(m.kind or 'other')}), "
+                "so it is not this letter")
+    if rule.get("arranges") and m.date and e.date and m.date < e.date:
+        return (f"{ctx.describe(e)} is dated after {ctx.describe(m)}, so it cannot arrange "
+                "that meeting")
+    return None
+
+
+def review_of_item(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """A review that names (`of`) the evidence of another item, `min_school_days` after it
+    (A27)."""
+    ref = ctx.outcomes.get(rule.get("item"))
+    what = _item_name(ctx, rule.get("item"))
+    targets = {x.id: x for x in (ref.passing if ref else [])}
+    if e.of not in targets:
+        # A review of something else is not a candidate; one naming nothing is told so.
+        other = ctx.case.event(e.of) if e.of else None
+        if other is not None and ref is not None and ref.passing:
+            return ""
+        named = f" names {ctx.describe(other)}" if other else " does not name what it reviews"
+        return f"{ctx.describe(e)}{named}; it must be the review of the {what}"
+    target = targets[e.of]
+    gap = int(rule.get("min_school_days", 0))
+    if target.date and e.date and gap:
+        days = ctx.register.school_days_between(target.date, e.date)
+        if days < gap:
+            return (f"{ctx.describe(e)} is {days} school days after {ctx.describe(target)}; it "
+                    f"must be at least {gap} school days after it (from "
+                    f"{fmt(ctx.register.add_school_days(target.date, gap))})")
+    return review_records(ctx, e, rule)
+
+
+def review_records(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """A review records improvement as wanted (`improved: false`: it found none)."""
+    if rule.get("improved") is None:
+        return None
+    wanted = bool(rule.get("improved"))
+    if e.improved is wanted:
+        return None
+    what = "improvement" if wanted else "no improvement"
+    found = {True: "records improvement", False: "records no improvement",
+             None: "does not record whether attendance improved"}[e.improved]
+    return f"{ctx.describe(e)} {found}; it counts here only if it records {what}"
+
+
+def after_marks(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """Dated on or after the first of the marks it is about (still in the register)."""
+    wanted = set(rule.get("codes") or ("N",))
+    marks = ctx.register.codes_in(wanted, end=ctx.as_of)
+    if not marks or e.date is None:
+        return None
+    first = marks[0][0]
+    if e.date < first:
+        return (f"{ctx.describe(e)} comes before the first {'/'.join(sorted(wanted))} mark "
+                f"still in the register ({fmt(first)} {marks[0][1]}), so it is not about it")
+    return None
+
+
+def after_nth_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """A meeting at least `gap_school_days` after the n-th (default first) meeting."""
+    n = int(rule.get("n", 1))
+    kinds = tuple(rule.get("kinds") or ("attendance_meeting",))
+    held = [m for m in ctx.meetings() if m.kind in kinds
+            and m.status in (None, "held", "did_not_attend") and m.id != e.id]
+    before = [m for m in held if m.date and e.date and m.date < e.date]
+    if len(before) < n or e.date is None:
+        return f"{ctx.describe(e)} is not preceded by {n} earlier meeting(s)"
+    first = before[n - 1]
+    gap = int(rule.get("gap_school_days", 0))
+    days = ctx.register.school_days_between(first.date or e.date, e.date)
+    if days < gap:
+        return (f"{ctx.describe(e)} is {days} school days after {ctx.describe(first)}; at least "
+                f"{gap} must have passed")
+    return None
+
+
+def attendance_at_event(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """Year-to-date attendance on the event's date (adjusted if asked) is below `pct`."""
+    if e.date is None:
+        return None
+    pct, inclusive = float(rule.get("pct")), bool(rule.get("inclusive", False))
+    c = ctx.ytd(e.date, legal=False)  # the school's stage decision, not a legal count
+    attended, possible, how = c.attended, c.possible, ""
+    if rule.get("basis") == "adjusted":
+        if rule.get("adjusted_formula", "exclude_authorised") == "exclude_authorised":
+            possible, how = c.possible - c.authorised, " leaving out authorised absence"
+        else:
+            attended, how = c.possible - c.unauthorised, " counting authorised absence"
+    if possible <= 0:
+        return f"there are no possible sessions before {ctx.describe(e)} to judge attendance"
+    if below(attended, possible, pct, inclusive=inclusive):
+        return None
+    word = "at or below" if inclusive else "below"
+    return (f"on {fmt(e.date)} attendance{how} was {100 * attended / possible:.1f}% "
+            f"({attended} of {possible}); {ctx.describe(e)} needs it {word} {pct:g}%")
+
+
+def notice_lawful(ctx: Context, e: Event, rule: Rule) -> str | None:
+    """A30/NR-09/NR-10: a penalty notice judged at its own date.
+
+    The threshold is counted on the marks up to the notice's date (absences after it cannot
+    justify it); a withdrawn notice counts for nothing; a third notice to the same parent for
+    the same child within 3 years cannot be issued.
+    """
+    if e.date is None or e.type != "penalty_notice":
+        return None
+    if e.status == "withdrawn":
+        return f"{ctx.describe(e)} was withdrawn"
+    sessions, weeks = int(rule.get("sessions", 10)), int(rule.get("school_weeks", 10))
+    counted = frozenset(rule.get("codes") or codes.UNAUTH_PN)
+    n_mode = rule.get("unresolved_n", "block")
+    if n_mode == "exclude":
+        counted = counted - {"N"}
+    windows = ctx.register.unauthorised_windows(weeks, until=e.date, include=ctx.csa_day,
+                                                counted=counted)
+    firm = [w for w in windows
+            if w.count - (w.n_codes if n_mode == "block" else 0) >= sessions]
+    if not firm:
+        peak = max((w.count for w in windows), default=0)
+        return (f"on the date of {ctx.describe(e)} the register showed at most {peak} "
+                f"unauthorised sessions in any {weeks} school weeks; {sessions} are needed, and "
+                "absences after the notice cannot justify it")
+    years = int(rule.get("prior_years", 3))
+    limit = int(rule.get("max_prior", 2))
+    try:
+        since = e.date.replace(year=e.date.year - years)
+    except ValueError:  # 29 February
+        since = e.date.replace(year=e.date.year - years, day=28)
+    for carer in e.to or ("",):
+        prior = [p for p in ctx.case.events if p.type == "penalty_notice" and p.id != e.id
+                 and p.status != "withdrawn" and p.date and since < p.date
+                 and (p.date, p.id) < (e.date, e.id) and (not carer or carer in p.to)]
+        if len(prior) >= limit:
+            who = ctx.carer_label(carer) if carer else "the parent"
+            listed = ", ".join(ctx.describe(p) for p in prior[:3])
+            return (f"{ctx.describe(e)} would be at least the third notice to {who} for this "
+                    f"child within {years} years ({listed}); it cannot be issued (NR-10)")
+    return None
+
+
+def document_kind(ctx: Context, e: Event, rule: Rule) -> str | None:
+    kinds = set(rule.get("kinds") or ())
+    if ctx.case.document_kinds(e) & kinds:
+        return None
+    return (f"{ctx.describe(e)} has no document of kind "
+            f"{' or '.join(human(k) for k in sorted(kinds))} attached")
+
+
 FILTERS: dict[str, FilterFn] = {
     "in_window": in_window, "min_notice": min_notice, "after_item": after_item,
     "before_item": before_item, "after_meeting": after_meeting,
@@ -232,7 +447,11 @@ FILTERS: dict[str, FilterFn] = {
     "states_attendance_pct": states_attendance_pct, "encloses": encloses,
     "mentions": mentions, "outcome_recorded": outcome_recorded, "by_role": by_role,
     "reviewed": reviewed, "school_days_before_referral": school_days_before_referral,
-    "consent_requested": consent_requested,
+    "consent_requested": consent_requested, "meeting_kind": meeting_kind,
+    "review_of_item": review_of_item, "review_records": review_records,
+    "after_marks": after_marks, "after_nth_meeting": after_nth_meeting,
+    "attendance_at_event": attendance_at_event, "notice_lawful": notice_lawful,
+    "document_kind": document_kind,
 }
 
 
@@ -424,7 +643,25 @@ def no_unresolved_n(ctx: Context, rule: Rule) -> CaseResult:
     if marks:
         ctx.warnings.append(f"{len(marks)} N marks from the last {grace} school days still "
                             "need their final codes.")
-    return True, ["No unresolved N marks in the register"], []
+        return True, [f"{len(marks)} N marks are younger than {grace} school days, so they "
+                      "are not yet due to be resolved"], []
+    return True, ["No N marks are left in the register"], []
+
+
+def is_medical_proof(ctx: Context, e: Event) -> bool:
+    """A29: proof comes from the family or a health professional, not the school's nurse.
+
+    A document of kind `medical_evidence` attached to any event; a `medical_inquiry` with the
+    GP or a consultant whose outcome is recorded; an incoming letter or email with purpose
+    `medical_evidence` (a paper from the family); or an incoming contact from the GP.
+    """
+    if "medical_evidence" in ctx.case.document_kinds(e):
+        return True
+    if e.type == "medical_inquiry":
+        return bool(set(e.with_) & {"gp", "consultant"}) and bool(e.outcome)
+    if e.type == "agency_contact":
+        return e.agency == "gp" and e.direction == "incoming"
+    return e.written and e.direction == "incoming" and "medical_evidence" in e.purposes
 
 
 def medical_evidence(ctx: Context, rule: Rule) -> CaseResult:
@@ -436,17 +673,22 @@ def medical_evidence(ctx: Context, rule: Rule) -> CaseResult:
     sessions = ctx.register.codes_in(codes.MEDICAL, start, ctx.as_of)
     if not sessions:
         return True, [f"No I or M marks since attendance fell below {pct:g}% on {fmt(start)}"], []
-    records = [e for e in ctx.dated_events() if e.type == "medical_inquiry" or (
-        e.written and e.direction == "incoming" and "medical_evidence" in e.purposes)]
+    records = [e for e in ctx.dated_events() if is_medical_proof(ctx, e)]
     latest = max((e.date for e in records if e.date), default=None)
     uncovered = [(d, s, c) for d, s, c in sessions if latest is None or d > latest]
     if uncovered:
         listed = ", ".join(f"{c} on {fmt(d)} {s}" for d, s, c in uncovered[:6])
+        school_only = [e for e in ctx.dated_events() if e.type == "medical_inquiry"
+                       and e not in records]
+        note = ("; the school's own inquiries (" + ", ".join(ctx.describe(e) for e in
+                school_only[:2]) + ") investigate but are not proof from the family or a "
+                "health professional") if school_only else ""
         return False, [f"{len(uncovered)} authorised medical absences since {fmt(start)} have no "
-                       f"medical evidence recorded on or after them ({listed}); under this "
-                       "policy they should be coded O"], []
-    return True, [f"Medical evidence is recorded for the I and M marks since {fmt(start)}"], [
-        e.id for e in records]
+                       f"medical proof dated on or after them ({listed}){note}; attach the "
+                       "medical evidence (a document of kind medical evidence) or, under this "
+                       "policy, code them O"], []
+    return True, [f"Medical proof from the family or a health professional is recorded for the "
+                  f"I and M marks since {fmt(start)}"], [e.id for e in records]
 
 
 def did_not_attend_followup(ctx: Context, rule: Rule) -> CaseResult:
@@ -454,7 +696,10 @@ def did_not_attend_followup(ctx: Context, rule: Rule) -> CaseResult:
     want_reinvite = rule.get("reinvite", "following_week") not in (None, "none", False)
     missed = [m for m in ctx.meetings() if not_attended(m)]
     if not missed:
-        return True, ["Every meeting was attended"], []
+        held = [m for m in ctx.meetings() if m.status not in ("cancelled", "rescheduled")]
+        if not held:
+            return True, ["No meeting was held, so none was missed"], []
+        return True, [f"The parents came to every meeting held ({len(held)})"], []
     reasons: list[str] = []
     used: list[str] = []
     written = [e for e in ctx.dated_events() if e.written]
@@ -499,11 +744,15 @@ def school_days_since(ctx: Context, rule: Rule) -> CaseResult:
 
 def review_intervals(ctx: Context, rule: Rule) -> CaseResult:
     lo, hi = int(rule.get("min_school_days", 20)), int(rule.get("max_school_days", 30))
-    reviews = [e for e in ctx.dated_events() if e.type == "review"]
+    ref = ctx.outcomes.get(rule.get("from_item")) if rule.get("from_item") else None
+    # A review that names (`of`) something other than the plan is not one of its reviews
+    # (e.g. the 15-day check after a letter); one that names nothing is taken as the plan's.
+    plan = {e.id for e in ref.passing} if ref is not None else set()
+    reviews = [e for e in ctx.dated_events() if e.type == "review"
+               and (e.of is None or not plan or e.of in plan)]
     if not reviews:
         return False, ["No review of the plan is recorded"], []
     points: list[tuple[str, dt.date]] = []
-    ref = ctx.outcomes.get(rule.get("from_item")) if rule.get("from_item") else None
     if ref is not None and ref.earliest is not None:
         points.append(("the plan", ref.earliest))
     points += [(ctx.describe(e), e.date) for e in reviews if e.date]
@@ -527,18 +776,20 @@ def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
     """
     types = tuple(rule.get("types") or ("phone_call",))
     wanted = set(rule.get("codes") or ())
+    before = str(rule.get("before") or "")  # "on the morning": a call timed later is not
     reg = ctx.register
     firsts: list[dt.date] = []
-    before = False
+    yesterday = False
     for d in reg.school_days(ctx.year_start(), ctx.as_of):
         away = any((c in wanted) if wanted else reg.cls(d, c) in ABSENT_CLASSES
                    for c in reg.days[d].values())
-        if away and not before:
+        if away and not yesterday:
             firsts.append(d)
-        before = away
+        yesterday = away
     if not firsts:
         return True, ["No absence this school year needed a first-day call"], []
-    contacts = {e.date: e for e in ctx.dated_events() if e.type in types}
+    contacts = {e.date: e for e in ctx.dated_events() if e.type in types
+                and not (before and e.time and e.time >= before)}
     missed = [d for d in firsts if d not in contacts]
     used = [contacts[d].id for d in firsts if d in contacts]
     what = " or ".join(human(t) for t in types)
@@ -547,8 +798,9 @@ def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
         more = f" and {len(missed) - 6} more" if len(missed) > 6 else ""
         which = ("the only absence" if len(firsts) == 1
                  else f"{len(missed)} of the {len(firsts)} absences")
-        return False, [f"No {what} is recorded on the first day of {which} this school year: "
-                       f"{listed}{more}"], used
+        when = f" before {before}" if before else ""
+        return False, [f"No {what} is recorded{when} on the first day of {which} this school "
+                       f"year: {listed}{more}"], used
     return True, [f"A {what} is recorded on the first day of each of the {len(firsts)} "
                   "absences this school year"], used
 
@@ -558,9 +810,12 @@ def return_made(ctx: Context, rule: Rule) -> CaseResult:
     due = return_due_dates(ctx, trigger)
     if not due:
         return True, [f"No {human(trigger)} has fallen due"], []
-    made = [e for e in ctx.dated_events() if e.type in ("referral", "agency_contact") and (
-        e.agency == "education_welfare" or "education welfare" in (e.service or "").lower()
-        or "return" in (e.service or "").lower() or "return" in e.summary.lower())]
+    kind = {"attendance_return": "attendance_10_day",
+            "sickness_return": "sickness_15_day"}.get(trigger)
+    made = [e for e in ctx.dated_events() if e.return_ == kind or (
+        e.type in ("referral", "agency_contact") and e.return_ is None and (
+            e.agency == "education_welfare" or "education welfare" in (e.service or "").lower()
+            or "return" in (e.service or "").lower() or "return" in e.summary.lower()))]
     reasons, used = [], []
     for d in due:
         found = [e for e in made if e.date and e.date >= d]
@@ -588,6 +843,75 @@ def not_attended(m: Event) -> bool:
     return m.status == "did_not_attend" or m.attended == ()
 
 
+def document_of_kind(ctx: Context, rule: Rule) -> CaseResult:
+    """A document of one of these kinds is attached to the case (A25)."""
+    kinds = set(rule.get("kinds") or ())
+    found = [d for d in ctx.case.documents if d.kind in kinds]
+    what = " or ".join(human(k) for k in sorted(kinds))
+    if not found:
+        return False, [f"No document of kind {what} is attached to the case (the completed "
+                       "form itself, tagged with that kind)"], []
+    events = [e.id for e in ctx.case.events if set(e.documents) & {d.id for d in found}]
+    names = ", ".join(f"{d.title or d.file} ({d.id})" for d in found[:3])
+    return True, [f"Attached: {names}"], events
+
+
+def family_recorded(ctx: Context, rule: Rule) -> CaseResult:
+    """Seed 002 panel: everyone with parental responsibility, with their date of birth, and
+    the other siblings and their schools."""
+    reasons = []
+    pr = [c for c in ctx.case.carers if c.parental_responsibility]
+    if not pr:
+        reasons.append("No carer with parental responsibility is recorded")
+    reasons += [f"The date of birth of {ctx.carer_label(c.id)}, who has parental "
+                "responsibility, is not recorded" for c in pr if c.date_of_birth is None]
+    siblings = ctx.case.siblings
+    if siblings is None:
+        reasons.append("The pupil's other siblings and their schools are not recorded (record "
+                       "them, or that there are none)")
+    else:
+        reasons += [f"The school of the sibling {s.name} is not recorded"
+                    for s in siblings if not s.school.strip()]
+    if reasons:
+        # The panel's own record (its minutes) may hold them instead of the case fields.
+        minutes = [m for m in ctx.meetings() if m.kind == "attendance_panel" and (
+            ctx.item_id in m.evidence_for or (
+                "sibling" in m.summary.lower() and any(
+                    w in m.summary.lower() for w in ("date of birth", "dates of birth",
+                                                     "dob")))
+            or "meeting_notes" in ctx.case.document_kinds(m))]
+        if minutes:
+            m = minutes[0]
+            return True, [f"The record of {ctx.describe(m)} establishes the people with "
+                          "parental responsibility, their dates of birth and the siblings' "
+                          "schools"], [m.id]
+        return False, [*reasons, "(or record them in the Attendance Panel Meeting's notes)"], []
+    sib = (f"{len(siblings)} sibling(s) with their schools" if siblings
+           else "no other siblings")
+    return True, [f"{len(pr)} people with parental responsibility, with dates of birth, and "
+                  f"{sib} are recorded"], []
+
+
+def period_run(ctx: Context, rule: Rule) -> CaseResult:
+    """A24: a period that starts when attendance falls below `below_pct` must have run its
+    `school_days` by the referral date."""
+    pct, inclusive = float(rule.get("below_pct")), bool(rule.get("inclusive", False))
+    days = int(rule.get("school_days"))
+    start = ctx.first_below(pct, inclusive)
+    word = "to" if inclusive else "below"
+    if start is None:
+        return False, [f"Attendance has not fallen {word} {pct:g}% this school year, so the "
+                       "period has not started"], []
+    end = ctx.register.add_school_days(start, days)
+    run = ctx.register.school_days_between(start, ctx.as_of)
+    if run < days:
+        return False, [f"The period started when attendance first fell {word} {pct:g}% on "
+                       f"{fmt(start)}; only {run} of its {days} school days have run by "
+                       f"{fmt(ctx.as_of)}. It ends on {fmt(end)}"], []
+    return True, [f"The period started on {fmt(start)} (attendance first {word} {pct:g}%) and "
+                  f"ran its {days} school days to {fmt(end)}"], []
+
+
 CASE_RULES: dict[str, CaseFn] = {
     "csa": rule_csa, "evidence_window": evidence_window, "declaration": declaration,
     "free_text": free_text,
@@ -597,4 +921,6 @@ CASE_RULES: dict[str, CaseFn] = {
     "medical_evidence": medical_evidence, "did_not_attend_followup": did_not_attend_followup,
     "school_days_since": school_days_since, "review_intervals": review_intervals,
     "return_made": return_made, "first_day_contact": first_day_contact,
+    "document_of_kind": document_of_kind, "family_recorded": family_recorded,
+    "period_run": period_run,
 }

@@ -24,7 +24,8 @@ from referral_builder.web.evidence_files import Refused, accept_upload
 bp = Blueprint("events", __name__, url_prefix="/cases/<int:case_id>")
 YES_NO = {True: "yes", False: "no"}
 SIMPLE = ("purposes", "meeting", "encloses", "direction", "kind", "agency", "support",
-          "service", "of", "to")
+          "service", "of", "to", "replaces")
+BOOLEANS = ("plan_agreed", "internal", "consent_requested", "improved", "requested_by_parent")
 
 
 @bp.get("/events")
@@ -65,6 +66,11 @@ def _form(view: services.CaseView, event_type: str, old: dict[str, Any]) -> Even
         form.meeting.choices = [("", "Not about a meeting")] + [
             (e["id"], f"Meeting on {e.get('date')}") for e in events
             if e["type"] == "meeting" and e["id"] != old.get("id")]
+    if "replaces" in form:  # issue 13.3: a rescheduled meeting's new date is a new meeting
+        form.replaces.choices = [("", "No")] + [
+            (e["id"], f"Meeting on {e.get('date')} ({e.get('status')})") for e in events
+            if e["type"] == "meeting" and e["id"] != old.get("id")
+            and e.get("status") in ("rescheduled", "cancelled")]
     if "of" in form:
         form.of.choices = [("", "Select what was reviewed")] + [
             (e["id"], f"{EVENT_TYPE_LABELS[e['type']]} on {e.get('date')}") for e in events
@@ -104,6 +110,8 @@ def new_details(case_id: int, event_type: str | None = None,
                 content=content, filename=safe_filename(upload.filename), media_type=media,
                 title=f"{EVENT_TYPE_LABELS[event_type]} {event['date']}", kind="evidence",
                 user_id=current_user.id)
+            if form.attachment_kind.data not in (None, "", "other"):
+                view.data["documents"][-1]["kind"] = form.attachment_kind.data
             event["documents"] = [*event.get("documents", []), doc_id]
         if event_id:
             events[events.index(old)] = event
@@ -142,7 +150,7 @@ def _form_data(e: dict[str, Any]) -> dict[str, Any]:
         data["attended"] = e.get("attended") or []
     else:
         data["notice_status"] = e.get("status")
-    for key in ("plan_agreed", "internal", "consent_requested", "improved"):
+    for key in BOOLEANS:
         data[key] = YES_NO.get(e.get(key))  # type: ignore[arg-type]
     return data
 
@@ -152,8 +160,8 @@ def _event_json(form: EventForm, event_type: str, old: dict[str, Any],
     """The event as case-file JSON, keeping the keys this form does not ask about."""
     f = form._fields
     e: dict[str, Any] = {k: v for k, v in old.items() if k not in (
-        *SIMPLE, "with", "outcome", "status", "attended", "plan_agreed", "internal",
-        "consent_requested", "improved", "states_attendance_pct", "time", "by", "summary")}
+        *SIMPLE, *BOOLEANS, "with", "outcome", "status", "attended", "states_attendance_pct",
+        "time", "by", "summary")}
     e.update({"id": old.get("id") or services.next_id(events, "e"), "type": event_type,
               "date": form.date.data.isoformat()})
     if form.time.data:
@@ -183,7 +191,7 @@ def _event_json(form: EventForm, event_type: str, old: dict[str, Any],
             e["attended"] = f["attended"].data
     if "notice_status" in f:
         e["status"] = f["notice_status"].data
-    for key in ("plan_agreed", "internal", "consent_requested", "improved"):
+    for key in BOOLEANS:
         if key in f and f[key].boolean is not None:
             e[key] = f[key].boolean
     return e

@@ -116,7 +116,8 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
         filename=f"{result.template.id}-{form.carer.data}-{dt.date.today()}.docx",
         media_type=DOCX, title=f"{result.template.title}: {carer.name if carer else ''}",
         kind="letter", user_id=current_user.id)
-    event = dump_event(result.event)
+    view.data["documents"][-1]["kind"] = "letter_copy"  # documents[].kind (issue 13.3)
+    event = dump_event(result.event)  # records the template it was drafted from
     event["id"] = services.next_id(view.data.setdefault("events", []), "e")
     event["documents"] = [doc_id]
     event["by"] = {"name": current_user.name, "role": current_user.role_name}

@@ -108,6 +108,7 @@ def test_every_template_records_a_letter_event_to_that_carer(template_id):
     assert result.event.to == ("c2",)
     assert result.event.date == ON
     assert result.event.purposes == result.purposes
+    assert result.event.template == template_id  # issue 13.3: the model letter it came from
 
 
 def test_the_committed_templates_are_what_make_templates_writes(tmp_path):

@@ -180,3 +180,69 @@ def test_any_case_written_reads_back_equal(names, pct, summary, extra):
         event("e1", "letter", D(2026, 10, 1), to=[p.id for p in people],
               states_attendance_pct=pct, summary=summary, extra=extra),))
     assert load_case(as_json(case)).case == case
+
+
+# ---- issue 13.3: optional fields added after v1's first release -----------------------------
+
+def extended_case():
+    from dataclasses import replace
+
+    from referral_builder.domain.model import Sibling
+
+    base = written_case()
+    jane, lukasz = base.carers
+    return replace(
+        base,
+        carers=(replace(jane, date_of_birth=D(1988, 3, 14)), lukasz),
+        siblings=(Sibling("Maja Nowak", D(2019, 6, 1), "Bloxwich Academy Primary"),),
+        documents=(Document("d1", "evidence/invite.pdf", "Invitation", "letter_copy"),
+                   Document("d2", "evidence/gp.pdf", "GP letter", "medical_evidence")),
+        events=(*base.events,
+                event("m2", "meeting", D(2026, 10, 16), time="09:30", kind="attendance_meeting",
+                      attended=["c1"], status="held", replaces="m1", requested_by_parent=True),
+                event("e3", "letter", D(2026, 10, 19), to=["c1"], purposes=["post_meeting"],
+                      meeting="m2", template="post_meeting",
+                      evidence_for=("wal_post_meeting_letter",)),
+                event("e4", "agency_contact", D(2026, 10, 20), agency="other",
+                      return_="attendance_10_day")),
+    )
+
+
+def test_the_new_optional_fields_read_back_equal():
+    case = extended_case()
+    data = as_json(case)
+    assert data["documents"][1]["kind"] == "medical_evidence"
+    assert data["events"][-1]["return"] == "attendance_10_day"
+    assert data["siblings"] == [{"name": "Maja Nowak", "date_of_birth": "2019-06-01",
+                                 "school": "Bloxwich Academy Primary"}]
+    assert load_case(data).case == case
+
+
+def test_a_file_without_the_new_fields_reads_as_before():
+    data = as_json(written_case())
+    assert "siblings" not in data and "kind" not in data["documents"][0]
+    assert "date_of_birth" not in data["carers"][0]
+    case = load_case(data).case
+    assert case.siblings is None and case.documents[0].kind == "other"
+    assert case.carers[0].date_of_birth is None
+
+
+@pytest.mark.parametrize(("change", "path", "message"), [
+    (lambda d: d["documents"][1].update(kind="gp_note"), "documents[1].kind",
+     '"gp_note" is not one of: letter_copy, medical_evidence'),
+    (lambda d: d["events"][3].update(replaces="m9"), "events[3].replaces",
+     'no meeting with id "m9"'),
+    (lambda d: d["events"][4].update(replaces="m1"), "events[4].replaces",
+     "only a meeting can replace a meeting"),
+    (lambda d: d["carers"][0].update(date_of_birth="14/03/1988"), "carers[0].date_of_birth",
+     "is not a date"),
+    (lambda d: d["siblings"][0].update(shcool="x"), "siblings[0].shcool",
+     "is not a field of referral-case/1"),
+    (lambda d: d["events"][5].update({"return": "weekly"}), "events[5].return",
+     '"weekly" is not one of: attendance_10_day, sickness_15_day'),
+])
+def test_the_new_fields_are_checked_with_their_paths(change, path, message):
+    data = as_json(extended_case())
+    change(data)
+    found = problems(data)
+    assert any(p == path and message in m for p, m in found), found

@@ -1,9 +1,11 @@
 """Bloxwich Academy Primary: Legal Intervention Process (bloxwich-academy.yaml).
 
 The story: autumn term 2026 starts on Thu 3 Sep, half-term is 26-30 Oct, the referral is on
-Fri 20 Nov. Zoë misses Mon 21 and Tue 22 Sep: attendance falls below 95% on Mon 21 Sep (24 of
+Fri 11 Dec. Zoë misses Mon 21 and Tue 22 Sep: attendance falls below 95% on Mon 21 Sep (24 of
 26 sessions, 92.3%) and to 92% on Tue 22 Sep (85.7%). The register starts in the summer term,
-so Walsall's 12 school weeks reach back to Mon 13 Jul (the last week of the summer term).
+so Walsall's 12 school weeks reach back to Mon 14 Sep. The first meeting is on Thu 15 Oct,
+the Stage 2 meeting 20 school days later on Thu 19 Nov (attendance 86.3%), the AO's second
+letter 10 school days after that on Thu 3 Dec.
 """
 
 from __future__ import annotations
@@ -64,21 +66,33 @@ def ready_events():
               purposes=["post_meeting"], meeting="m1", states_attendance_pct=84.4),
         event("e10", "referral", D(2026, 10, 19), service="in-school mentoring", internal=True,
               by=SCHOOL),
-        event("e11", "letter", D(2026, 11, 3), to=["c1", "c2"], by=SCHOOL,
+        event("m3", "meeting", D(2026, 11, 19), time="16:00", kind="attendance_meeting",
+              attended=["c1"], status="held", by=AO),
+        event("p3", "letter", D(2026, 11, 20), to=["c1", "c2"], by=AO,
+              purposes=["post_meeting"], meeting="m3", states_attendance_pct=86.3),
+        event("e11", "letter", D(2026, 11, 23), to=["c1", "c2"], by=SCHOOL,
               purposes=["continued_concern", "support"],
               summary="Continued concern; support in place: weekly mentoring"),
-        event("e12", "agency_contact", D(2026, 11, 16), agency="education_welfare", by=AO,
+        event("a2", "letter", D(2026, 12, 3), to=["c1", "c2"], by=AO, purposes=["stage_3"],
+              summary="Second letter from the Attendance Officer"),
+        event("e12", "agency_contact", D(2026, 12, 7), agency="education_welfare", by=AO,
               summary="Record of support sent to the welfare mailbox"),
-        event("e13", "letter", D(2026, 11, 17), to=["c1", "c2"], by=SCHOOL,
+        event("e13", "letter", D(2026, 12, 8), to=["c1", "c2"], by=SCHOOL,
               purposes=["warning_legal_referral"], encloses=["attendance_certificate"]),
     )
+
+
+REFERRAL = D(2026, 12, 11)
+#: The register with an illness day (I) on Thu 12 Nov as well.
+ILL_12_NOV = summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I"), end=REFERRAL)
 
 
 def bloxwich_case(events=None, **changes):
     case = make_case(
         carers=household(),  # parents who live together: one letter reaches both
         school_process="bloxwich-academy",
-        marks=summer_to_autumn(absent(OFF)),
+        referral_date=REFERRAL,
+        marks=summer_to_autumn(absent(OFF), end=REFERRAL),
         events=ready_events() if events is None else events,
         not_applicable=dict(NOT_APPLICABLE),
     )
@@ -121,8 +135,21 @@ def test_conditional_items_are_not_applicable_with_the_reasons_recorded():
 
 def test_the_six_week_period_starts_when_attendance_dips_below_95_and_ends_30_school_days_on():
     report = run(bloxwich_case())
-    assert reasons_of(report, "blx_stage1_six_week_period") == (
+    assert reasons_of(report, "blx_stage1_six_week_period").startswith(
         "Attendance first fell below 95% on 21 Sep 2026; the review point is 9 Nov 2026")
+
+
+@pytest.mark.parametrize(("referral", "status"), [
+    (D(2026, 11, 6), "not_met"),   # Fri 6 Nov: 29 school days after Mon 21 Sep
+    (D(2026, 11, 9), "met"),       # Mon 9 Nov: 30 school days, the six weeks have run
+])
+def test_the_six_week_period_must_have_run_by_the_referral_date(referral, status):
+    # A24: judged at the referral date (check's as-of), from the first day below 95%.
+    report = check(bloxwich_case(), [get_checklist("bloxwich-academy")], referral)
+    assert statuses(report)["blx_stage1_six_week_period"] == status
+    if status == "not_met":
+        assert "only 29 of its 30 school days have run by 6 Nov 2026. It ends on 9 Nov 2026" \
+            in reasons_of(report, "blx_stage1_six_week_period")
 
 
 def test_the_referral_alias_is_the_file_name():
@@ -133,9 +160,9 @@ def test_the_referral_alias_is_the_file_name():
 
 MISSING = [
     ("blx_gate_csa", {"pupil_dob": D(2021, 10, 1)},
-     "not of compulsory school age on the referral date 20 Nov 2026"),
-    ("blx_phone_email_all_parents", {"events": lambda ev: change(ev, "e2", date=D(2026, 7, 10))},
-     "the window starts on 13 Jul 2026"),
+     "not of compulsory school age on the referral date 11 Dec 2026"),
+    ("blx_phone_email_all_parents", {"events": lambda ev: change(ev, "e2", date=D(2026, 9, 11))},
+     "the window starts on 14 Sep 2026"),
     ("blx_stage1_letters",
      {"events": lambda ev: change(change(ev, "e2", purposes=[]), "e3", date=D(2026, 9, 18))},
      "comes before attendance first fell below 95% (on 21 Sep 2026)"),
@@ -149,12 +176,12 @@ MISSING = [
      {"events": lambda ev: change(ev, "e9", states_attendance_pct=None)},
      "The letter of 16 Oct 2026 (e9) does not record the attendance %"),
     ("blx_letters_continued_concern",
-     {"events": lambda ev: change(ev, "e11", date=D(2026, 10, 12))},
-     "No meeting is recorded on or before the letter of 12 Oct 2026 (e11)"),
+     {"events": lambda ev: change(ev, "e11", date=D(2026, 11, 18))},
+     "The letter of 18 Nov 2026 (e11) comes before the item Stage 2 evidence of 19 Nov 2026"),
     ("blx_support_evidence", {"events": lambda ev: drop(ev, "e10")},
      "Record a referral for support"),
     ("blx_warning_letter_each_parent", {"events": lambda ev: change(ev, "e13", encloses=[])},
-     "The letter of 17 Nov 2026 (e13) does not enclose the attendance certificate"),
+     "The letter of 8 Dec 2026 (e13) does not enclose the attendance certificate"),
     ("blx_ao_request_record_of_support", {"events": lambda ev: drop(ev, "e12")},
      "Record the Attendance Officer's request for the attendance record of support"),
 ]
@@ -173,17 +200,22 @@ def test_a_case_missing_one_piece_of_evidence_fails_only_that_item(item_id, edit
 
 
 def test_an_unbacked_illness_mark_fails_both_medical_evidence_items_and_names_the_day():
-    case = bloxwich_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I")))
+    case = bloxwich_case(marks=ILL_12_NOV)
     report = run(case)
-    assert not_met(report) == {"blx_medical_proof_required", "blx_no_auth_without_medical"}
+    # A28: item 7 was declared not applicable, but the register now has an I mark.
+    assert not_met(report) == {"blx_medical_proof_required", "blx_no_auth_without_medical",
+                               "blx_medical_investigated_aht"}
     assert "I on 12 Nov 2026 AM" in reasons_of(report, "blx_no_auth_without_medical")
+    assert "the register has I on 12 Nov 2026 AM" in reasons_of(
+        report, "blx_medical_investigated_aht")
 
 
 def test_medical_evidence_received_after_the_illness_backs_it():
-    case = bloxwich_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I")),
+    case = bloxwich_case(marks=ILL_12_NOV,
                          events=(*ready_events(),
                                  event("e14", "medical_inquiry", D(2026, 11, 13),
-                                       with_=["c1"], consent_requested=True)))
+                                       with_=["gp"], consent_requested=True,
+                                       outcome="GP confirmed a chest infection")))
     assert only_not_met(case) == set()
 
 
@@ -232,8 +264,8 @@ def test_the_92_percent_warning_letter_counts_from_the_day_attendance_hits_92(se
 
 
 @pytest.mark.parametrize(("called", "status"), [
-    (D(2026, 7, 10), "not_met"),   # Fri 10 Jul: week 13 back
-    (D(2026, 7, 13), "met"),       # Mon 13 Jul: week 12 back, the first day of the window
+    (D(2026, 9, 11), "not_met"),   # Fri 11 Sep: week 13 back from Fri 11 Dec
+    (D(2026, 9, 14), "met"),       # Mon 14 Sep: week 12 back, the first day of the window
 ])
 def test_calls_to_parents_count_inside_the_twelve_school_week_window(called, status):
     report = run(bloxwich_case(events=change(ready_events(), "e1", date=called)))
@@ -333,3 +365,62 @@ def test_the_reinvite_is_for_a_meeting_in_the_following_week(reinvited_for, stat
                     purposes=["post_meeting"], meeting="m2", states_attendance_pct=84.0))
     report = run(bloxwich_case(events=events))
     assert statuses(report)["blx_dna_letter_and_reinvite"] == status
+
+
+# ---- issue 13: Stage 2 and Stage 3 timing ---------------------------------------------------
+
+@pytest.mark.parametrize(("held", "status"), [
+    (D(2026, 11, 18), "not_met"),  # Wed 18 Nov: 19 school days after Thu 15 Oct
+    (D(2026, 11, 19), "met"),      # Thu 19 Nov: 20 school days ("20 days have passed", A5)
+])
+def test_the_stage_2_meeting_comes_20_school_days_after_the_first(held, status):
+    events = change(ready_events(), "m3", date=held)
+    report = run(bloxwich_case(events=events))
+    assert statuses(report)["blx_stage2_second_meeting"] == status
+    if status == "not_met":
+        assert "is 19 school days after the meeting of 15 Oct 2026 (m1); at least 20" in \
+            reasons_of(report, "blx_stage2_second_meeting")
+
+
+def test_the_stage_2_meeting_needs_attendance_below_90_leaving_out_authorised_absence():
+    # The same absences coded I (authorised) leave adjusted attendance at 100%.
+    marks = summer_to_autumn(absent(OFF, "I"), end=REFERRAL)
+    report = run(bloxwich_case(marks=marks))
+    assert statuses(report)["blx_stage2_second_meeting"] == "not_met"
+    assert "leaving out authorised absence was 100.0%" in reasons_of(
+        report, "blx_stage2_second_meeting")
+
+
+@pytest.mark.parametrize(("sent", "status"), [
+    (D(2026, 12, 2), "not_met"),   # Wed 2 Dec: 9 school days after Thu 19 Nov
+    (D(2026, 12, 3), "met"),       # Thu 3 Dec: 10 school days ("2 weeks have passed")
+])
+def test_the_aos_second_letter_comes_two_weeks_after_the_stage_2_meeting(sent, status):
+    report = run(bloxwich_case(events=change(ready_events(), "a2", date=sent)))
+    assert statuses(report)["blx_stage3_second_ao_letter"] == status
+
+
+def test_the_post_meeting_letter_is_needed_after_the_stage_2_meeting_too():
+    report = run(bloxwich_case(events=drop(ready_events(), "p3")))
+    assert not_met(report) == {"blx_post_meeting_letter_ao"}
+    assert "Nothing that counts follows the meeting on 19 Nov 2026 (m3)" in reasons_of(
+        report, "blx_post_meeting_letter_ao")
+
+
+def test_a_reminder_of_a_meeting_the_parents_moved_reminds_of_the_new_date():
+    # m1 (Thu 15 Oct) moved at the parents' request to Tue 20 Oct (m1b); the text of Mon 19 Oct
+    # names m1 and reminds of the new date; the post-meeting letters follow m1b.
+    events = change(ready_events(), "m1", status="rescheduled", attended=None)
+    events = change(events, "e6", date=D(2026, 10, 19))
+    events = change(events, "e9", date=D(2026, 10, 20))
+    moved = event("m1b", "meeting", D(2026, 10, 20), time="16:00", kind="attendance_meeting",
+                  attended=["c1", "c2"], status="held", by=AO, replaces="m1",
+                  requested_by_parent=True)
+    found = statuses(run(bloxwich_case(events=(*events, moved))))
+    assert found["blx_meeting_text_reminder"] == "met"
+    assert found["blx_meeting_invite_ao"] == "met"        # the original invite's notice stands
+    assert found["blx_post_meeting_letter_ao"] == "met"
+    # A reminder sent after the new date is not a reminder.
+    late = change(events, "e6", date=D(2026, 10, 21))
+    found = statuses(run(bloxwich_case(events=(*late, moved))))
+    assert found["blx_meeting_text_reminder"] == "not_met"

@@ -26,12 +26,17 @@ IDS = {
         "blx_external_party_communication", "blx_medical_investigated_aht",
         "blx_gp_consent_requested", "blx_letters_continued_concern", "blx_support_evidence",
         "blx_warning_letter_each_parent", "blx_ao_request_record_of_support",
+        # issue 13.2: every seed requirement a dated record can prove
+        "blx_stage2_second_meeting", "blx_stage3_second_ao_letter",
     },
     "staged-academy": {
         "sif_gate_csa", "sif_first_day_call", "sif_n_code_letter", "sif_n_to_o", "sif_letter_2",
         "sif_letter_3_meeting", "sif_medical_pattern_letter", "sif_attendance_panel_meeting",
         "sif_enforcement_letter_1", "sif_initial_review", "sif_stage2_enforcement_option",
         "sif_stage3_la_referral",
+        # issue 13.2
+        "sif_letter_2_attendance_check", "sif_letter_3_attendance_check",
+        "sif_panel_family_record", "sif_panel_review_period",
     },
     "east-sussex": {
         "esx_gate_csa", "esx_letter_1_warning", "esx_meeting_teacher_deputy",
@@ -40,11 +45,22 @@ IDS = {
         "esx_ast_support_measures_compiled", "esx_ast_parent_contract_reviewed",
         "esx_ast_spoc_consulted", "esx_ast_referral_form", "esx_ast_apdr_pupil_voice",
         "esx_ast_support_plan_review",
+        # issue 13.2
+        "esx_unexplained_absence_call", "esx_code_deadline", "esx_ast_attendance_plan",
+        "esx_ast_tier4_ehkw_referral",
     },
     "stockport": {
         "stk_gate_csa", "stk_s3_stage1_2_actions", "stk_s3_non_engagement", "stk_s3_threshold",
         "stk_s3_why_parents_could_do_more", "stk_s3_tac_cp_consultation",
         "stk_s3b_tac_cp_evidence",
+        # issue 13.2: Stage 1 and Stage 2 actions (domain-rules 3.5)
+        "stk_s1_contact_meeting", "stk_s1_inform_social_worker", "stk_s1_send_check",
+        "stk_s1_in_school_difficulties", "stk_s1_medical_needs", "stk_s1_catch_up",
+        "stk_s1_medical_action_plan", "stk_s1_anxiety_support", "stk_s1_eha_offer",
+        "stk_s1_tac_collaboration", "stk_s1_letter_all_adults", "stk_s2_letter",
+        "stk_s2_school_attendance_meeting", "stk_s2_eha_reoffer", "stk_s2_plan_reviews",
+        "stk_s2_tac_cp_alternative", "stk_s2_first_day_calling", "stk_s2_end_of_period_review",
+        "stk_s2_accurate_marks", "stk_s2_sickness_return", "stk_s2_missing_from_school",
     },
 }
 KINDS = {"walsall": "authority", "bloxwich-academy": "school_process",

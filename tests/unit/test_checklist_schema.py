@@ -392,3 +392,40 @@ class TestConditions:
         msg = error(tmp_path, one_item("evidence: {types: [letter]}",
                                        f"require: {{count: {count}}}"))
         assert msg.startswith("demo.yaml, item 'dem_x': require: ")
+
+
+# ---- issue 13: numbered letters and the new conditions are checked when loaded --------------
+
+def _with_params(params: str) -> str:
+    return HEADER + "parameters:\n" + textwrap.indent(textwrap.dedent(params), "  ")
+
+
+def test_numbered_letters_must_name_items_of_the_file(tmp_path):
+    header = _with_params("numbered_letters: [[dem_letter, dem_letter_9]]\n")
+    assert "parameters name unknown item 'dem_letter_9'" in error(tmp_path, GOOD_ITEMS,
+                                                                  header=header)
+    header = _with_params("numbered_letters: [[dem_letter, dem_invite]]\n"
+                          "letter_templates: {dem_invite: [meeting_invite]}\n")
+    c = load(tmp_path, GOOD_ITEMS, header=header)
+    assert c.param("numbered_letters") == [["dem_letter", "dem_invite"]]
+
+
+def test_numbered_letters_must_be_lists_of_ids(tmp_path):
+    header = _with_params("numbered_letters: dem_letter\n")
+    assert "numbered_letters must be a list of lists of item ids" in error(
+        tmp_path, GOOD_ITEMS, header=header)
+
+
+@pytest.mark.parametrize(("condition", "message"), [
+    ("skip_if: {never_below: {pct: 93}}", None),
+    ("skip_if: {never_below: {percent: 93}}", "never_below: needs pct"),
+    ("skip_if: {item_not_applicable: dem_nowhere}", "a condition names item 'dem_nowhere'"),
+    ("skip_if: {refused_support: [early_help_assessment]}", None),
+    ("skip_if: {refused_support: [early_help_assesment]}", "early_help_assesment"),
+])
+def test_the_new_conditions_are_checked(tmp_path, condition, message):
+    body = one_item("evidence: {types: [letter]}", condition)
+    if message is None:
+        assert load(tmp_path, body).items[0].skip_if is not None
+    else:
+        assert message in error(tmp_path, body)

@@ -15,6 +15,7 @@ import pytest
 
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.engine import check
+from referral_builder.domain.model import Sibling
 from tests.builders import (
     D,
     absent,
@@ -69,11 +70,27 @@ def ready_events():
         event("e3", "letter", D(2026, 10, 23), to=["c1", "c2"], by=HEAD, purposes=["enforcement"]),
         event("e4", "referral", D(2026, 10, 23), service="Early Help Unit", internal=False),
         event("r1", "review", D(2026, 11, 16), of="e3", improved=False, by=SCHOOL),
+        # issue 13: the attendance checks 15 school days after Letters 2 and 3, and the end of
+        # the panel's 15-day review period
+        event("c2", "review", D(2026, 10, 15), of="e1", improved=False, by=CFSW),
+        event("c3", "review", D(2026, 11, 13), of="e2", improved=False, by=CFSW),
+        event("r2", "review", D(2026, 11, 20), of="m2", improved=False, by=SCHOOL),
     )
 
 
+def family():
+    """The parents with their dates of birth (the panel's record), and one sibling."""
+    jane, lukasz = household()
+    return (replace(jane, date_of_birth=D(1988, 3, 14)),
+            replace(lukasz, date_of_birth=D(1985, 11, 2)))
+
+
+SIBLINGS = (Sibling("Maja Nowak", D(2019, 6, 1), "Bloxwich Academy Primary"),)
+
+
 def staged_case(events=None, **changes):
-    case = make_case(carers=household(),  # one letter reaches both
+    case = make_case(carers=family(),  # one letter reaches both
+                     siblings=SIBLINGS,
                      school_process="staged-academy", marks=marks(),
                      events=ready_events() if events is None else events,
                      not_applicable=dict(NOT_APPLICABLE))
@@ -117,8 +134,8 @@ MISSING = [
      "Nothing that counts is recorded for Łukasz Nowak (father)"),
     ("sif_initial_review",
      lambda c: replace(c, events=change(c.events, "r1", date=D(2026, 11, 13))),
-     "The review of 13 Nov 2026 (r1) comes before the item Enforcement Letter 1 evidence of "
-     "23 Oct 2026 plus 10 school days"),
+     "The review of 13 Nov 2026 (r1) is 9 school days after the letter of 23 Oct 2026 (e3); "
+     "it must be at least 10 school days after it (from 16 Nov 2026)"),
     ("sif_stage3_la_referral",  # present on the morning of Mon 16 Nov: 80 of 100 sessions
      lambda c: replace(c, marks=hundred_sessions(absent([d for v in EPISODES.values()
                                                           for d in v]))),
@@ -132,6 +149,8 @@ def test_a_case_missing_one_piece_of_evidence_fails_only_that_item(item_id, edit
     report = run(case)
     # Sessions before compulsory school age cannot ground Stage 3 either.
     also = {"sif_stage3_la_referral"} if item_id == "sif_gate_csa" else set()
+    if item_id == "sif_attendance_panel_meeting":  # nor can the panel's review period run
+        also = {"sif_panel_review_period"}
     assert not_met(report) == {item_id} | also
     assert reason in reasons_of(report, item_id)
 
@@ -156,7 +175,8 @@ def test_letter_3_follows_the_15_day_check_after_letter_2(sent, status):
     report = run(staged_case(events=change(ready_events(), "e2", date=sent)))
     assert statuses(report)["sif_letter_3_meeting"] == status
     if status == "not_met":
-        assert not_met(report) == {"sif_letter_3_meeting"}
+        # Its own 15-day check cannot count either: there is no Letter 3 to check after.
+        assert not_met(report) == {"sif_letter_3_meeting", "sif_letter_3_attendance_check"}
 
 
 def test_the_enforcement_letter_must_follow_the_attendance_panel_meeting():
@@ -226,3 +246,144 @@ def test_illness_marks_make_the_medical_pattern_letter_needed():
     report = run(staged_case(marks=marks(extra=absent([D(2026, 11, 12)], "I")),
                              not_applicable=na))
     assert not_met(report) == {"sif_medical_pattern_letter"}
+
+
+# ---- issue 13: the right evidence for each numbered step ------------------------------------
+
+def _with_n_marks(letter_date):
+    """Tue 17 Nov AM still coded N (within the 5-day grace), and an N letter on letter_date."""
+    events = (*ready_events(),
+              event("n1", "letter", letter_date, to=["c1", "c2"], by=SCHOOL,
+                    purposes=["unexplained_absence"]))
+    na = {k: v for k, v in NOT_APPLICABLE.items() if k != "sif_n_code_letter"}
+    return staged_case(events=events, marks=marks(extra={(D(2026, 11, 17), "AM"): "N"}),
+                       not_applicable=na)
+
+
+@pytest.mark.parametrize(("sent", "status"), [
+    (D(2026, 11, 16), "not_met"),  # the day before the N mark: not about it
+    (D(2026, 11, 17), "met"),      # the day of the N mark
+])
+def test_the_n_code_letter_comes_after_the_n_marks_it_is_about(sent, status):
+    report = run(_with_n_marks(sent))
+    assert statuses(report)["sif_n_code_letter"] == status
+    if status == "not_met":
+        assert "comes before the first N mark still in the register (17 Nov 2026 AM)" in \
+            reasons_of(report, "sif_n_code_letter")
+
+
+def test_an_n_code_letter_declared_not_applicable_while_n_marks_remain_is_refused():
+    case = staged_case(marks=marks(extra={(D(2026, 11, 17), "AM"): "N"}))
+    report = run(case)
+    assert statuses(report)["sif_n_code_letter"] == "not_met"
+    assert "the register still has N marks (17 Nov 2026 AM)" in reasons_of(
+        report, "sif_n_code_letter")
+
+
+def test_the_n_to_o_reason_says_young_n_marks_are_not_yet_due():
+    report = run(_with_n_marks(D(2026, 11, 17)))
+    assert statuses(report)["sif_n_to_o"] == "met"
+    assert "1 N marks are younger than 5 school days, so they are not yet due to be resolved" \
+        in reasons_of(report, "sif_n_to_o")
+
+
+def test_an_invitation_to_the_attendance_panel_is_never_letter_3():
+    # Letter 3 (e2) invites to the panel meeting instead of an attendance meeting.
+    events = change(ready_events(), "e2", meeting="m2")
+    report = run(staged_case(events=events))
+    assert "sif_letter_3_meeting" in not_met(report)
+    assert "invites to the meeting of 22 Oct 2026 (m2) (attendance panel), so it is not this " \
+           "letter" in reasons_of(report, "sif_letter_3_meeting")
+
+
+def test_one_letter_counts_as_one_numbered_letter_only():
+    # One letter with both purposes, sent once: it is Letter 2, and Letter 3 is missing.
+    both = event("e1", "letter", D(2026, 9, 24), to=["c1", "c2"], by=CFSW,
+                 purposes=["continued_concern", "meeting_invite"], meeting="m1")
+    events = (*drop(ready_events(), "e1", "e2", "c3"), both)
+    events = change(events, "c2", of="e1")
+    report = run(staged_case(events=events))
+    assert statuses(report)["sif_letter_2"] == "met"
+    assert statuses(report)["sif_letter_3_meeting"] == "not_met"
+
+
+def test_evidence_for_decides_which_numbered_letter_a_letter_is():
+    # e1 says it is Letter 3: it no longer counts as Letter 2, even with its purposes.
+    events = change(ready_events(), "e1", evidence_for=("sif_letter_3_meeting",))
+    report = run(staged_case(events=events))
+    assert statuses(report)["sif_letter_2"] == "not_met"
+    assert statuses(run(staged_case()))["sif_letter_2"] == "met"
+
+
+@pytest.mark.parametrize(("improved", "status"), [(False, "met"), (True, "not_met"),
+                                                  (None, "not_met")])
+def test_the_initial_review_counts_only_when_it_records_no_improvement(improved, status):
+    report = run(staged_case(events=change(ready_events(), "r1", improved=improved)))
+    assert statuses(report)["sif_initial_review"] == status
+
+
+def test_the_initial_review_is_the_review_of_enforcement_letter_1():
+    # A27: a review of Letter 3 on the same day is not the initial review.
+    events = change(drop(ready_events(), "c3"), "r1", of="e2")
+    report = run(staged_case(events=events))
+    assert statuses(report)["sif_initial_review"] == "not_met"
+
+
+@pytest.mark.parametrize(("reviewed", "status"), [
+    (D(2026, 11, 19), "not_met"),  # Thu 19 Nov: 14 school days after the panel (Thu 22 Oct)
+    (D(2026, 11, 20), "met"),      # Fri 20 Nov: 15 school days, the review period has run
+])
+def test_the_panel_review_period_is_15_school_days(reviewed, status):
+    report = run(staged_case(events=change(ready_events(), "r2", date=reviewed)))
+    assert statuses(report)["sif_panel_review_period"] == status
+
+
+@pytest.mark.parametrize(("checked", "status"), [
+    (D(2026, 10, 14), "not_met"),  # 14 school days after Letter 2 (Thu 24 Sep)
+    (D(2026, 10, 15), "met"),      # 15 school days
+])
+def test_the_attendance_check_after_letter_2_is_15_school_days_on(checked, status):
+    report = run(staged_case(events=change(ready_events(), "c2", date=checked)))
+    assert statuses(report)["sif_letter_2_attendance_check"] == status
+
+
+def test_the_panel_record_needs_each_parents_date_of_birth_and_the_siblings_schools():
+    jane, lukasz = family()
+    report = run(staged_case(carers=(jane, replace(lukasz, date_of_birth=None))))
+    assert not_met(report) == {"sif_panel_family_record"}
+    assert "The date of birth of Łukasz Nowak (father)" in reasons_of(
+        report, "sif_panel_family_record")
+    report = run(staged_case(siblings=None))
+    assert "siblings and their schools are not recorded" in reasons_of(
+        report, "sif_panel_family_record")
+    assert not_met(run(staged_case(siblings=()))) == set()  # recorded: no other siblings
+    no_school = (Sibling("Maja Nowak", D(2019, 6, 1), ""),)
+    assert not_met(run(staged_case(siblings=no_school))) == {"sif_panel_family_record"}
+
+
+def test_a_reason_recorded_where_the_condition_does_not_hold_is_not_applicable_not_met():
+    # A28: with no N marks, "N to O" declared not applicable is reported as such, not "met".
+    na = {**NOT_APPLICABLE, "sif_n_to_o": "No N codes this year."}
+    report = run(staged_case(not_applicable=na))
+    assert statuses(report)["sif_n_to_o"] == "not_applicable"
+    assert "Recorded as not applicable: No N codes this year." in reasons_of(report, "sif_n_to_o")
+
+
+@pytest.mark.parametrize(("meeting_on", "status"), [
+    (D(2026, 10, 15), "met"),      # the day of Letter 3: arranged for later that day
+    (D(2026, 10, 14), "not_met"),  # the day before Letter 3: the letter cannot arrange it
+])
+def test_letter_3_comes_before_the_meeting_it_arranges(meeting_on, status):
+    report = run(staged_case(events=change(ready_events(), "m1", date=meeting_on)))
+    assert statuses(report)["sif_letter_3_meeting"] == status
+
+
+def test_the_panel_minutes_may_hold_the_family_record_instead_of_the_case_fields():
+    jane, lukasz = family()
+    bare = (replace(jane, date_of_birth=None), replace(lukasz, date_of_birth=None))
+    events = change(ready_events(), "m2", summary="Panel: parents' dates of birth and the "
+                    "siblings' schools recorded (Maja, Bloxwich Academy Primary)")
+    assert not_met(run(staged_case(carers=bare, siblings=None, events=events))) == set()
+    plain = change(ready_events(), "m2", summary="Panel held")
+    assert not_met(run(staged_case(carers=bare, siblings=None, events=plain))) == {
+        "sif_panel_family_record"}

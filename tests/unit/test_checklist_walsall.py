@@ -160,12 +160,13 @@ def test_a_text_is_not_a_written_invitation():
 
 # ---- conditional items ----------------------------------------------------------------------
 
-def test_an_illness_mark_makes_the_medical_investigation_needed_but_a_reason_is_accepted():
+def test_an_illness_mark_makes_the_medical_investigation_needed_and_a_reason_is_refused():
+    # A28: "not applicable" is refused while the register shows the condition holds.
     case = walsall_case(marks=summer_to_autumn(absent(OFF) | absent([D(2026, 11, 12)], "I")))
     report = run(case)
-    assert statuses(report)["wal_medical_investigated"] == "not_applicable"
-    assert any("wal_medical_investigated is recorded as not applicable" in w
-               for w in report.warnings)
+    assert statuses(report)["wal_medical_investigated"] == "not_met"
+    assert "the register has I on 12 Nov 2026 AM" in reasons_of(report,
+                                                                 "wal_medical_investigated")
     report = run(replace(case, not_applicable={k: v for k, v in NOT_APPLICABLE.items()
                                                if k != "wal_medical_investigated"}))
     assert not_met(report) == {"wal_medical_investigated"}
@@ -185,8 +186,10 @@ def test_parents_who_live_apart_each_need_their_own_warning_letter():
     # letter addressed to both on Mon 16 Nov reaches neither as their own (edge case 5.1).
     apart = carers()
     report = run(walsall_case(carers=apart))
-    # The joint invitation of 1 Oct fails item 2 for the same reason.
-    assert not_met(report) == {"wal_warning_letter_each_parent", "wal_meeting_invite_written"}
+    # The joint invitation of 1 Oct fails item 2 for the same reason, and the joint letter
+    # after the meeting fails item 3 (edge case 5: it goes to each parent/carer).
+    assert not_met(report) == {"wal_warning_letter_each_parent", "wal_meeting_invite_written",
+                               "wal_post_meeting_letter"}
     separate = (
         *(e for e in ready_events() if e.id != "e7"),
         event("e7", "letter", D(2026, 11, 16), to=["c1"], by=SCHOOL,
@@ -194,4 +197,51 @@ def test_parents_who_live_apart_each_need_their_own_warning_letter():
         event("e7b", "letter", D(2026, 11, 16), to=["c2"], by=SCHOOL,
               purposes=["warning_legal_referral"], encloses=["attendance_certificate"]))
     report = run(walsall_case(events=separate, carers=apart))
-    assert not_met(report) == {"wal_meeting_invite_written"}
+    assert not_met(report) == {"wal_meeting_invite_written", "wal_post_meeting_letter"}
+
+
+# ---- issue 13: the post-meeting letter follows the meeting actually held, to every carer ----
+
+def _rescheduled(letter_date, *, requested_by_parent=True):
+    """m1 on Thu 8 Oct was rescheduled to Thu 15 Oct (m2); e3 of 1 Oct invited to m1."""
+    events = change(ready_events(), "m1", status="rescheduled", attended=None)
+    events = change(events, "e4", date=letter_date)
+    m2 = event("m2", "meeting", D(2026, 10, 15), time="09:30", kind="attendance_meeting",
+               attended=["c1"], status="held", replaces="m1",
+               requested_by_parent=requested_by_parent)
+    return walsall_case(events=(*events, m2))
+
+
+@pytest.mark.parametrize(("letter_date", "status"), [
+    (D(2026, 10, 15), "met"),       # the day of the meeting actually held
+    (D(2026, 10, 12), "not_met"),   # after the rescheduled date, before the real meeting
+])
+def test_the_post_meeting_letter_follows_the_meeting_actually_held(letter_date, status):
+    report = run(_rescheduled(letter_date))
+    assert statuses(report)["wal_post_meeting_letter"] == status
+    if status == "not_met":
+        assert "is dated before the meeting it follows (15 Oct 2026, rescheduled from " \
+               "8 Oct 2026)" in reasons_of(report, "wal_post_meeting_letter")
+
+
+def test_a_parent_who_asked_for_the_new_date_keeps_the_original_invites_notice():
+    # Edge case 4: the invite of 1 Oct gave 7 days' notice of 8 Oct; the parent chose 15 Oct.
+    assert statuses(run(_rescheduled(D(2026, 10, 16))))["wal_meeting_invite_written"] == "met"
+
+
+def test_a_meeting_the_school_moved_needs_its_own_notice():
+    report = run(_rescheduled(D(2026, 10, 16), requested_by_parent=False))
+    assert statuses(report)["wal_meeting_invite_written"] == "not_met"
+    assert "moved to 15 Oct 2026 (m2) without the parents asking" in reasons_of(
+        report, "wal_meeting_invite_written")
+
+
+def test_the_post_meeting_letter_goes_to_the_parent_who_did_not_attend_too():
+    # Edge case 5: only Jane came to the meeting; a letter to her alone is not enough.
+    events = change(ready_events(), "e4", to=["c1"])
+    report = run(walsall_case(events=events))
+    assert not_met(report) == {"wal_post_meeting_letter"}
+    assert "Łukasz Nowak (father)" in reasons_of(report, "wal_post_meeting_letter")
+    both = (*events, event("e4b", "letter", D(2026, 10, 12), to=["c2"], by=SCHOOL,
+                           purposes=["post_meeting"], meeting="m1", states_attendance_pct=85.7))
+    assert not_met(run(walsall_case(events=both))) == set()

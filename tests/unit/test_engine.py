@@ -105,13 +105,14 @@ class TestConditionalWithCondition:
         return item(evidence={"types": ["agency_contact"]}, requirement="conditional",
                     applies_if={"flags": ["social_worker", "camhs"]})
 
-    def test_a_reason_recorded_although_the_condition_holds_is_accepted_with_a_warning(self):
+    def test_a_reason_recorded_although_the_condition_holds_is_refused(self):
+        # A28: the declaration is refused, with the evidence that the condition holds.
         case = make_case(pupil=flagged(camhs=True),
                          not_applicable={"t_item": "CAMHS closed the case."})
-        report = check_items(case, self.it())
-        assert result(report).status == "not_applicable"
-        assert ("t_item is recorded as not applicable, but the pupil has a social worker or "
-                "CAMHS is involved: the local authority may question it.") in report.warnings
+        r = result(check_items(case, self.it()))
+        assert r.status == "not_met"
+        assert ("It is recorded as not applicable (CAMHS closed the case.), but the pupil's "
+                "record says CAMHS is involved: the item applies") in " ".join(r.reasons)
 
     @pytest.mark.parametrize(("needs_declaration", "expected"),
                              [(True, "not_met"), (False, "not_applicable")])

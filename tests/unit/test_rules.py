@@ -762,14 +762,15 @@ class TestConditionalItems:
     def test_without_the_flag_it_needs_a_reason_recorded(self):
         text = reasons(make_case(), self.social_worker_item())
         assert status(make_case(), self.social_worker_item()) == "not_met"
-        assert ("Needed only when the pupil has a social worker; nothing says so. Record why "
-                "it does not apply") in text
+        assert ("Needed only when the pupil has a social worker; that is not the case here. "
+                "Record why it does not apply") in text
 
     def test_without_the_flag_and_with_a_reason_it_is_not_applicable(self):
         case = make_case(not_applicable={"t_item": "No social worker is involved."})
         r = result(check_items(case, self.social_worker_item()))
         assert r.status == "not_applicable"
-        assert r.reasons == ("Recorded as not applicable: No social worker is involved.",)
+        assert r.reasons == ("Needed only when the pupil has a social worker, which is not the "
+                             "case. Recorded as not applicable: No social worker is involved.",)
 
     def test_without_the_flag_it_is_not_applicable_when_no_declaration_is_needed(self):
         assert status(make_case(), self.social_worker_item(),
@@ -955,19 +956,50 @@ class TestMedicalEvidence:
         r = self.check()
         assert r.status == "not_met"
         assert r.reasons[0].startswith("1 authorised medical absences since 17 Sep 2026 have "
-                                       "no medical evidence recorded on or after them (I on "
+                                       "no medical proof dated on or after them (I on "
                                        "5 Oct 2026 AM)")
 
-    def test_a_medical_inquiry_on_the_day_covers_it(self):
+    def test_the_schools_own_inquiry_with_the_school_nurse_is_not_proof(self):
+        # A29: consulting the school nurse is investigation (item 7), not proof.
+        r = self.check(event("q1", "medical_inquiry", D(2026, 10, 5), with_=["school_nurse"],
+                             outcome="Nurse saw Zoë; no concerns"))
+        assert r.status == "not_met"
+        assert "are not proof from the family or a health professional" in r.reasons[0]
+
+    def test_a_gp_inquiry_with_its_outcome_on_the_day_is_proof(self):
+        assert self.check(event("q1", "medical_inquiry", D(2026, 10, 5), with_=["gp"],
+                                outcome="GP letter: tonsillitis")).status == "met"
+
+    def test_a_gp_inquiry_with_no_outcome_is_not_proof(self):
         assert self.check(event("q1", "medical_inquiry", D(2026, 10, 5),
-                                with_=["school_nurse"])).status == "met"
+                                with_=["gp"])).status == "not_met"
 
     def test_a_medical_inquiry_before_the_mark_does_not(self):
-        assert self.check(event("q1", "medical_inquiry", D(2026, 10, 2))).status == "not_met"
+        assert self.check(event("q1", "medical_inquiry", D(2026, 10, 2), with_=["gp"],
+                                outcome="GP letter")).status == "not_met"
 
-    def test_an_incoming_letter_with_medical_evidence_covers_it(self):
+    def test_a_document_of_kind_medical_evidence_is_proof(self):
+        from referral_builder.domain.model import Document
+        marks = hundred_sessions({**absent([D(2026, 9, 7)]), (D(2026, 10, 5), "AM"): "I"})
+        ev = letter("e1", D(2026, 10, 7), "other", direction="incoming", documents=["d1"])
+        it = item("t_item", rule("medical_evidence", below_pct=95))
+        for kind, status in (("medical_evidence", "met"), ("other", "not_met")):
+            case = make_case(marks=marks, events=(ev,),
+                             documents=(Document("d1", "evidence/d1.pdf", "Note", kind),))
+            assert result(check_items(case, it)).status == status, kind
+
+    def test_an_incoming_letter_with_medical_evidence_from_the_family_is_proof(self):
         assert self.check(letter("e1", D(2026, 10, 7), "medical_evidence",
                                  direction="incoming")).status == "met"
+        # The school's own letter asking for medical evidence is not proof.
+        assert self.check(letter("e1", D(2026, 10, 7), "medical_evidence")).status == "not_met"
+
+    def test_a_contact_from_the_gp_is_proof_but_one_to_the_school_nurse_is_not(self):
+        gp = event("a1", "agency_contact", D(2026, 10, 6), agency="gp", direction="incoming")
+        assert self.check(gp).status == "met"
+        nurse = event("a1", "agency_contact", D(2026, 10, 6), agency="school_nurse",
+                      direction="incoming")
+        assert self.check(nurse).status == "not_met"
 
     def test_before_attendance_falls_below_the_policy_has_not_started(self):
         marks = hundred_sessions({(D(2026, 10, 5), "AM"): "I"})  # 99%
@@ -1011,7 +1043,14 @@ class TestDidNotAttendFollowUp:
     def test_when_every_meeting_was_attended_there_is_nothing_to_follow_up(self):
         case = make_case(events=(meeting("m1", D(2026, 10, 15)),))
         r = result(check_items(case, item("t_item", rule("did_not_attend_followup"))))
-        assert (r.status, r.reasons) == ("met", ("Every meeting was attended",))
+        assert (r.status, r.reasons) == ("met", ("The parents came to every meeting held (1)",))
+
+    def test_a_rescheduled_meeting_is_not_called_attended(self):
+        # Issue 13.4: the reason says what is true.
+        case = make_case(events=(meeting("m1", D(2026, 10, 15), status="rescheduled",
+                                         attended=None),))
+        r = result(check_items(case, item("t_item", rule("did_not_attend_followup"))))
+        assert (r.status, r.reasons) == ("met", ("No meeting was held, so none was missed",))
 
 
 class TestSchoolDaysSince:
