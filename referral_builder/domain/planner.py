@@ -29,10 +29,10 @@ from .engine import (
     condition_holds,
     evaluate_item,
 )
-from .model import Case, Declaration, Event, Person
+from .model import Case, Declaration, Event, Mark, Person
 from .register import Register
 from .results import CheckReport
-from .rules import normalise_role, return_due_dates
+from .rules import CASE_RULES, normalise_role, return_due_dates
 
 #: Case rules that depend on the register alone: no step can be planned for them.
 REGISTER_RULES = frozenset({"csa", "evidence_window", "unauthorised_threshold",
@@ -123,6 +123,7 @@ class _Draft:
     by: dt.date | None = None            # a fixed latest date (e.g. notice before a meeting)
     by_referral_gap: int = 0             # school days that must lie between it and the referral
     after: list[tuple[str, int]] = field(default_factory=list)  # (step id, gap school days)
+    notice: tuple[str, int] | None = None  # (meeting id, days): an invitation's notice
     before: list[str] = field(default_factory=list)             # step ids it must precede
     meeting: str | None = None
     template: str | None = None
@@ -204,7 +205,8 @@ def _standings(ctx: Context) -> list[Standing]:
         rules = [r for r in item.rules if r.name in STANDING_RULES]
         if not rules:
             continue
-        outcome = ctx.outcomes[item.id]
+        verdicts = [CASE_RULES[r.name](ctx, r) for r in rules]
+        met = all(ok for ok, _why, _ids in verdicts)
         since: dt.date | None = None
         for rule in rules:
             if rule.name == "stage_reached":
@@ -212,9 +214,9 @@ def _standings(ctx: Context) -> list[Standing]:
                                         bool(rule.get("inclusive", False)))
             elif rule.name == "unauthorised_threshold":
                 since = _threshold_day(ctx, rule)
-        found.append(Standing(ctx.checklist.id, item.id, item.number,
-                              outcome.status == "met", since if outcome.status == "met" else None,
-                              tuple(outcome.reasons)))
+        found.append(Standing(ctx.checklist.id, item.id, item.number, met,
+                              since if met else None,
+                              tuple(w for _ok, why, _ids in verdicts for w in why)))
     return found
 
 
@@ -293,12 +295,15 @@ def _draft_item(ctx: Context, item: Item, drafts: list[_Draft], blocked: list[st
                              not_before=ctx.as_of))
         return
     for rule in item.rules:
+        if rule.name not in CASE_RULE_NAMES or rule.name not in CASE_RULES or rule.warn:
+            continue
+        ok, why, _ids = CASE_RULES[rule.name](ctx, rule)
+        if ok:
+            continue
         if rule.name in REGISTER_RULES:
             blocked.append(f"{label} depends on the register, not on a step the school can "
-                           f"take: {' '.join(outcome.reasons)}")
+                           f"take: {' '.join(why)}")
             return
-        if rule.name not in CASE_RULE_NAMES:
-            continue
         _draft_case_rule(ctx, item, rule, drafts, blocked, outcome)
     if item.evidence is not None and (force or _evidence_missing(ctx, item)):
         _draft_evidence(ctx, item, drafts, blocked, outcome, letters)
@@ -337,9 +342,7 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
                                      why, not_before=ctx.register.add_school_days(
                                          ref.earliest, minimum)))
     elif name == "certificate_current":
-        last = ctx.register.last_date
-        blocked.append(f"Item {item.number} ({item.id}): import the register marks up to the "
-                       f"referral date (the register ends on {fmt(last) if last else 'no date'})")
+        pass  # the register step of every plan imports the marks up to the referral date
     elif name == "return_made":
         for due in return_due_dates(ctx, rule.get("trigger", "attendance_return")):
             ev = Event(id="", type="referral", date=None, agency="education_welfare",
@@ -387,7 +390,6 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
 
 
 def _case_rule(ctx: Context, rule: Rule) -> tuple[bool, list[str], list[str]]:
-    from .rules import CASE_RULES
     return CASE_RULES[rule.name](ctx, rule)
 
 
@@ -424,8 +426,9 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
     else:
         targets = [(tuple(c.id for c in case.parent_set), None)]
     type_ = _event_type(sel)
+    mentions = [r for r in item.rules if r.name == "mentions"]
     purposes = tuple(dict.fromkeys(sel.purposes[:1] + tuple(
-        rules["mentions"].get("purposes") or ()) if "mentions" in rules else sel.purposes[:1]))
+        p for r in mentions for p in (r.get("purposes") or ())[:1])))
     template = _template(letters, sel, purposes, type_)
     # A meeting it invites to, follows or reminds of.
     meeting_id: str | None = None
@@ -444,9 +447,8 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
                    mine, carers=carers, not_before=as_of, meeting=meeting_id,
                    template=template, event=ev)
         if "min_notice" in rules and meeting_draft is not None:
-            d.by = (meeting_draft.not_before - dt.timedelta(days=notice))
-            d.why = [*mine, f"the meeting on {fmt(meeting_draft.not_before)} needs {notice} "
-                           "days' notice in writing"]
+            d.notice = (meeting_draft.id, notice)
+            d.why = [*mine, f"the meeting it invites to needs {notice} days' notice in writing"]
         elif "min_notice" in rules and meeting_id is not None:
             m = case.event(meeting_id)
             if m is not None and m.date is not None:
@@ -540,14 +542,14 @@ def _meeting_for(ctx: Context, item: Item, notice: int, drafts: list[_Draft],
     ev = Event(id=meeting_id, type="meeting", date=day, time="09:30", kind="attendance_meeting",
                status="held", attended=carers[:1], summary="Attendance meeting (planned)")
     moved = [e for e in ctx.case.events if e.type == "meeting" and e.status == "rescheduled"]
-    why = [f"An invitation needs {notice} days' notice; the first school day that allows it "
-           f"is {fmt(day)}"]
+    why = [f"An invitation needs {notice} days' notice in writing, so the meeting is planned "
+           f"{notice} days after the invitations can go"]
     if moved:
         why.append("the meeting was moved, so the new date needs its own invitation with full "
                    "notice")
     d = _Draft(ctx.checklist, item, "meeting",
-               f"Book an attendance meeting on {fmt(day)} (set a time and put it in the "
-               "invitation)", why, carers=carers, not_before=day, by=day, event=ev,
+               "Hold the attendance meeting (book it for this date, with a time, and put both "
+               "in the invitation)", why, carers=carers, not_before=day, by=day, event=ev,
                id=meeting_id, fixed=True)
     drafts.append(d)
     return meeting_id, d
@@ -567,7 +569,8 @@ def _event(ctx: Context, item: Item, sel: Selector, rules: dict[str, Rule], type
     fields: dict[str, Any] = {
         "purposes": purposes, "meeting": meeting,
         "direction": sel.direction if sel.direction != "any" else "outgoing",
-        "summary": " ".join(rules["mentions"].get("words") or ()) if "mentions" in rules else "",
+        "summary": "; ".join(str((r.get("words") or ("",))[0]) for r in item.rules
+                             if r.name == "mentions" and not r.get("purposes")),
     }
     if type_ in ("phone_call", "home_visit", "medical_inquiry"):
         fields["with_"] = carers
@@ -657,19 +660,27 @@ def _link(drafts: list[_Draft]) -> None:
 # ---- dates -----------------------------------------------------------------------------
 
 def _forward(drafts: list[_Draft], register: Register, as_of: dt.date) -> dict[str, dt.date]:
-    """Earliest date for each step, respecting "after" links (planned or recorded meetings)."""
+    """Earliest date for each step, respecting "after" links and notice before a meeting.
+
+    A planned meeting moves later until every invitation to it can give its notice.
+    """
     ids = {d.id: d for d in drafts}
     dates: dict[str, dt.date] = {}
-    for _ in range(len(drafts) + 1):
+    for _ in range(2 * len(drafts) + 2):
         changed = False
         for d in drafts:
-            day = max(d.not_before, as_of) if not d.fixed else d.not_before
+            day = max(d.not_before, as_of)
             for ref, gap in d.after:
                 base = dates.get(ref)
                 if base is None and ref not in ids:
                     continue  # a recorded event: already in the past
                 if base is not None:
                     day = max(day, register.add_school_days(base, gap) if gap else base)
+            if d.kind == "meeting":
+                for x in drafts:
+                    if x.notice and x.notice[0] == d.id and x.id in dates:
+                        day = max(day, dates[x.id] + dt.timedelta(days=x.notice[1]))
+                day = _school_day_from(register, day)
             if dates.get(d.id) != day:
                 dates[d.id] = day
                 changed = True
@@ -678,12 +689,22 @@ def _forward(drafts: list[_Draft], register: Register, as_of: dt.date) -> dict[s
     return dates
 
 
+def _school_day_from(register: Register, day: dt.date) -> dt.date:
+    while day.weekday() >= 5 or (day in register.days and not register.is_school_day(day)):
+        day += ONE_DAY
+    return day
+
+
 def _backward(drafts: list[_Draft], register: Register, referral: dt.date,
               early: dict[str, dt.date]) -> dict[str, dt.date]:
     """Latest date for each step so the referral on `referral` still holds."""
     latest: dict[str, dt.date] = {}
     for d in drafts:
         day = referral if d.by is None else min(d.by, referral)
+        if d.kind == "meeting":
+            day = early[d.id]  # a booked date: it does not move
+        if d.notice and d.notice[0] in early:
+            day = min(day, early[d.notice[0]] - dt.timedelta(days=d.notice[1]))
         if d.by_referral_gap:
             day = min(day, _minus_school_days(register, referral, d.by_referral_gap))
         latest[d.id] = day
@@ -731,9 +752,17 @@ def simulate(case: Case, steps: Sequence[Step], on: dict[str, dt.date] | None = 
     not_applicable = dict(case.not_applicable)
     free_text = dict(case.free_text)
     declaration = case.declaration
+    marks = list(case.marks)
     for step in steps:
         day = (on or {}).get(step.id, step.by)
-        if step.kind in ("event", "meeting") and step.event is not None:
+        if step.kind == "register":
+            last = max((m.date for m in case.marks), default=day)
+            d = last + ONE_DAY
+            while d <= day:
+                if d.weekday() < 5:
+                    marks += [Mark(d, "AM", "/"), Mark(d, "PM", "\\")]
+                d += ONE_DAY
+        elif step.kind in ("event", "meeting") and step.event is not None:
             ev = replace(step.event, date=day)
             if step.states_pct:
                 ev = replace(ev, states_attendance_pct=_pct(case, day))
@@ -748,7 +777,7 @@ def simulate(case: Case, steps: Sequence[Step], on: dict[str, dt.date] | None = 
                                       case.declaration.role or "DSL",
                                       dt.datetime.combine(day, dt.time(9, 0)))
     return replace(case, events=tuple(events), not_applicable=not_applicable,
-                   free_text=free_text, declaration=declaration)
+                   free_text=free_text, declaration=declaration, marks=tuple(marks))
 
 
 def _pct(case: Case, day: dt.date) -> float:
@@ -760,9 +789,24 @@ def _pct(case: Case, day: dt.date) -> float:
 
 
 def _ready(case: Case, checklists: Sequence[Checklist], drafts: Sequence[_Draft],
-           dates: dict[str, dt.date], referral: dt.date) -> CheckReport:
+           dates: dict[str, dt.date], referral: dt.date, register: Register) -> CheckReport:
     steps = [_step(d, dates[d.id], dates[d.id]) for d in drafts]
+    steps += _register_step(register, referral)
     return check(simulate(case, steps), checklists, referral)
+
+
+def _register_step(register: Register, referral: dt.date) -> list[Step]:
+    """Importing the marks up to the referral date, when the register ends before it."""
+    last = register.last_date
+    if last is not None and last >= referral:
+        return []
+    since = f" (it ends on {fmt(last)})" if last else ""
+    return [Step("", "", "", "register",
+                 f"Import the register marks up to {fmt(referral)}{since}, then plan again",
+                 referral, referral,
+                 "the evidence window, the attendance figures and the attendance certificate "
+                 "come from the register; this plan assumes the pupil attends every session "
+                 "until then", id=f"{PLAN_ID}-register")]
 
 
 def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, register: Register,
@@ -784,12 +828,13 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
                 start = max(start, register.add_school_days(early[d.id], d.by_referral_gap))
         lapsed: list[tuple[Context, Item]] = []
         for referral in _weekdays(register, start, HORIZON_DAYS):
-            report = _ready(case, checklists, drafts, early, referral)
+            report = _ready(case, checklists, drafts, early, referral, register)
             if report.ready:
                 late = _backward(drafts, register, referral, early)
-                if not _ready(case, checklists, drafts, late, referral).ready:
+                if not _ready(case, checklists, drafts, late, referral, register).ready:
                     late = dict(early)  # only doing each step as early as it can holds
-                steps = tuple(sorted((_step(d, early[d.id], late[d.id]) for d in drafts),
+                steps = tuple(sorted([*(_step(d, early[d.id], late[d.id], early)
+                                        for d in drafts), *_register_step(register, referral)],
                                      key=lambda s: (s.by, s.not_before, s.id)))
                 seen = {x.event for x in expiring}
                 for ctx in contexts:
@@ -807,7 +852,7 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
             why = [f"No referral date from {fmt(start)} to "
                    f"{fmt(start + dt.timedelta(days=HORIZON_DAYS))} satisfies the checklist "
                    "even with the steps below"]
-            last = _ready(case, checklists, drafts, early, start)
+            last = _ready(case, checklists, drafts, early, start, register)
             why += [f"{i.id}: {' '.join(i.reasons)}" for i in last.items
                     if i.status == "not_met"]
             return None, (), tuple(expiring), why
@@ -838,8 +883,14 @@ def _notes(case: Case, register: Register, referral: dt.date) -> list[str]:
     return notes
 
 
-def _step(d: _Draft, not_before: dt.date, by: dt.date) -> Step:
-    why = "; ".join(dict.fromkeys(w.rstrip(".") for w in d.why if w)) or "needed for the referral"
+def _step(d: _Draft, not_before: dt.date, by: dt.date,
+          dates: dict[str, dt.date] | None = None) -> Step:
+    reasons = list(d.why)
+    if d.notice and dates and d.notice[0] in dates:
+        meeting = dates[d.notice[0]]
+        reasons.append(f"send it by {fmt(by)} for the meeting on {fmt(meeting)} "
+                       f"({d.notice[1]} days' notice)")
+    why = "; ".join(dict.fromkeys(w.rstrip(".") for w in reasons if w)) or "needed for the referral"
     rules = {r.name: r for r in d.item.rules}
     statement = None
     if d.kind == "statement" and "free_text" in rules:
