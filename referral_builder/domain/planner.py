@@ -12,7 +12,7 @@ Dates beyond the register: every weekday stands in for a school day, as in the r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -74,6 +74,7 @@ class Step:
     id: str = ""
     states_pct: bool = False         # the letter states the attendance % on its date
     statement: tuple[str, int] | None = None  # free-text key and minimum words
+    closed: tuple[dt.date, ...] = ()  # a register step: the closure days it marks `#`
 
 
 @dataclass(frozen=True)
@@ -135,10 +136,13 @@ class _Draft:
 # ---- entry point -----------------------------------------------------------------------
 
 def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = None, *,
-         letters: Sequence[tuple[str, tuple[str, ...]]] = ()) -> Plan:
+         letters: Sequence[tuple[str, tuple[str, ...]]] = (),
+         closures: Collection[dt.date] = ()) -> Plan:
     """Plan the case as of `as_of` (default: its referral date).
 
     `letters` are the model letters available: (template id, purposes it records).
+    `closures` are the school's holidays and closure days after `as_of` (its term dates):
+    without them every weekday after the register stands in for a school day.
     """
     as_of = as_of or case.referral_date
     report = check(case, checklists, as_of)
@@ -155,9 +159,12 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
     if report.ready:
         return Plan(case.reference, as_of, stands, (), _expiring_now(contexts, as_of), as_of,
                     duties, ready_now=True)
+    closed = frozenset(d for d in closures if d > as_of)
+    cal = _calendar(register, as_of, closed)
+    drafting = [replace(ctx, register=cal) for ctx in contexts]
     drafts: list[_Draft] = []
     blocked: list[str] = []
-    for ctx in contexts:
+    for ctx in drafting:
         for item in ctx.checklist.items:
             if ctx.outcomes[item.id].status == "not_met":
                 _draft_item(ctx, item, drafts, blocked, letters)
@@ -167,17 +174,33 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
     steps: tuple[Step, ...] = ()
     expiring: tuple[Expiring, ...] = ()
     if not blocked:
-        earliest, steps, expiring, more = _schedule(case, checklists, as_of, register,
-                                                     drafts, contexts, letters)
+        earliest, steps, expiring, more = _schedule(case, checklists, as_of, cal, drafts,
+                                                     drafting, letters, register.last_date,
+                                                     closed)
         if earliest is None:
             blocked.extend(more)
         notes.extend(more if earliest is not None else ())
     if earliest is None:
-        early = _forward(drafts, register, as_of)
+        early = _forward(drafts, cal, as_of)
         steps = tuple(_step(d, early[d.id], max(d.by or early[d.id], early[d.id]))
                       for d in drafts)
     return Plan(case.reference, as_of, stands, steps, expiring, earliest, duties,
                 tuple(dict.fromkeys(blocked)), False, tuple(notes))
+
+
+def _calendar(register: Register, as_of: dt.date, closed: frozenset[dt.date]) -> Register:
+    """The register to `as_of`, then every weekday ahead as a school day unless closed.
+
+    Used for date arithmetic only (school days and weeks ahead), never for figures.
+    """
+    marks = [Mark(d, s, c) for d, s, c in register.sessions()]  # type: ignore[arg-type]
+    day = max(as_of, register.last_date or as_of) + ONE_DAY
+    for _ in range(4 * HORIZON_DAYS):
+        if day.weekday() < 5:
+            code = "#" if day in closed else "/"
+            marks += [Mark(day, "AM", code), Mark(day, "PM", code)]
+        day += ONE_DAY
+    return Register(marks)
 
 
 def _contexts(case: Case, checklists: Sequence[Checklist], as_of: dt.date,
@@ -759,7 +782,9 @@ def simulate(case: Case, steps: Sequence[Step], on: dict[str, dt.date] | None = 
             last = max((m.date for m in case.marks), default=day)
             d = last + ONE_DAY
             while d <= day:
-                if d.weekday() < 5:
+                if d.weekday() < 5 and d in step.closed:
+                    marks += [Mark(d, "AM", "#"), Mark(d, "PM", "#")]
+                elif d.weekday() < 5:
                     marks += [Mark(d, "AM", "/"), Mark(d, "PM", "\\")]
                 d += ONE_DAY
         elif step.kind in ("event", "meeting") and step.event is not None:
@@ -789,15 +814,16 @@ def _pct(case: Case, day: dt.date) -> float:
 
 
 def _ready(case: Case, checklists: Sequence[Checklist], drafts: Sequence[_Draft],
-           dates: dict[str, dt.date], referral: dt.date, register: Register) -> CheckReport:
+           dates: dict[str, dt.date], referral: dt.date, last: dt.date | None,
+           closed: frozenset[dt.date]) -> CheckReport:
     steps = [_step(d, dates[d.id], dates[d.id]) for d in drafts]
-    steps += _register_step(register, referral)
+    steps += _register_step(last, referral, closed)
     return check(simulate(case, steps), checklists, referral)
 
 
-def _register_step(register: Register, referral: dt.date) -> list[Step]:
+def _register_step(last: dt.date | None, referral: dt.date,
+                   closed: frozenset[dt.date]) -> list[Step]:
     """Importing the marks up to the referral date, when the register ends before it."""
-    last = register.last_date
     if last is not None and last >= referral:
         return []
     since = f" (it ends on {fmt(last)})" if last else ""
@@ -806,13 +832,17 @@ def _register_step(register: Register, referral: dt.date) -> list[Step]:
                  referral, referral,
                  "the evidence window, the attendance figures and the attendance certificate "
                  "come from the register; this plan assumes the pupil attends every session "
-                 "until then", id=f"{PLAN_ID}-register")]
+                 "until then", id=f"{PLAN_ID}-register",
+                 closed=tuple(sorted(d for d in closed if d <= referral)))]
+
+
+_Scheduled = tuple[dt.date | None, tuple[Step, ...], tuple[Expiring, ...], list[str]]
 
 
 def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, register: Register,
               drafts: list[_Draft], contexts: list[Context],
-              letters: Sequence[tuple[str, tuple[str, ...]]],
-              ) -> tuple[dt.date | None, tuple[Step, ...], tuple[Expiring, ...], list[str]]:
+              letters: Sequence[tuple[str, tuple[str, ...]]], last: dt.date | None,
+              closed: frozenset[dt.date]) -> _Scheduled:
     """Find the first referral date the engine accepts with every step done when it can be.
 
     Evidence that counted on the as-of date but has left the window by a candidate date is
@@ -828,20 +858,20 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
                 start = max(start, register.add_school_days(early[d.id], d.by_referral_gap))
         lapsed: list[tuple[Context, Item]] = []
         for referral in _weekdays(register, start, HORIZON_DAYS):
-            report = _ready(case, checklists, drafts, early, referral, register)
+            report = _ready(case, checklists, drafts, early, referral, last, closed)
             if report.ready:
                 late = _backward(drafts, register, referral, early)
-                if not _ready(case, checklists, drafts, late, referral, register).ready:
+                if not _ready(case, checklists, drafts, late, referral, last, closed).ready:
                     late = dict(early)  # only doing each step as early as it can holds
                 steps = tuple(sorted([*(_step(d, early[d.id], late[d.id], early)
-                                        for d in drafts), *_register_step(register, referral)],
+                                        for d in drafts), *_register_step(last, referral, closed)],
                                      key=lambda s: (s.by, s.not_before, s.id)))
                 seen = {x.event for x in expiring}
                 for ctx in contexts:
                     for item in ctx.checklist.items:
                         expiring += [x for x in _expiry(ctx, item, as_of, register, referral)
                                      if x.event not in seen]
-                return referral, steps, tuple(expiring), _notes(case, register, referral)
+                return referral, steps, tuple(expiring), _notes(case, last, referral, closed)
             failing = {i.id for i in report.items if i.status == "not_met"}
             lapsed = [(ctx, item) for ctx in contexts for item in ctx.checklist.items
                       if item.id in failing and ctx.outcomes[item.id].status == "met"
@@ -852,8 +882,8 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
             why = [f"No referral date from {fmt(start)} to "
                    f"{fmt(start + dt.timedelta(days=HORIZON_DAYS))} satisfies the checklist "
                    "even with the steps below"]
-            last = _ready(case, checklists, drafts, early, start, register)
-            why += [f"{i.id}: {' '.join(i.reasons)}" for i in last.items
+            final = _ready(case, checklists, drafts, early, start, last, closed)
+            why += [f"{i.id}: {' '.join(i.reasons)}" for i in final.items
                     if i.status == "not_met"]
             return None, (), tuple(expiring), why
         for ctx, item in lapsed:
@@ -870,10 +900,12 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
         _link(drafts)
 
 
-def _notes(case: Case, register: Register, referral: dt.date) -> list[str]:
+def _notes(case: Case, last: dt.date | None, referral: dt.date,
+           closed: frozenset[dt.date]) -> list[str]:
     notes = []
-    last = register.last_date
-    if last is not None and register.school_days_between(last, referral) > 0:
+    if not closed:
+        notes.append("No term dates were given: every weekday ahead is taken as a school day.")
+    if last is not None and last < referral:
         notes.append(f"The register ends on {fmt(last)}: import the marks up to "
                      f"{fmt(referral)} and plan again before referring, as the evidence window "
                      "moves with each school week.")
