@@ -31,7 +31,8 @@ class StepSchema(Schema):
     checklist = fields.String(required=True)
     number = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(
-        ("event", "meeting", "declaration", "statement", "not_applicable", "wait")))
+        ("event", "meeting", "declaration", "statement", "not_applicable", "wait",
+         "register")))
     action = fields.String(required=True)
     template = fields.String(allow_none=True, required=True)
     carers = fields.List(fields.String(), required=True)
@@ -40,6 +41,7 @@ class StepSchema(Schema):
     by = fields.Date(required=True)
     why = fields.String(required=True)
     record = fields.Dict(allow_none=True, required=True)
+    free_text_key = fields.String(allow_none=True, required=True)
 
 
 class ExpiringSchema(Schema):
@@ -75,11 +77,14 @@ class PlanSchema(Schema):
 
 
 def _record(plan_step: Any) -> dict[str, Any] | None:
-    """The event that records the step, in the case file's own words (a `referral-case/1` event)."""
+    """The event that records the step on its `by` date, as a `referral-case/1` event.
+
+    A stated attendance % is the register's figure on that date (or its last mark before).
+    """
     e = plan_step.event
     if e is None:
         return None
-    out: dict[str, Any] = {"id": e.id, "type": e.type}
+    out: dict[str, Any] = {"id": e.id, "type": e.type, "date": plan_step.by.isoformat()}
     for key in ("time", "meeting", "kind", "status", "agency", "support", "service", "of",
                 "outcome"):
         if getattr(e, key) is not None:
@@ -99,8 +104,8 @@ def _record(plan_step: Any) -> dict[str, Any] | None:
         out["by"] = {"name": e.by.name, "role": e.by.role}
     if e.direction != "outgoing":
         out["direction"] = e.direction
-    if plan_step.states_pct:
-        out["states_attendance_pct"] = "the attendance % on the day it is sent"
+    if e.states_attendance_pct is not None:
+        out["states_attendance_pct"] = e.states_attendance_pct
     return out
 
 
@@ -118,7 +123,9 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
                         "number": s.number, "kind": s.kind, "action": s.action,
                         "template": s.template, "carers": list(s.carers),
                         "meeting": s.meeting, "not_before": s.not_before, "by": s.by,
-                        "why": s.why, "record": _record(s)} for s in plan.next_steps],
+                        "why": s.why, "record": _record(s),
+                        "free_text_key": s.statement[0] if s.statement else None}
+                       for s in plan.next_steps],
         "expiring": [{"item": x.item, "checklist": x.checklist, "event": x.event,
                       "date": x.date, "expires": x.expires, "refer_by": x.refer_by,
                       "text": x.text} for x in plan.expiring],

@@ -125,6 +125,7 @@ class _Draft:
     by_referral_gap: int = 0             # school days that must lie between it and the referral
     after: list[tuple[str, int]] = field(default_factory=list)  # (step id, gap school days)
     notice: tuple[str, int] | None = None  # (meeting id, days): an invitation's notice
+    hold_until: dt.date | None = None    # a booked meeting: the referral comes after it
     before: list[str] = field(default_factory=list)             # step ids it must precede
     meeting: str | None = None
     template: str | None = None
@@ -180,6 +181,8 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
         if earliest is None:
             blocked.extend(more)
         notes.extend(more if earliest is not None else ())
+    steps = tuple(replace(x, event=replace(x.event, states_attendance_pct=_pct(case, x.by)))
+                  if x.states_pct and x.event is not None else x for x in steps)
     if earliest is None:
         early = _forward(drafts, cal, as_of)
         steps = tuple(_step(d, early[d.id], max(d.by or early[d.id], early[d.id]))
@@ -476,6 +479,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
             m = case.event(meeting_id)
             if m is not None and m.date is not None:
                 d.by = m.date - dt.timedelta(days=notice)
+                d.hold_until = m.date
                 d.why = [*mine, f"the meeting on {fmt(m.date)} needs {notice} days' notice"]
         if "after_meeting" in rules and meeting_id is not None:
             d.after.append((meeting_id, 0))
@@ -856,6 +860,8 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
         for d in drafts:
             if d.by_referral_gap:
                 start = max(start, register.add_school_days(early[d.id], d.by_referral_gap))
+            if d.hold_until:
+                start = max(start, d.hold_until)
         lapsed: list[tuple[Context, Item]] = []
         for referral in _weekdays(register, start, HORIZON_DAYS):
             report = _ready(case, checklists, drafts, early, referral, last, closed)
@@ -978,7 +984,8 @@ def _expiry(ctx: Context, item: Item, as_of: dt.date, register: Register,
                 break
             if _window_start(register, day, weeks, counts) > e.date:
                 refer_by = day - ONE_DAY
-                while refer_by.weekday() >= 5 and refer_by > as_of:
+                while refer_by > as_of and (refer_by.weekday() >= 5 or (
+                        refer_by in register.days and not register.is_school_day(refer_by))):
                     refer_by -= ONE_DAY
                 found.append(Expiring(
                     item.id, ctx.checklist.id, e.id, e.date, day, refer_by,
