@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from referral_builder.schemas.plan import PlanSchema
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
