@@ -166,7 +166,9 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
     drafts: list[_Draft] = []
     blocked: list[str] = []
     for ctx in drafting:
-        for item in ctx.checklist.items:
+        # Invitations first, so a meeting this plan books is there for items that follow it.
+        for item in sorted(ctx.checklist.items, key=lambda i: not any(
+                r.name in ("min_notice", "reminder_before_meeting") for r in i.rules)):
             if ctx.outcomes[item.id].status == "not_met":
                 _draft_item(ctx, item, drafts, blocked, letters)
     _link(drafts)
@@ -464,7 +466,19 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
         meeting_id, meeting_draft = _meeting_for(ctx, item, notice, drafts)
     elif "after_meeting" in rules or item.require == "each_meeting":
         meeting_id = _meeting_to_follow(ctx, drafts)
-    for n, (carers, agency) in enumerate(targets):
+    follows: list[str | None] = [meeting_id] * len(targets)
+    if item.require == "each_meeting":
+        # One record after each meeting that has none, and after a meeting this plan books.
+        followed = {e.meeting for e in outcome.passing}
+        held = [m for m in ctx.meetings() if m.status in (None, "held", "did_not_attend")
+                and m.id not in followed and m.date is not None
+                and not any(p.date and p.meeting is None and p.date >= m.date
+                            for p in outcome.passing)]
+        if ctx.window and "in_window" in rules:
+            held = [m for m in held if m.date and m.date >= ctx.window[0]]
+        follows = [*(m.id for m in held), *(d.id for d in drafts if d.kind == "meeting")]
+        targets = [targets[0]] * len(follows)
+    for n, ((carers, agency), meeting_id) in enumerate(zip(targets, follows, strict=True)):
         others = [ctx.carer_label(c.id) for c in case.parent_set if c.id not in carers]
         mine = [w for w in why if not any(f"recorded for {o}" in w for o in others)]
         ev = _event(ctx, item, sel, rules, type_, purposes, carers, agency, meeting_id)
@@ -481,7 +495,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
                 d.by = m.date - dt.timedelta(days=notice)
                 d.hold_until = m.date
                 d.why = [*mine, f"the meeting on {fmt(m.date)} needs {notice} days' notice"]
-        if "after_meeting" in rules and meeting_id is not None:
+        if ("after_meeting" in rules or item.require == "each_meeting") and meeting_id:
             d.after.append((meeting_id, 0))
         if "reminder_before_meeting" in rules and meeting_id is not None:
             d.after.append((f"invite:{meeting_id}", 1))
