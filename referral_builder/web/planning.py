@@ -8,6 +8,7 @@ import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_login import current_user
@@ -44,9 +45,10 @@ def case_plan(view: services.CaseView, today: dt.date | None = None) -> Plan:
 
     today = today or dt.date.today()
     letters = [(t.id, t.purposes) for t in list_templates()]
-    return services._REPORTS.get(  # the same content-keyed cache as the check report
+    found: Plan = services._REPORTS.get(  # the same content-keyed cache as the check report
         ("plan", view._key, today),
         lambda: plan(view.case, view.checklists, today, letters=letters))
+    return found
 
 
 def urgency(due: dt.date | None, today: dt.date) -> str:
@@ -84,7 +86,7 @@ def letter_link(case_id: int, step: Step, known_events: set[str]) -> str | None:
     """Draft a letter from a step: the template, the carer and the meeting filled in."""
     if not step.template or not step.carers:
         return None
-    args = {"template": step.template, "carer": step.carers[0]}
+    args: dict[str, Any] = {"template": step.template, "carer": step.carers[0]}
     if step.meeting and step.meeting in known_events:
         args["meeting"] = step.meeting
     return url_for("letters.new", case_id=case_id, **args)
@@ -238,7 +240,8 @@ def _escape(text: str) -> str:
 
 def _fold(line: str) -> str:
     """Fold at 75 octets without splitting a UTF-8 character."""
-    out, current = [], ""
+    out: list[str] = []
+    current = ""
     for ch in line:
         if len((current + ch).encode()) > (75 if not out else 74):
             out.append(current)
