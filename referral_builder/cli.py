@@ -37,6 +37,23 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_READY if report.ready else EXIT_NOT_READY
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    from referral_builder.documents.letters import list_templates
+    from referral_builder.domain.planner import plan
+    from referral_builder.schemas.plan import dump_plan, render_plan
+
+    loaded = services.load_case(Path(args.case))
+    checklists = services.checklists_for(loaded.case)
+    letters = [(t.id, t.purposes) for t in list_templates()]
+    result = plan(loaded.case, checklists, args.as_of, letters=letters)
+    if args.format == "json":
+        print(json.dumps(dump_plan(result), indent=2, ensure_ascii=False))
+    else:
+        names = {c.id: c.name for c in loaded.case.carers}
+        sys.stdout.write(render_plan(result, names))
+    return 0 if result.ready_now or result.earliest_referral_date else EXIT_NOT_READY
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     loaded = services.load_case(Path(args.case))
     sys.stdout.write(render_stats(loaded.case, stats.compute(loaded.case, args.as_of)))
@@ -157,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "date (YYYY-MM-DD)")
     p.add_argument("--format", choices=("text", "json"), default="text")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("plan", help="what to do next, and by when, to make the referral ready",
+                       description="Exit status: 0 a referral date can be planned, 1 it "
+                                   "cannot yet (reasons listed), 2 invalid input.")
+    p.add_argument("case", help="a referral-case/1 JSON file")
+    p.add_argument("--as-of", type=_date, help="plan as of this date instead of the referral "
+                   "date (YYYY-MM-DD)")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.set_defaults(func=cmd_plan)
     p = sub.add_parser("stats", help="attendance summary, threshold windows and returns due")
     p.add_argument("case")
     p.add_argument("--as-of", type=_date)

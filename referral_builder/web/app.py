@@ -113,6 +113,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         events,
         la,
         letters,
+        planning,
         register,
         submit,
     )
@@ -122,7 +123,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     register_filters(app)
     for module in (assets, auth, cases, carers, register, events, letters, submit, la,
-                   admin):
+                   admin, planning):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

@@ -62,7 +62,9 @@ def _text(docx: bytes) -> list[str]:
 @school_user
 def new(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id)
-    form = _form(view)
+    # Drafting from a next step (web/planning.py): the template, carer and meeting filled in.
+    form = _form(view, {k: request.args[k] for k in ("template", "carer", "meeting")
+                        if k in request.args} if request.method == "GET" else None)
     if form.validate_on_submit():
         extra = _extras(request.form, form.template.data)
         try:

@@ -32,6 +32,7 @@ SAMPLE_IDS = {"carer_id": "c1", "event_id": "e1", "doc_id": "d1", "event_type": 
 NOT_A_RECORD = {
     "filename": "static files and GOV.UK Frontend assets",
     "slug": "an authority's public checklist, used to start a new case",
+    "token": "a calendar feed's secret: it is the key, and names only its own user's school",
 }
 
 
