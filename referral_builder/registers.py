@@ -166,7 +166,7 @@ def _read_xlsx(data: bytes, sheet: str | None) -> RegisterFile:
         sheets = tuple(book.sheetnames)
         if sheet:
             if sheet not in sheets:
-                raise RegisterFileError(f'the workbook has no sheet "{_printable(sheet)}" '
+                raise RegisterFileError(f'the workbook has no sheet "{printable(sheet)}" '
                                         f"(it has {', '.join(sheets)})")
             ws = book[sheet]
         else:
@@ -200,10 +200,11 @@ def _cell_text(value: object) -> str:
     if len(text) > MAX_FIELD:
         raise RegisterFileError(f"a cell is longer than {MAX_FIELD:,} characters: this is not "
                                 "a register export")
-    return _printable(text)
+    return printable(text)
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
+    """Text without NUL or control characters, safe to show back in a page."""
     return _CONTROL.sub("", text)
 
 

@@ -25,7 +25,13 @@ from referral_builder.forms.register import (
     RegisterPupilForm,
     RegisterUploadForm,
 )
-from referral_builder.registers import RegisterFile, RegisterFileError, header_key, read_file
+from referral_builder.registers import (
+    RegisterFile,
+    RegisterFileError,
+    header_key,
+    printable,
+    read_file,
+)
 from referral_builder.storage.models import RegisterMapping, StoredFile, utcnow
 from referral_builder.storage.retention import remove_unused, replace_register_file
 from referral_builder.web import database
@@ -158,7 +164,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
             store = database.files()
             sha = store.put(raw)
             s = database.session()
-            name = (upload.filename or "register")[-200:]
+            name = printable(upload.filename or "")[-200:] or "register"
             old = replace_register_file(s, case_id, StoredFile(
                 case_id=case_id, kind="register", doc_id=None, sha256=sha, filename=name,
                 media_type=MEDIA_TYPES[file.kind], size=len(raw), uploaded_by=current_user.id))

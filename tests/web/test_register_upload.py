@@ -213,3 +213,10 @@ def test_retention_deletes_the_uploaded_register_with_its_case(app, dsl) -> None
         assert sha in expired[0].files
         purge(s, store, expired)
     assert not store.path(sha).exists()
+
+
+def test_control_characters_in_the_file_name_are_not_shown(dsl) -> None:  # type: ignore[no-untyped-def]
+    upload(dsl, (SAMPLES / "plain-one-pupil.csv").read_bytes(), "marks\x07\x1b.csv")
+    html = dsl.get("/cases/1/register/preview").get_data(as_text=True)
+    assert "marks.csv" in html
+    assert "\x07" not in html and "\x1b" not in html
