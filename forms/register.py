@@ -38,5 +38,9 @@ class RegisterColumnsForm(VersionedForm):
     student_id = Dropdown("Pupil (UPN or MIS id)")
 
 
+class RegisterSheetForm(VersionedForm):
+    sheet = Dropdown("Read another sheet of the workbook", [select("the sheet")])
+
+
 class RegisterConfirmForm(VersionedForm):
     """Confirm the previewed marks; the upload waits in the session."""

@@ -23,6 +23,7 @@ from referral_builder.forms.register import (
     RegisterColumnsForm,
     RegisterConfirmForm,
     RegisterPupilForm,
+    RegisterSheetForm,
     RegisterUploadForm,
 )
 from referral_builder.registers import (
@@ -239,8 +240,35 @@ def columns(case_id: int):  # type: ignore[no-untyped-def]
     return render_template("web/register_columns.html", view=view, form=form,
                            pending=pending, header=header, roles=MAPPED_ROLES,
                            rows=pending.file.rows[1:ROWS_SHOWN + 1],
+                           sheet_form=sheet_form(pending, view.record.version),
                            title="Match the columns",
                            back_url=url_for("register.upload", case_id=case_id))
+
+
+def sheet_form(pending: Pending, version: int) -> RegisterSheetForm | None:
+    """A workbook with several sheets: a choice of the sheet to read instead."""
+    if len(pending.file.sheets) < 2:
+        return None
+    form = RegisterSheetForm(data={"version": version, "sheet": pending.file.sheet})
+    form.sheet.choices = [(n, n) for n in pending.file.sheets]
+    return form
+
+
+@bp.route("/sheet", methods=["GET", "POST"])
+@school_user
+def sheet(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    pending = _pending(case_id)
+    if pending is None:
+        return redirect(url_for("register.upload", case_id=case_id))
+    form = sheet_form(pending, view.record.version)
+    if request.method == "POST" and form is not None and form.validate_on_submit():
+        session[KEY] = {**pending.state, "sheet": form.sheet.data, "columns": None,
+                        "pupil": None}
+        refreshed = _pending(case_id)
+        if refreshed is not None:
+            return _next(case_id, refreshed)
+    return _next(case_id, pending)
 
 
 def _read(pending: Pending, case: Case) -> list[Mark]:
@@ -279,6 +307,7 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
     return render_template("web/register_preview.html", view=view, form=form, marks=marks,
                            pending=pending, shown=shown, shape=ri.SHAPE_NAMES,
                            role_names=ri.ROLE_NAMES, problems=problems,
+                           sheet_form=sheet_form(pending, view.record.version),
                            summary=summary(dataclasses.replace(view.case, marks=tuple(marks))),
                            title="Check the register marks",
                            back_url=url_for("register.upload", case_id=case_id))

@@ -220,3 +220,28 @@ def test_control_characters_in_the_file_name_are_not_shown(dsl) -> None:  # type
     html = dsl.get("/cases/1/register/preview").get_data(as_text=True)
     assert "marks.csv" in html
     assert "\x07" not in html and "\x1b" not in html
+
+
+def test_another_sheet_of_a_workbook_can_be_read(app, dsl) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import Workbook
+
+    book = Workbook()
+    first = book.active
+    first.title = "Summary"
+    for line in (SAMPLES / "plain-one-pupil.csv").read_text().splitlines()[:3]:
+        first.append(line.split(","))
+    other = book.create_sheet("All marks")
+    for line in (SAMPLES / "plain-one-pupil.csv").read_text().splitlines():
+        other.append(line.split(","))
+    out = io.BytesIO()
+    book.save(out)
+    upload(dsl, out.getvalue(), "book.xlsx")
+    html = dsl.get("/cases/1/register/preview").get_data(as_text=True)
+    assert "book.xlsx (sheet “Summary”)" in html and "Read another sheet" in html
+    assert "4 marks" not in html and "2 marks on 1 school day in 1 week (2 sessions a week)" in html
+    r = dsl.post("/cases/1/register/sheet", {"version": version_of(html), "sheet": "All marks"})
+    assert r.headers["Location"].endswith("/cases/1/register/preview")
+    html = dsl.get("/cases/1/register/preview").get_data(as_text=True)
+    assert "book.xlsx (sheet “All marks”)" in html
+    confirm(dsl)
+    assert saved_marks(app) == grace()
