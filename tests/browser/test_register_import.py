@@ -43,6 +43,8 @@ def class_xlsx(today: dt.date) -> bytes:
                 meaning = "UNAUTHORISED_OTHER" if absent else f"PRESENT_{period[:2]}"
                 ws.append([1001 + n, upn, *name, dt.datetime.combine(d, dt.time()), period,
                            mark, meaning, 0])
+    notes = book.create_sheet("Read me", 0)  # the marks are not on the first sheet
+    notes.append(["Exported from the MIS for the attendance team"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -80,6 +82,7 @@ def test_whole_class_xlsx_and_a_mapped_shape(server, browser) -> None:  # type: 
     assert f"Smith, Zoë ({CASE_UPN}, 1005)" in text
     assert "class.xlsx (sheet “Attendance”)" in text
     assert "Absent in other or unknown circumstances: 8" in text
+    assert page.get_by_label("Read another sheet of the workbook").is_visible()
     j.click("Save these marks")
     assert "Register marks saved" in page.locator("main").inner_text()
 
