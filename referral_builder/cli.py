@@ -161,6 +161,65 @@ def cmd_letter(args: argparse.Namespace) -> int:
     return 0
 
 
+#: `register` options naming columns, and the role each gives (register_import.ROLE_NAMES).
+REGISTER_COLUMNS = (("date", "date"), ("session", "session"), ("mark", "mark"), ("am", "am"),
+                    ("pm", "pm"), ("pupil", "student_id"))
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    """Read a register export, print what it holds (the web preview), optionally save it."""
+    from referral_builder.domain import register_import as ri
+    from referral_builder.domain.calendar import fmt
+    from referral_builder.domain.errors import RegisterImportError
+    from referral_builder.registers import RegisterFileError, mapping_for, read_file
+
+    columns = {role: getattr(args, f"{opt}_column") for opt, role in REGISTER_COLUMNS
+               if getattr(args, f"{opt}_column")}
+    data = Path(args.file).read_bytes()
+    try:
+        file = read_file(data, sheet=args.sheet)
+        mapping = mapping_for(file, columns or None)
+        found = ri.pupils(file.rows, mapping)
+        if args.list_pupils or (len(found) > 1 and not args.pupil):
+            print(f"{args.file} holds {len(found)} pupil{'s' * (len(found) != 1)}"
+                  + (":" if found else "."))
+            for p in found:
+                print(f"  {p.key}  {p.label}  ({p.rows} rows)")
+            if not args.list_pupils:
+                print("Choose one with --pupil UPN (or MIS id).", file=sys.stderr)
+                return EXIT_INVALID
+            return 0
+        marks = ri.read_marks(file.rows, mapping, pupil=args.pupil)
+    except RegisterFileError as exc:
+        print(f"referral-builder: {args.file}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except RegisterImportError as exc:
+        for line, message in exc.problems:
+            print(f"{args.file}" + (f" line {line}" if line else "") + f": {message}",
+                  file=sys.stderr)
+        return EXIT_INVALID
+    preview = ri.preview(marks, today=args.today or dt.date.today(),
+                         closures=ri.closed_sessions(file.rows, mapping))
+    print(f"{len(marks)} marks ({ri.SHAPE_NAMES[mapping.shape]}) from {fmt(preview.first)} "
+          f"to {fmt(preview.last)}: {preview.school_days} school days in {preview.weeks} "
+          f"weeks, {preview.sessions_per_week:g} sessions a week")
+    for code, meaning, count in preview.codes:
+        print(f"  {code:<3} {meaning}: {count}")
+    for code, meaning, dates in preview.legacy:
+        print(f"Legacy code {code} ({meaning}) on {', '.join(fmt(d) for d in dates[:10])}"
+              + (f" and {len(dates) - 10} more" if len(dates) > 10 else ""))
+    for first, last in preview.holidays:
+        print(f"School closed (#): {fmt(first)}" + (f" to {fmt(last)}" if last != first else ""))
+    for warning in preview.warnings:
+        print(f"Check: {warning}")
+    if args.output:
+        _write_file(Path(args.output), (json.dumps({"marks": [
+            {"date": m.date.isoformat(), "session": m.session, "code": m.code}
+            for m in marks]}, indent=1) + "\n").encode("utf-8"))
+        print(f"Wrote {args.output} (a referral-case/1 register object)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="referral-builder",
@@ -218,6 +277,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="where to write the .docx")
     p.add_argument("--pdf", action="store_true", help="also write a PDF beside it")
     p.set_defaults(func=cmd_letter)
+    p = sub.add_parser("register", help="read a register export (CSV or XLSX) and show what "
+                                        "it holds", description=cmd_register.__doc__)
+    p.add_argument("file", help="a CSV or XLSX export from the school's MIS")
+    p.add_argument("--pupil", help="in a whole-class file, the pupil's UPN or MIS id")
+    p.add_argument("--sheet", help="the XLSX sheet to read (default: the first)")
+    p.add_argument("--list-pupils", action="store_true", help="list the pupils in the file")
+    for opt, _role in REGISTER_COLUMNS:
+        p.add_argument(f"--{opt}-column", metavar="COLUMN",
+                       help=f"the column with the {opt} (heading or 1-based number), for a "
+                            "file whose shape is not detected")
+    p.add_argument("--today", type=_date, help=argparse.SUPPRESS)
+    p.add_argument("-o", "--output", help="write the marks as a register JSON object")
+    p.set_defaults(func=cmd_register)
     from referral_builder.web.commands import add_parsers as add_web_parsers
 
     add_web_parsers(sub)  # db, create-authority, create-school, create-user, demo, serve

@@ -50,7 +50,6 @@ from referral_builder.domain.model import (
     School,
     Sibling,
 )
-from referral_builder.domain.register_import import parse_register_csv
 
 FORMAT = "referral-case/1"
 
@@ -64,6 +63,7 @@ CARER_KEYS = ("id", "name", "relationship", "parental_responsibility", "day_to_d
               "address", "email", "phone", "contact_restriction", "date_of_birth")
 DOCUMENT_KEYS = ("id", "file", "title", "kind")
 SIBLING_KEYS = ("name", "date_of_birth", "school")
+REGISTER_KEYS = ("marks", "csv", "file", "pupil", "sheet")
 DECLARATION_KEYS = ("confirmed", "name", "role", "at")
 #: Event keys in the file; `with` is `with_` in the model (a Python keyword).
 EVENT_KEYS = ("id", "type", "date", "time", "by", "to", "summary", "documents", "purposes",
@@ -378,12 +378,18 @@ def _text_map(r: _Reader, top: dict[str, Any], key: str) -> dict[str, str]:
 def _register(r: _Reader, value: Any, base_dir: Path | None) -> tuple[Mark, ...]:
     if value is None:
         return ()
-    d = r.mapping(value, "register", ("marks", "csv"), strict=True)
-    if "marks" in d and "csv" in d:
-        r.problem("register", 'give either "marks" or "csv", not both')
+    d = r.mapping(value, "register", REGISTER_KEYS, strict=True)
+    given = [k for k in ("marks", "csv", "file") if k in d]
+    if len(given) > 1:
+        r.problem("register", f'give one of "marks", "csv" or "file", not '
+                              f'{" and ".join(json.dumps(k) for k in given)}')
         return ()
-    if "csv" in d:
-        return _register_csv(r, d["csv"], base_dir)
+    if given != ["file"]:
+        for key in ("pupil", "sheet"):
+            if key in d:
+                r.problem(f"register.{key}", 'goes with "file" (a register export)')
+    if given in (["csv"], ["file"]):
+        return _register_file(r, d, given[0], base_dir)
     marks: list[Mark] = []
     seen: dict[tuple[dt.date, str], int] = {}
     for n, raw in enumerate(r.items(d.get("marks"), "register.marks")):
@@ -414,26 +420,34 @@ def _register(r: _Reader, value: Any, base_dir: Path | None) -> tuple[Mark, ...]
     return tuple(marks)
 
 
-def _register_csv(r: _Reader, name: Any, base_dir: Path | None) -> tuple[Mark, ...]:
+def _register_file(r: _Reader, d: dict[str, Any], key: str, base_dir: Path | None
+                   ) -> tuple[Mark, ...]:
+    """`register.csv` or `register.file`: a CSV or XLSX export of any supported shape."""
+    from referral_builder.registers import RegisterFileError, import_marks
+
+    name = d[key]
+    path = f"register.{key}"
     if not isinstance(name, str) or not _inside(name):
-        r.problem("register.csv", "must be a path inside the case's folder")
+        r.problem(path, "must be a path inside the case's folder")
         return ()
+    pupil = r.optional_text(d, "pupil", "register")
+    sheet = r.optional_text(d, "sheet", "register")
     if base_dir is None:
-        r.problem("register.csv", "a register CSV can only be read from a case file on disk")
+        r.problem(path, "a register file can only be read from a case file on disk")
         return ()
     try:
-        text = (base_dir / name).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
-        r.problem("register.csv", f"cannot read {name}: {reason}")
+        data = (base_dir / name).read_bytes()
+    except OSError as exc:
+        r.problem(path, f"cannot read {name}: {exc.strerror}")
         return ()
     try:
-        return tuple(parse_register_csv(text))
+        return tuple(import_marks(data, pupil=pupil or None, sheet=sheet or None))
+    except RegisterFileError as exc:
+        r.problem(path, f"{name}: {exc}")
     except RegisterImportError as exc:
         for line, message in exc.problems:
-            r.problem("register.csv", f"{name} line {line}: {message}" if line
-                      else f"{name}: {message}")
-        return ()
+            r.problem(path, f"{name} line {line}: {message}" if line else f"{name}: {message}")
+    return ()
 
 
 # ---- events ---------------------------------------------------------------------------

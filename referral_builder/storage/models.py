@@ -222,3 +222,20 @@ class BundleJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class RegisterMapping(Base):
+    """A school's column mapping for a register export whose shape is not detected: the next
+    upload with the same header row (`header_key`, registers.header_key) is read with it.
+    `columns` is JSON: role -> column heading (register_import.ROLE_NAMES)."""
+
+    __tablename__ = "register_mappings"
+    __table_args__ = (UniqueConstraint("school_id", "header_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"),
+                                           index=True)
+    header_key: Mapped[str] = mapped_column(String(64))
+    header: Mapped[str] = mapped_column(Text, default="")  # the headings, for an admin to read
+    columns: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -2,7 +2,8 @@
 
 A case is finished when the LA accepted or returned it; its age is measured from its last
 change (a save, a submission or a decision). Each deletion removes the case, its history and
-its file rows, then the stored files no other case uses, and leaves one audit row. Authorities
+its file rows (evidence, letters, bundles and the uploaded register export), then the stored
+files no other case uses, and leaves one audit row. Authorities
 without a period (`retention_days` is None) keep everything.
 """
 
@@ -78,7 +79,12 @@ def purge(s: Session, store: FileStore, expired: list[Expired]) -> int:
                          detail=f"reference {e.reference}; authority {e.authority}; last "
                                 f"changed {e.last_change:%Y-%m-%d}; {len(e.files)} files"))
     s.commit()
-    candidates = {sha for e in expired for sha in e.files}
+    return remove_unused(s, store, {sha for e in expired for sha in e.files})
+
+
+def remove_unused(s: Session, store: FileStore, candidates: set[str]) -> int:
+    """Remove the stored files among `candidates` that no row refers to any more (call after
+    the commit that dropped the rows). Returns how many were removed."""
     still_used = set(s.scalars(select(StoredFile.sha256).where(
         StoredFile.sha256.in_(candidates))).all()) if candidates else set()
     removed = 0
@@ -87,3 +93,16 @@ def purge(s: Session, store: FileStore, expired: list[Expired]) -> int:
             store.path(sha).unlink()
             removed += 1
     return removed
+
+
+def replace_register_file(s: Session, case_id: int, row: StoredFile) -> set[str]:
+    """Keep one uploaded register file per case, referenced by a `register` row so that
+    retention deletes it with the case (issue 11.11). Adds `row`, drops the case's earlier
+    register rows and returns their files, to pass to `remove_unused` after the commit."""
+    old = s.scalars(select(StoredFile).where(StoredFile.case_id == case_id,
+                                             StoredFile.kind == "register")).all()
+    shas = {r.sha256 for r in old} - {row.sha256}
+    for r in old:
+        s.delete(r)
+    s.add(row)
+    return shas

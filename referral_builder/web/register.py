@@ -1,24 +1,51 @@
-"""Register marks: upload a CSV, preview it with errors by line, then the attendance summary."""
+"""Register marks: upload an MIS export (CSV or XLSX), choose the pupil in a whole-class file,
+map the columns of a shape that is not detected (saved for the school), then a preview that
+shows what the file holds and anything odd before the marks are saved, all or nothing."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
+from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import select
 
+from referral_builder.domain import register_import as ri
 from referral_builder.domain import stats
 from referral_builder.domain.calendar import school_year_start
 from referral_builder.domain.errors import RegisterImportError
 from referral_builder.domain.model import Case, Mark
-from referral_builder.domain.register_import import parse_register_csv
-from referral_builder.forms.register import RegisterConfirmForm, RegisterUploadForm
+from referral_builder.forms.register import (
+    MAPPED_ROLES,
+    RegisterColumnsForm,
+    RegisterConfirmForm,
+    RegisterPupilForm,
+    RegisterSheetForm,
+    RegisterUploadForm,
+)
+from referral_builder.registers import (
+    RegisterFile,
+    RegisterFileError,
+    header_key,
+    printable,
+    read_file,
+)
+from referral_builder.storage.models import RegisterMapping, StoredFile, utcnow
+from referral_builder.storage.retention import remove_unused, replace_register_file
 from referral_builder.web import database
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
+from referral_builder.web.services import CaseView
 
 bp = Blueprint("register", __name__, url_prefix="/cases/<int:case_id>/register")
 MAX_PROBLEMS_SHOWN = 20
+ROWS_SHOWN = 5
+KEY = "register_upload"
+MEDIA_TYPES = {"csv": "text/csv",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def period(case: Case) -> tuple[dt.date, dt.date]:
@@ -35,68 +62,268 @@ def summary(case: Case) -> dict[str, object] | None:
     return {"stats": s, "attendance": s.summary()}
 
 
+# ---- the upload waiting in the session --------------------------------------------------
+
+@dataclasses.dataclass
+class Pending:
+    """The uploaded file and what is known so far about reading it."""
+
+    state: dict[str, Any]
+    file: RegisterFile
+    mapping: ri.Mapping | None
+    how: str  # "detected", "saved" (the school's mapping) or "mapped" (just now)
+    pupils: list[ri.PupilFound]
+
+    @property
+    def pupil(self) -> ri.PupilFound | None:
+        return next((p for p in self.pupils if p.key == self.state.get("pupil")), None)
+
+
+def _saved_mapping(header: tuple[str, ...]) -> RegisterMapping | None:
+    school_id = getattr(current_user, "school_id", None)
+    if school_id is None:
+        return None
+    return database.session().scalar(select(RegisterMapping).where(
+        RegisterMapping.school_id == school_id,
+        RegisterMapping.header_key == header_key(header)))
+
+
+def _pending(case_id: int) -> Pending | None:
+    state = session.get(KEY) or {}
+    if state.get("case") != case_id:
+        return None
+    try:
+        file = read_file(database.files().get(state["sha"]), sheet=state.get("sheet"))
+    except (OSError, KeyError, ValueError):
+        return None
+    mapping, how = None, "detected"
+    if state.get("columns"):
+        mapping, how = ri.Mapping.from_names(file.header, state["columns"]), "mapped"
+    if mapping is None:
+        mapping = ri.detect(file.rows)
+        if mapping is None and (saved := _saved_mapping(file.header)) is not None:
+            mapping, how = ri.Mapping.from_names(file.header, json.loads(saved.columns)), "saved"
+    pupils = ri.pupils(file.rows, mapping) if mapping is not None else []
+    return Pending(state, file, mapping, how, pupils)
+
+
+def _next(case_id: int, pending: Pending):  # type: ignore[no-untyped-def]
+    if pending.mapping is None:
+        return redirect(url_for("register.columns", case_id=case_id))
+    if len(pending.pupils) > 1 and pending.pupil is None:
+        return redirect(url_for("register.pupil", case_id=case_id))
+    return redirect(url_for("register.preview", case_id=case_id))
+
+
+def _read_best(data: bytes) -> RegisterFile:
+    """The file's first sheet, or in a workbook the first sheet with a register shape."""
+    file = read_file(data)
+    if file.kind == "xlsx" and ri.detect(file.rows) is None:
+        for name in file.sheets:
+            if name != file.sheet:
+                other = read_file(data, sheet=name)
+                if ri.detect(other.rows) is not None:
+                    return other
+    return file
+
+
+# ---- pages -------------------------------------------------------------------------------
+
+def _upload_page(view: CaseView, form: RegisterUploadForm, problems: list[dict[str, str]]
+                 ) -> str:
+    return render_template("web/register.html", view=view, form=form, problems=problems,
+                           summary=summary(view.case), title="Register marks",
+                           back_url=url_for("cases.task_list", case_id=view.record.id))
+
+
+def _problem_list(exc: RegisterImportError, form: RegisterUploadForm) -> list[dict[str, str]]:
+    shown = exc.problems[:MAX_PROBLEMS_SHOWN]
+    more = len(exc.problems) - len(shown)
+    form.csv_file.errors = [f"The file has {len(exc.problems)} problem"
+                            f"{'s' * (len(exc.problems) != 1)}: fix them and upload it again"
+                            + (f" ({more} more not shown)" if more else "")]
+    return [{"text": f"Line {n}: {msg}" if n else msg[0].upper() + msg[1:], "href": "#csv_file"}
+            for n, msg in shown]
+
+
 @bp.route("", methods=["GET", "POST"])
 @school_user
 def upload(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id, edit=request.method == "POST")
     form = RegisterUploadForm(data={"version": view.record.version})
-    problems = []
+    problems: list[dict[str, str]] = []
     if form.validate_on_submit():
-        raw = form.csv_file.data.read()
+        upload = form.csv_file.data
+        raw = upload.read()
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = raw.decode("cp1252", errors="replace")
-        try:
-            parse_register_csv(text, within=period(view.case))
-        except RegisterImportError as exc:
-            shown = exc.problems[:MAX_PROBLEMS_SHOWN]
-            problems = [{"text": f"Line {n}: {msg}" if n else msg[0].upper() + msg[1:],
-                         "href": "#csv_file"} for n, msg in shown]
-            more = len(exc.problems) - len(shown)
-            form.csv_file.errors = [f"The file has {len(exc.problems)} problem"
-                                    f"{'s' * (len(exc.problems) != 1)}: fix them and upload "
-                                    "it again" + (f" ({more} more not shown)" if more else "")]
+            file = _read_best(raw)
+        except RegisterFileError as exc:
+            message = str(exc)
+            form.csv_file.errors = [f"The file cannot be used: {message}"]
+            problems = [{"text": form.csv_file.errors[0], "href": "#csv_file"}]
         else:
-            session["register_upload"] = {"case": case_id, "sha": database.files().put(
-                text.encode("utf-8"))}
-            return redirect(url_for("register.preview", case_id=case_id))
-    return render_template("web/register.html", view=view, form=form, problems=problems,
-                           summary=summary(view.case), title="Register marks",
-                           back_url=url_for("cases.task_list", case_id=case_id))
+            store = database.files()
+            sha = store.put(raw)
+            s = database.session()
+            name = printable(upload.filename or "")[-200:] or "register"
+            old = replace_register_file(s, case_id, StoredFile(
+                case_id=case_id, kind="register", doc_id=None, sha256=sha, filename=name,
+                media_type=MEDIA_TYPES[file.kind], size=len(raw), uploaded_by=current_user.id))
+            s.commit()
+            remove_unused(s, store, old)
+            session[KEY] = {"case": case_id, "sha": sha, "name": name, "sheet": file.sheet
+                            if file.kind == "xlsx" else None, "pupil": None, "columns": None}
+            pending = _pending(case_id)
+            if pending is not None:
+                if pending.mapping is not None and len(pending.pupils) <= 1:
+                    try:  # the shape is known: list the file's problems here and now
+                        _read(pending, view.case)
+                    except RegisterImportError as exc:
+                        return _upload_page(view, form, _problem_list(exc, form))
+                return _next(case_id, pending)
+    return _upload_page(view, form, problems)
 
 
-def _pending(case_id: int, case: Case) -> list[Mark] | None:
-    pending = session.get("register_upload") or {}
-    if pending.get("case") != case_id:
+@bp.route("/pupil", methods=["GET", "POST"])
+@school_user
+def pupil(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    pending = _pending(case_id)
+    if pending is None or pending.mapping is None:
+        return redirect(url_for("register.upload", case_id=case_id))
+    upn = view.case.pupil.upn.strip().casefold()
+    chosen = pending.state.get("pupil") or next(
+        (p.key for p in pending.pupils if upn and upn in {i.casefold() for i in p.ids}), None)
+    form = RegisterPupilForm(data={"version": view.record.version, "pupil": chosen})
+    form.pupil.choices = [(p.key, p.label) for p in pending.pupils]
+    if form.validate_on_submit():
+        session[KEY] = {**pending.state, "pupil": form.pupil.data}
+        return redirect(url_for("register.preview", case_id=case_id))
+    return render_template("web/register_pupil.html", view=view, form=form, pending=pending,
+                           case_upn=view.case.pupil.upn, title="Choose the pupil",
+                           back_url=url_for("register.upload", case_id=case_id))
+
+
+_ROLE_OF_MESSAGE = (("date", "date"), ("both the session", "session"), ("AM and PM", "am"),
+                    ("one meaning", "date"))
+
+
+@bp.route("/columns", methods=["GET", "POST"])
+@school_user
+def columns(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    pending = _pending(case_id)
+    if pending is None or not pending.file.rows:
+        return redirect(url_for("register.upload", case_id=case_id))
+    header = pending.file.header
+    current = pending.mapping.columns if pending.mapping is not None else {}
+    form = RegisterColumnsForm(data={"version": view.record.version,
+                                     **{role: str(current[role]) for role, _ in MAPPED_ROLES
+                                        if role in current}})
+    choices = [("", "Not in this file")] + [(str(i), h or f"Column {i + 1}")
+                                            for i, h in enumerate(header)]
+    for role, _ in MAPPED_ROLES:
+        form[role].choices = choices
+    if form.validate_on_submit():
+        chosen = {role: int(form[role].data) for role, _ in MAPPED_ROLES if form[role].data}
+        try:
+            mapping = ri.Mapping.manual(chosen)
+        except ValueError as exc:
+            message = str(exc)
+            role = next((r for word, r in _ROLE_OF_MESSAGE if word in message), "date")
+            form[role].errors = [message[0].upper() + message[1:]]
+        else:
+            session[KEY] = {**pending.state, "columns": mapping.names(header), "pupil": None}
+            refreshed = _pending(case_id)
+            if refreshed is not None:
+                return _next(case_id, refreshed)
+    return render_template("web/register_columns.html", view=view, form=form,
+                           pending=pending, header=header, roles=MAPPED_ROLES,
+                           rows=pending.file.rows[1:ROWS_SHOWN + 1],
+                           sheet_form=sheet_form(pending, view.record.version),
+                           title="Match the columns",
+                           back_url=url_for("register.upload", case_id=case_id))
+
+
+def sheet_form(pending: Pending, version: int) -> RegisterSheetForm | None:
+    """A workbook with several sheets: a choice of the sheet to read instead."""
+    if len(pending.file.sheets) < 2:
         return None
-    try:
-        text = database.files().get(pending["sha"]).decode("utf-8")
-        return parse_register_csv(text, within=period(case))
-    except (OSError, ValueError, RegisterImportError):
-        return None
+    form = RegisterSheetForm(data={"version": version, "sheet": pending.file.sheet})
+    form.sheet.choices = [(n, n) for n in pending.file.sheets]
+    return form
+
+
+@bp.route("/sheet", methods=["GET", "POST"])
+@school_user
+def sheet(case_id: int):  # type: ignore[no-untyped-def]
+    view = case_view(case_id, edit=request.method == "POST")
+    pending = _pending(case_id)
+    if pending is None:
+        return redirect(url_for("register.upload", case_id=case_id))
+    form = sheet_form(pending, view.record.version)
+    if request.method == "POST" and form is not None and form.validate_on_submit():
+        session[KEY] = {**pending.state, "sheet": form.sheet.data, "columns": None,
+                        "pupil": None}
+        refreshed = _pending(case_id)
+        if refreshed is not None:
+            return _next(case_id, refreshed)
+    return _next(case_id, pending)
+
+
+def _read(pending: Pending, case: Case) -> list[Mark]:
+    assert pending.mapping is not None
+    return ri.read_marks(pending.file.rows, pending.mapping, pupil=pending.state.get("pupil"),
+                         within=period(case))
 
 
 @bp.route("/preview", methods=["GET", "POST"])
 @school_user
 def preview(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id, edit=request.method == "POST")
-    marks = _pending(case_id, view.case)
-    if marks is None:
+    pending = _pending(case_id)
+    if pending is None:
         return redirect(url_for("register.upload", case_id=case_id))
+    if pending.mapping is None or (len(pending.pupils) > 1 and pending.pupil is None):
+        return _next(case_id, pending)
+    try:
+        marks = _read(pending, view.case)
+    except RegisterImportError as exc:
+        form = RegisterUploadForm(data={"version": view.record.version})
+        return _upload_page(view, form, _problem_list(exc, form))
     form = RegisterConfirmForm(data={"version": view.record.version})
+    problems: list[dict[str, str]] = []
     if form.validate_on_submit():
         view.data["register"] = {"marks": [
             {"date": m.date.isoformat(), "session": m.session, "code": m.code} for m in marks]}
+        if pending.how == "mapped":
+            _save_mapping(pending)
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
-            session.pop("register_upload", None)
+            session.pop(KEY, None)
             return redirect(url_for("register.upload", case_id=case_id, saved=1))
-        form.errors  # noqa: B018
-        return render_template("web/register_preview.html", view=view, form=form, marks=marks,
-                               summary=summary(dataclasses.replace(view.case, marks=tuple(marks))),
-                               problems=[{"text": problem, "href": "#main-content"}],
-                               title="Check the register marks")
+        problems = [{"text": problem, "href": "#main-content"}]
+    shown = ri.preview(marks, today=dt.date.today(),
+                       closures=ri.closed_sessions(pending.file.rows, pending.mapping))
     return render_template("web/register_preview.html", view=view, form=form, marks=marks,
+                           pending=pending, shown=shown, shape=ri.SHAPE_NAMES,
+                           role_names=ri.ROLE_NAMES, problems=problems,
+                           sheet_form=sheet_form(pending, view.record.version),
                            summary=summary(dataclasses.replace(view.case, marks=tuple(marks))),
                            title="Check the register marks",
                            back_url=url_for("register.upload", case_id=case_id))
+
+
+def _save_mapping(pending: Pending) -> None:
+    """Keep a mapping the person made for the school, for its next upload of this shape."""
+    school_id = getattr(current_user, "school_id", None)
+    if school_id is None or pending.mapping is None:
+        return
+    header = pending.file.header
+    columns = json.dumps(pending.mapping.names(header))
+    row = _saved_mapping(header)
+    if row is None:
+        database.session().add(RegisterMapping(
+            school_id=school_id, header_key=header_key(header), header=json.dumps(list(header)),
+            columns=columns, saved_by=current_user.id, updated_at=utcnow()))
+    else:
+        row.columns, row.saved_by, row.updated_at = columns, current_user.id, utcnow()

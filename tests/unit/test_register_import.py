@@ -75,8 +75,8 @@ class TestShapes:
 
     def test_a_header_without_the_needed_columns_is_named(self):
         assert problems("Day,Mark\n2026-09-07,/\n") == [
-            (1, 'the header row ("Day", "Mark") needs columns Date, Session and Code, or Date, '
-                "AM and PM")]
+            (1, 'the header row ("Day", "Mark") needs columns Date, Session and Mark, or Date, '
+                "AM and PM, or Week beginning and Mon AM to Fri PM")]
 
     def test_a_header_with_no_rows(self):
         assert problems("Date,Session,Code\n") == [

@@ -10,6 +10,7 @@ from tests.web.conftest import Client, make_app
 CASE_URLS = [
     "/cases/1", "/cases/1/pupil", "/cases/1/flags", "/cases/1/carers", "/cases/1/carers/c1",
     "/cases/1/carers/c1/remove", "/cases/1/register", "/cases/1/register/preview",
+    "/cases/1/register/pupil", "/cases/1/register/columns", "/cases/1/register/sheet",
     "/cases/1/events", "/cases/1/events/new", "/cases/1/events/new/letter",
     "/cases/1/events/e1", "/cases/1/events/e1/remove", "/cases/1/documents/d1",
     "/cases/1/letters", "/cases/1/letters/download?template=attendance_concern&carer=c1",

@@ -51,7 +51,7 @@ def test_sign_in_with_nothing_entered_names_both_fields(client) -> None:  # type
     ("/cases/1/events/new/meeting", {"date": ["1", "10", "2026"]}, "Select the kind of meeting"),
     ("/cases/1/events/new/referral", {"date": ["1", "10", "2026"]}, "Enter the service"),
     ("/cases/1/letters", {}, "Select the letter"),
-    ("/cases/1/register", {}, "Select a CSV file of register marks"),
+    ("/cases/1/register", {}, "Select a CSV or XLSX file of register marks"),
     ("/cases/import", {}, "Select a case export zip file"),
 ])
 def test_bad_input_shows_the_error_summary_and_the_field_message(dsl, url, data, summary):  # type: ignore[no-untyped-def]

@@ -1,13 +1,13 @@
 """users: the calendar feed's secret (its SHA-256), revocable by setting it to NULL
 
-Revision ID: 0006_i15_calendar
+Revision ID: 0006_calendar_token
 Revises: 0005_jobs
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_i15_calendar"
+revision = "0006_calendar_token"
 down_revision = "0005_jobs"
 branch_labels = None
 depends_on = None
