@@ -27,6 +27,38 @@ def test_the_rfc_6238_test_vector() -> None:
     assert totp.code_at(secret, 1111111109 // 30) == "081804"
 
 
+def test_a_code_is_accepted_one_step_either_side_of_now_and_no_further() -> None:
+    secret = totp.new_secret()
+    now = 1_795_000_000.0  # 2026-11-18, 10:26:40 UTC
+    here = totp.current_step(now)
+    for drift in (-1, 0, 1):
+        assert totp.verify(secret, totp.code_at(secret, here + drift), last_step=None,
+                           now=now) == here + drift
+    for drift in (-2, 2):
+        assert totp.verify(secret, totp.code_at(secret, here + drift), last_step=None,
+                           now=now) is None
+
+
+def test_a_code_at_or_before_the_last_step_used_is_a_replay() -> None:
+    secret = totp.new_secret()
+    now = 1_795_000_000.0
+    here = totp.current_step(now)
+    code = totp.code_at(secret, here)
+    assert totp.verify(secret, code, last_step=here, now=now) is None
+    assert totp.verify(secret, code, last_step=here + 1, now=now) is None
+    assert totp.verify(secret, code, last_step=here - 1, now=now) == here
+    assert totp.verify(secret, code[:5], last_step=None, now=now) is None
+    assert totp.verify(secret, f"{code[:3]} {code[3:]}", last_step=None, now=now) == here
+
+
+def test_the_setup_link_names_the_service_and_the_account() -> None:
+    key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    uri = totp.provisioning_uri(key, "dee@oak.sch.uk", "Referral builder")
+    assert uri.startswith("otpauth://totp/Referral%20builder:dee%40oak.sch.uk?")
+    assert f"secret={key}" in uri and "issuer=Referral%20builder" in uri
+    assert len(totp.new_secret()) == 32
+
+
 def test_a_password_alone_does_not_sign_in(client: Client) -> None:
     r = client.sign_in(DSL)
     assert r.headers["Location"].endswith("/sign-in/code")
