@@ -134,3 +134,14 @@ def test_the_header_signs_out_with_a_post_form(client: Client) -> None:
     html = client.get("/cases").get_data(as_text=True)
     assert 'action="/sign-out"' in html and 'method="post"' in html
     assert 'href="/sign-out"' not in html
+
+
+def test_create_user_temporary_must_change_at_first_sign_in(app, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from referral_builder.cli import main
+
+    monkeypatch.setenv("REFERRAL_BUILDER_INSTANCE", str(tmp_path / "instance"))
+    monkeypatch.setenv("REFERRAL_BUILDER_PASSWORD", "temporary garden chair")
+    assert main(["create-user", "new@school.example", "Nia New", "--role", "school_staff",
+                 "--school", "Other School", "--temporary"]) == 0
+    r = Client(app).sign_in("new@school.example", "temporary garden chair")
+    assert r.headers["Location"].endswith("/account/password")
