@@ -40,8 +40,12 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_LOCKOUT_MINUTES": 15,
     #: POSTs to the sign-in and account pages (web/rate_limits.py). A school's staff often
     #: share one public address, so that limit is the looser one.
-    "RATE_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
-    "RATE_LIMIT_PER_ADDRESS": "100 per 15 minutes",
+    #: REFERRAL_BUILDER_RATE_LIMIT_PER_* change them ("20 per hour"; the load scripts, whose
+    #: simulated users all come from 127.0.0.1, raise them).
+    "RATE_LIMIT_PER_ACCOUNT": os.environ.get("REFERRAL_BUILDER_RATE_LIMIT_PER_ACCOUNT",
+                                             "10 per 15 minutes"),
+    "RATE_LIMIT_PER_ADDRESS": os.environ.get("REFERRAL_BUILDER_RATE_LIMIT_PER_ADDRESS",
+                                             "100 per 15 minutes"),
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "AUTO_UPGRADE_DB": True,
     "BUNDLE_IN_BACKGROUND": True,
