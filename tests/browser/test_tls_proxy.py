@@ -106,7 +106,7 @@ http {{
     # As root, nginx's workers would switch to "nobody", who cannot read the key in tmp.
     user = "user root;\n" if os.geteuid() == 0 else ""
     conf.write_text(user + conf.read_text(encoding="utf-8"), encoding="utf-8")
-    proc = subprocess.Popen([NGINX, "-p", str(tmp), "-c", str(conf)],
+    proc = subprocess.Popen([NGINX, "-p", str(tmp), "-e", str(tmp / "error.log"), "-c", str(conf)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         for _ in range(100):
