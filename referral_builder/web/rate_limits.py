@@ -21,19 +21,21 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from typing import Any, cast
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits.storage import Storage
-from sqlalchemy import Engine, case, delete, func, select
+from sqlalchemy import Engine, Table, case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from referral_builder.storage.models import RateLimitCounter
 from referral_builder.web import auth
 
 SCHEME = "referral-builder-db"
-_table = RateLimitCounter.__table__
+_table = cast(Table, RateLimitCounter.__table__)
 SWEEP_SECONDS = 300
 
 
@@ -59,10 +61,7 @@ class DatabaseStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         engine = self._engine()
-        if engine.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert: Any = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         expired = _table.c.expires_at <= now
         stmt = insert(_table).values(key=key, count=amount, expires_at=now + expiry)
         stmt = stmt.on_conflict_do_update(
