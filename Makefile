@@ -33,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 assets:  ## install GOV.UK Frontend and axe-core from npm (when package.json exists)
 	@if [ -f package.json ]; then $(MAKE) --no-print-directory node_modules/.installed; fi
 
-system-deps:  ## Debian packages for tests: chromium, poppler-utils, fonts-dejavu-core
+system-deps:  ## Debian packages for tests: chromium, poppler-utils, fonts-dejavu-core, nginx-light, openssl
 	@scripts/system-deps.sh
 
 # The demo runs without the second sign-in factor so that it can be tried without an

@@ -29,3 +29,29 @@ class RecoveryCodeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button and a CSRF token."""
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", [enter("your current password")],
+                                     widget=GovPasswordInput())
+    new_password = PasswordField(
+        "New password", [enter("a new password")], widget=GovPasswordInput(),
+        description="12 characters or more. Three random words work well, for example "
+                    "‘kettle orbit meadow’")
+
+
+class NewRecoveryCodesForm(FlaskForm):
+    """Making a new set of recovery codes needs the password or a fresh code."""
+
+    password = PasswordField("Your password", widget=GovPasswordInput())
+    code = Text("Or a code from your authenticator app", max_length=10, thing="the code",
+                description="The 6 digits it shows now")
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        if not super().validate(extra_validators):
+            return False
+        if not (self.password.data or self.code.data):
+            self.password.errors = ["Enter your password, or the code your authenticator "
+                                    "app shows now"]
+            return False
+        return True

@@ -42,7 +42,10 @@ def free_port() -> int:
 def server_env(instance: Path, database_url: str | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(REFERRAL_BUILDER_INSTANCE=str(instance), REFERRAL_BUILDER_REQUIRE_TOTP="0",
-               REFERRAL_BUILDER_SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1")
+               REFERRAL_BUILDER_SECRET_KEY=SECRET_KEY, PYTHONUNBUFFERED="1",
+               # every simulated user signs in from 127.0.0.1, many as the same account
+               REFERRAL_BUILDER_RATE_LIMIT_PER_ACCOUNT="100000 per minute",
+               REFERRAL_BUILDER_RATE_LIMIT_PER_ADDRESS="100000 per minute")
     if database_url:
         env["DATABASE_URL"] = database_url
     return env

@@ -8,12 +8,14 @@ import datetime as dt
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -66,6 +68,13 @@ class User(Base):
     #: Rotated on sign-in and sign-out: a copied cookie with an old token is refused.
     session_token: Mapped[str] = mapped_column(String(64), default="")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    #: Wrong second-factor and recovery codes, counted apart from wrong passwords; both
+    #: counts go back to 0 only when a whole sign-in succeeds.
+    failed_codes: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    #: Set by an administrator's reset (and for a new account's temporary password): the
+    #: user must choose a new password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=false())
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime)
     #: The second factor: a TOTP key (base32), and the last step used, so a code works once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
@@ -95,6 +104,16 @@ class User(Base):
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_token}"
+
+
+class RateLimitCounter(Base):
+    """One fixed-window counter of the sign-in rate limits (web/rate_limits.py), shared by
+    every worker through the database."""
+
+    __tablename__ = "rate_limits"
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)  # Unix time
 
 
 class RecoveryCode(Base):

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.errors import ReferralBuilderError
-from referral_builder.storage.models import ROLES, Authority, School, User
+from referral_builder.storage.models import (
+    ROLES,
+    AuditEntry,
+    Authority,
+    RecoveryCode,
+    School,
+    User,
+)
 from referral_builder.web.passwords import WeakPassword, check_password
 
 
@@ -45,7 +52,9 @@ def create_school(s: Session, name: str, authority_slug: str, *, urn: str = "",
 
 
 def create_user(s: Session, email: str, name: str, role: str, password: str, *,
-                school: str | None = None, authority: str | None = None) -> User:
+                school: str | None = None, authority: str | None = None,
+                temporary: bool = False) -> User:
+    """Add a user; with `temporary`, they must choose their own password at first sign-in."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     if s.scalar(select(User).where(User.email == email.lower())):
@@ -56,7 +65,7 @@ def create_user(s: Session, email: str, name: str, role: str, password: str, *,
         raise AccountError(str(exc)) from None
     user = User(email=email.lower(), name=name, role=role,
                 password_hash=generate_password_hash(password),
-                session_token=secrets.token_hex(32))
+                session_token=secrets.token_hex(32), must_change_password=temporary)
     if role in ("school_staff", "dsl"):
         found = s.scalar(select(School).where(School.name == school)) if school else None
         if found is None:
@@ -78,3 +87,31 @@ def disable_user(s: Session, email: str) -> None:
         raise AccountError(f"no user with email {email}")
     user.active = False
     user.session_token = secrets.token_hex(32)
+
+
+def reset_password(s: Session, email: str, password: str, *,
+                   second_factor: bool = False) -> User:
+    """An administrator's reset: a temporary password that must be changed at the next
+    sign-in; every session ends, the lock-out is lifted, and with `second_factor` the
+    authenticator app and recovery codes are cleared so the user sets them up again."""
+    user = s.scalar(select(User).where(User.email == email.lower()))
+    if user is None:
+        raise AccountError(f"no user with email {email}")
+    try:
+        check_password(password, email=user.email, name=user.name)
+    except WeakPassword as exc:
+        raise AccountError(str(exc)) from None
+    user.password_hash = generate_password_hash(password)
+    user.must_change_password = True
+    user.session_token = secrets.token_hex(32)
+    user.failed_logins = user.failed_codes = 0
+    user.locked_until = None
+    if second_factor:
+        user.totp_secret = user.totp_last_step = None
+        s.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    s.add(AuditEntry(user_id=None, action="password_reset", outcome="done",
+                     detail=f"user {user.id}" + (", second factor cleared" if second_factor
+                                                 else ""),
+                     endpoint="cli reset-password"))
+    s.flush()
+    return user

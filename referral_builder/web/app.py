@@ -38,6 +38,14 @@ DEFAULTS: dict[str, Any] = {
     "ABSOLUTE_TIMEOUT_HOURS": 10,
     "LOGIN_LOCKOUT_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
+    #: POSTs to the sign-in and account pages (web/rate_limits.py). A school's staff often
+    #: share one public address, so that limit is the looser one.
+    #: REFERRAL_BUILDER_RATE_LIMIT_PER_* change them ("20 per hour"; the load scripts, whose
+    #: simulated users all come from 127.0.0.1, raise them).
+    "RATE_LIMIT_PER_ACCOUNT": os.environ.get("REFERRAL_BUILDER_RATE_LIMIT_PER_ACCOUNT",
+                                             "10 per 15 minutes"),
+    "RATE_LIMIT_PER_ADDRESS": os.environ.get("REFERRAL_BUILDER_RATE_LIMIT_PER_ADDRESS",
+                                             "100 per 15 minutes"),
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "AUTO_UPGRADE_DB": True,
     "BUNDLE_IN_BACKGROUND": True,
@@ -114,12 +122,14 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         la,
         letters,
         planning,
+        rate_limits,
         register,
         submit,
     )
     from referral_builder.web.filters import register_filters
     from referral_builder.web.security import init_security
 
+    rate_limits.init_app(app)  # first: its counters are written before the request's session
     init_security(app)
     register_filters(app)
     for module in (assets, auth, cases, carers, register, events, letters, submit, la,
@@ -141,6 +151,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     for code, title in ((403, "You do not have access to this page"),
                         (404, "Page not found"),
                         (413, "The file is too big"),
+                        (429, "Too many attempts"),
                         (409, "Someone else changed this case"),
                         (500, "Sorry, there is a problem with the service")):
         app.register_error_handler(code, _error_page(code, title))
@@ -152,6 +163,8 @@ def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
         404: "If you typed the web address, check it is correct.",
         403: "You can only see cases for your own school or authority.",
         413: "Files must be smaller than 25MB.",
+        429: "For your security, there is a limit on attempts to sign in and to change your "
+             "account. Wait 15 minutes, then try again.",
         409: "Go back to the task list to see the latest version, then make your change again.",
         500: "Try again later.",
     }

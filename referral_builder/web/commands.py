@@ -40,6 +40,8 @@ def add_parsers(sub: Any) -> None:
                    choices=("school_staff", "dsl", "la_officer", "admin"))
     p.add_argument("--school", help="school name (school staff and DSLs)")
     p.add_argument("--authority", help="authority checklist id (LA officers)")
+    p.add_argument("--temporary", action="store_true",
+                   help="the user must choose a new password at first sign-in")
     p.set_defaults(func=cmd_create_user)
     p = sub.add_parser("disable-user", help="stop a user signing in; ends their sessions")
     p.add_argument("email")
@@ -104,7 +106,8 @@ def cmd_create_user(args: argparse.Namespace) -> int:
         "Password (12 characters or more; three random words work well): ")
     with _app().extensions["db"].writing() as s:
         accounts.create_user(s, args.email, args.name, args.role, password,
-                             school=args.school, authority=args.authority)
+                             school=args.school, authority=args.authority,
+                             temporary=args.temporary)
     print(f"Created user {args.email} ({args.role})")
     return 0
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
+from flask_wtf.csrf import CSRFError
 
 from referral_builder.storage.models import AuditEntry, User, utcnow
 from referral_builder.web import database
@@ -58,6 +60,31 @@ def _limit_urlencoded() -> None:
         abort(413)
 
 
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS", "TRACE")
+
+
+def _check_origin() -> None:
+    """Refuse a state-changing request whose Origin header names another site.
+
+    Browsers send Origin with every POST; with the CSRF token (Flask-WTF, which also checks
+    the Referer over HTTPS) and SameSite cookies this is a third, independent check. An
+    absent Origin (an old browser, a command-line client) leaves the other two to decide; a
+    "null" Origin (a sandboxed frame, a data: page) is refused. Behind a proxy the host and
+    scheme come from X-Forwarded-* (REFERRAL_BUILDER_TRUSTED_PROXIES), so they are the ones
+    the browser used.
+    """
+    if request.method in _SAFE_METHODS or not current_app.config.get("CHECK_ORIGIN", True):
+        return
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    parts = urlsplit(origin) if origin != "null" else None
+    if (parts is None or parts.netloc.lower() != request.host.lower()
+            or parts.scheme not in ("http", "https")
+            or (request.is_secure and parts.scheme != "https")):
+        raise CSRFError("The request came from another site.")
+
+
 def _nonce() -> None:
     g.csp_nonce = secrets.token_urlsafe(16)
 
@@ -73,7 +100,9 @@ def _headers(resp: Response) -> Response:
     resp.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
     resp.headers["X-Content-Type-Options"] = "nosniff"
     resp.headers["X-Frame-Options"] = "DENY"
-    resp.headers["Referrer-Policy"] = "no-referrer"
+    # Same-origin requests carry the Referer (and a real Origin) that the CSRF checks need
+    # over HTTPS; no other site is ever sent our addresses (they can hold case ids).
+    resp.headers["Referrer-Policy"] = "same-origin"
     resp.headers["Cross-Origin-Opener-Policy"] = "same-origin"
     resp.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if resp.headers.pop("X-Cache-Control-Set", None) is None:
@@ -111,6 +140,7 @@ def _write_audit(resp: Response) -> Response:
 
 def init_security(app: Flask) -> None:
     login_manager.init_app(app)
+    app.before_request(_check_origin)
     app.before_request(_nonce)
     app.before_request(_limit_urlencoded)
     app.before_request(_check_timeouts)

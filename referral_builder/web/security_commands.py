@@ -1,4 +1,5 @@
-"""`referral-builder` subcommands for retention: set-retention and retention [--dry-run]."""
+"""`referral-builder` subcommands for retention (set-retention, retention [--dry-run]) and
+accounts (reset-password)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,31 @@ def add_parsers(sub: Any) -> None:
                                          "their authority's retention period")
     p.add_argument("--dry-run", action="store_true", help="list what would go; change nothing")
     p.set_defaults(func=cmd_retention)
+    p = sub.add_parser("reset-password", help="give a user a temporary password (from "
+                                              "REFERRAL_BUILDER_PASSWORD or asked for) that "
+                                              "they must change at their next sign-in")
+    p.add_argument("email")
+    p.add_argument("--second-factor", action="store_true",
+                   help="also clear their authenticator app and recovery codes (a lost "
+                        "phone): they set up a new one at their next sign-in")
+    p.set_defaults(func=cmd_reset_password)
+
+
+def cmd_reset_password(args: argparse.Namespace) -> int:
+    import getpass
+    import os
+
+    from referral_builder.web import accounts
+    from referral_builder.web.commands import _app
+
+    password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass(
+        "Temporary password (12 characters or more): ")
+    with _app().extensions["db"].writing() as s:
+        accounts.reset_password(s, args.email, password, second_factor=args.second_factor)
+    print(f"Reset {args.email}: their sessions have ended and they must choose a new password "
+          f"at their next sign-in" + (", then set up their authenticator app again"
+                                      if args.second_factor else ""))
+    return 0
 
 
 def _days(text: str) -> int | None:

@@ -97,7 +97,7 @@ class Journey:
             self.click("I have saved my codes")
 
     def sign_out(self) -> None:
-        self.link("Sign out")
+        self.click("Sign out")
 
     def todo(self) -> int:
         self.go(f"/cases/{self.case_id}/evidence")

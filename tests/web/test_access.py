@@ -79,7 +79,7 @@ def test_every_case_route_is_covered_by_this_file(app) -> None:  # type: ignore[
 def test_signing_out_ends_a_copied_session_cookie(client: Client) -> None:
     client.sign_in("dsl@school.example")
     cookie = client.c.get_cookie("session")
-    client.get("/sign-out")
+    client.post("/sign-out")
     client.c.set_cookie("session", cookie.value, domain="localhost", secure=True)
     r = client.get("/cases/1")
     assert r.status_code == 302 and "/sign-in" in r.headers["Location"]

@@ -137,7 +137,7 @@ def test_an_unsafe_zip_is_refused(dsl: Client) -> None:
 def test_views_and_refusals_leave_audit_rows(app, client: Client) -> None:  # type: ignore[no-untyped-def]
     client.sign_in(DSL)
     client.get("/cases/1")
-    client.get("/sign-out")
+    client.post("/sign-out")
     client.sign_in("b@other.example")
     client.get("/cases/1")
     with app.extensions["db"].session() as s:
