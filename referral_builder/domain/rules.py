@@ -106,16 +106,24 @@ def min_notice(ctx: Context, e: Event, rule: Rule) -> str | None:
 
 def after_item(ctx: Context, e: Event, rule: Rule) -> str | None:
     ref = ctx.outcomes.get(rule.get("item"))
-    if ref is None or ref.status == "not_applicable" or ref.earliest is None or e.date is None:
+    if ref is None or ref.status == "not_applicable" or e.date is None:
         return None
-    earliest = ref.earliest
+    # A letter that is evidence for both items does not follow itself: "continued" concern
+    # (Walsall item 6) comes after an earlier concern letter, not the same one.
+    first = min((x.date for x in ref.passing if x.date and x.id != e.id), default=None)
+    if first is None:
+        if ref.earliest is None:
+            return None
+        what = _item_name(ctx, rule.get("item"))
+        return f"{ctx.describe(e)} is the only {what}; it must come after an earlier one"
+    earliest = first
     gap = int(rule.get("gap_school_days", 0))
     if gap:
         earliest = ctx.register.add_school_days(earliest, gap)
     if e.date < earliest:
         what = _item_name(ctx, rule.get("item"))
         extra = f" plus {gap} school days" if gap else ""
-        return (f"{ctx.describe(e)} comes before the {what} of {fmt(ref.earliest)}{extra}; "
+        return (f"{ctx.describe(e)} comes before the {what} of {fmt(first)}{extra}; "
                 "it must come after it")
     return None
 
