@@ -53,7 +53,7 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "stage_reached": frozenset({"below_pct", "inclusive", "review_school_days"}),
     "certificate_current": frozenset({"max_age_school_days"}),
     "chronology": frozenset(),
-    "no_unresolved_n": frozenset(),
+    "no_unresolved_n": frozenset({"grace_school_days", "out_of_era"}),
     "medical_evidence": frozenset({"below_pct"}),
     "did_not_attend_followup": frozenset({"reinvite"}),
     "school_days_since": frozenset({"item", "min_school_days"}),

@@ -639,14 +639,30 @@ def chronology(ctx: Context, rule: Rule) -> CaseResult:
 
 
 def no_unresolved_n(ctx: Context, rule: Rule) -> CaseResult:
-    grace = int(ctx.checklist.param("n_code_grace_school_days") or 0)
+    """No N mark left past its grace period (edge case 10) and, with `out_of_era: block`, no
+    mark from the other code set for its date (a legacy `H` in 2026 is not a 2024 code, 2.2).
+
+    `grace_school_days` on the rule overrides the checklist's `n_code_grace_school_days`: an
+    item that asks for accurate marks at the referral can allow no grace at all.
+    """
+    own = rule.get("grace_school_days")
+    grace = int(own if own is not None else ctx.checklist.param("n_code_grace_school_days") or 0)
+    if rule.get("out_of_era") == "block":
+        era = [(d, s, c) for d, s, c in ctx.register.sessions(end=ctx.as_of)
+               if codes.out_of_era(c, d)]
+        if era:
+            listed = ", ".join(f"{c} on {fmt(d)} {s}" for d, s, c in era[:6])
+            return False, [f"{len(era)} marks are not codes in force on their date: {listed}. "
+                           "Replace each with the code of the current set (2024 codes from "
+                           "19 Aug 2024)"], []
     marks = ctx.register.codes_in({"N"}, end=ctx.as_of)
     overdue = [(d, s) for d, s, _ in marks
-               if ctx.register.school_days_between(d, ctx.as_of) > grace]
+               if not grace or ctx.register.school_days_between(d, ctx.as_of) > grace]
     if overdue:
         listed = ", ".join(f"{fmt(d)} {s}" for d, s in overdue[:6])
         more = f" and {len(overdue) - 6} more" if len(overdue) > 6 else ""
-        return False, [f"{len(overdue)} N marks are still unresolved after {grace} school days: "
+        after = f" after {grace} school days" if grace else " at the referral"
+        return False, [f"{len(overdue)} N marks are still unresolved{after}: "
                        f"{listed}{more}. Replace each with the correct code, or O"], []
     if marks:
         ctx.warnings.append(f"{len(marks)} N marks from the last {grace} school days still "
