@@ -18,7 +18,7 @@ FILTER_RULES: dict[str, frozenset[str]] = {
     "min_notice": frozenset({"days"}),
     "after_item": frozenset({"item", "gap_school_days"}),
     "before_item": frozenset({"item"}),
-    "after_meeting": frozenset(),
+    "after_meeting": frozenset({"same_day"}),
     "reminder_before_meeting": frozenset(),
     "after_stage_start": frozenset({"below_pct", "inclusive"}),
     "states_attendance_pct": frozenset(),

@@ -153,6 +153,17 @@ def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
         if m.date > ctx.as_of:
             return f"the meeting {ctx.describe(e)} follows ({fmt(m.date)}) is still to come"
         return None
+    if rule.get("same_day"):
+        # "at the meeting" (Bloxwich item 3 under "First Meeting", 3.2 [R]: on the first
+        # meeting's date): on the day of a meeting that took place as scheduled (held, or
+        # missed by the parents), not some later day.
+        ok = ("held", "did_not_attend", None)
+        if any(x.date == e.date and x.status in ok for x in ctx.meetings()):
+            return None
+        days = [x.date for x in ctx.meetings() if x.date and x.status in ok]
+        when = ", ".join(fmt(d) for d in days[:3]) or "no meeting is recorded"
+        return (f"{ctx.describe(e)} is not dated on the day of a meeting ({when}); it must "
+                "be made at the meeting")
     if any(x.date and x.date <= e.date and x.status not in ("cancelled", "rescheduled")
            for x in ctx.meetings()):
         return None
