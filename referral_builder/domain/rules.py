@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable
 
 from . import codes, csa, stats
-from .calendar import add_working_days, fmt, monday
+from .calendar import ONE_DAY, add_working_days, fmt, monday
 from .checklist import Rule
 from .codes import SessionClass
 from .context import Context, human, sentence_case
@@ -545,6 +545,18 @@ def unauthorised_threshold(ctx: Context, rule: Rule) -> CaseResult:
         windows = windows[-int(lookback):]
     label = ", ".join(sorted(counted))
     firm = [w for w in windows if w.count - (w.n_codes if n_mode == "block" else 0) >= sessions]
+    # NR-02 / edge case 34: a window with unmarked sessions cannot decide the threshold (the
+    # referral day itself may still wait for its afternoon mark).
+    gaps = {w: ctx.register.missing_sessions(w.first_week, min(w.end, ctx.as_of - ONE_DAY))
+            for w in firm}
+    complete = [w for w in firm if not gaps[w]]
+    if firm and not complete:
+        w = firm[-1]
+        listed = ", ".join(f"{fmt(d)} {s}" for d, s in gaps[w][:6])
+        return False, [f"{w.count} unauthorised sessions in the {w.weeks} school weeks from "
+                       f"{fmt(w.first_week)} cannot be relied on while sessions have no mark "
+                       f"({listed}); complete the register first"], []
+    firm = complete
     if firm:
         w = firm[-1]
         return True, [f"{w.count} unauthorised sessions ({label}) in the {w.weeks} school weeks "
