@@ -297,6 +297,22 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      lambda: edit(S(), marks=autumn(absent(days(D(2026, 9, 14), 5)) | {
          (D(2026, 11, 19), "AM"): "H"})),
      "stk_s2_accurate_marks", "not_met"),
+    ("stockport 10 O marks with an afternoon left unmarked in the window are not relied on "
+     "(NR-02, edge 34)",
+     lambda: edit(S(), marks=tuple(m for m in autumn(absent(days(D(2026, 11, 9), 5)))
+                                   if (m.date, m.session) != (D(2026, 11, 4), "PM"))),
+     "stk_s3_threshold", "not_met"),
+    ("stockport 10 O marks with a '-' mark in the window are not relied on (NR-02)",
+     lambda: edit(S(), marks=autumn(absent(days(D(2026, 11, 9), 5)) | {
+         (D(2026, 11, 4), "PM"): "-"})),
+     "stk_s3_threshold", "not_met"),
+    ("stockport 10 O marks in a complete register meet the threshold (NR-09)",
+     lambda: edit(S(), marks=autumn(absent(days(D(2026, 11, 9), 5)))),
+     "stk_s3_threshold", "met"),
+    ("stockport the referral day's afternoon still to be marked does not block (NR-09)",
+     lambda: edit(S(), marks=tuple(m for m in autumn(absent(days(D(2026, 11, 9), 5)))
+                                   if (m.date, m.session) != (D(2026, 11, 20), "PM"))),
+     "stk_s3_threshold", "met"),
     ("stockport Stage 2 letter to only one of two parents (stk_s2_letter)",
      lambda: without(S(), "sc2"), "stk_s2_letter", "not_met"),
     ("stockport Stage 2 letter for a meeting with no time (stk_s2_letter)",
