@@ -17,13 +17,14 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from referral_builder.schemas.case import load_case_file
 
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.engine import check
 from referral_builder.domain.model import Carer, Case, Declaration, Document, Flags, Mark
-from referral_builder.schemas.case import load_case_file
 from tests.builders import (
     HALF_TERM_2026,
+    REFERRAL_2026,
     D,
     absent,
     change,
@@ -83,7 +84,7 @@ def na(case: Case, item_id: str, reason: str = "Does not apply.") -> Case:
 
 
 def autumn(overrides: dict[tuple[dt.date, str], str] | None = None,
-           end: dt.date = D(2026, 11, 20)) -> tuple[Mark, ...]:
+           end: dt.date = REFERRAL_2026) -> tuple[Mark, ...]:
     """Thu 3 Sep to `end` 2026, half-term 26-30 Oct, present unless overridden."""
     return term_marks(D(2026, 9, 3), end, holidays=(HALF_TERM_2026,), overrides=overrides)
 
@@ -167,12 +168,12 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
          W().carers[1], contact_restriction="Non-molestation order"))), "e7b"),
      "wal_warning_letter_each_parent", "met"),
     ("walsall step-father with day-to-day care needs his own warning letter (s.576)",
-     lambda: edit(W(), carers=W().carers + (Carer(
-         "c3", "Tom Brown", "step-father", False, True, "99 Oak Road, Walsall WS3 9ZZ"),)),
+     lambda: edit(W(), carers=(*W().carers, Carer(
+         "c3", "Tom Brown", "step-father", False, True, "99 Oak Road, Walsall WS3 9ZZ"))),
      "wal_warning_letter_each_parent", "not_met"),
     ("walsall grandmother with neither PR nor care needs no letter (s.576)",
-     lambda: edit(W(), carers=W().carers + (Carer(
-         "c3", "Ann Smith", "grandmother", False, False, "1 Ash Road, Walsall"),)),
+     lambda: edit(W(), carers=(*W().carers, Carer(
+         "c3", "Ann Smith", "grandmother", False, False, "1 Ash Road, Walsall"))),
      "wal_warning_letter_each_parent", "met"),
     ("walsall continued-concern letter dated before the first concern letter (item 6)",
      lambda: ev(W(), "e6", date=D(2026, 9, 18)), "wal_letters_continued_concern", "not_met"),
@@ -213,6 +214,19 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      lambda: born(W(), D(2010, 9, 1)), "wal_gate_csa", "met"),
     ("walsall confirmation box not ticked (wal_gate_confirmation)",
      lambda: edit(W(), declaration=Declaration(False)), "wal_gate_confirmation", "not_met"),
+    ("walsall pupil born 29 Feb 2020 is of CSA from 31 Mar 2025 (NR-06 edge)",
+     lambda: born(W(), D(2020, 2, 29)), "wal_gate_csa", "met"),
+    ("walsall pupil who turned 16 on 31 Aug 2026 left CSA on 26 Jun 2026 (NR-07)",
+     lambda: born(W(), D(2010, 8, 31)), "wal_gate_csa", "not_met"),
+    ("walsall invite dated after the meeting gives no notice (item 2)",
+     lambda: ev(ev(W(), "e3", date=D(2026, 10, 13)), "e3b", date=D(2026, 10, 13)),
+     "wal_meeting_invite_written", "not_met"),
+    ("walsall post-meeting letters after a meeting that was cancelled (item 3)",
+     lambda: ev(W(), "m1", status="cancelled", attended=()),
+     "wal_post_meeting_letter", "not_met"),
+    ("walsall invite for a meeting the school cancelled (item 2)",
+     lambda: ev(W(), "m1", status="cancelled", attended=()),
+     "wal_meeting_invite_written", "not_met"),
     # ---- Bloxwich (3.2) ----------------------------------------------------------------
     ("bloxwich AO invite 7 days before the meeting (item 2)",
      lambda: B(), "blx_meeting_invite_ao", "met"),
@@ -261,6 +275,44 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      "blx_warning_letter_each_parent", "not_met"),
     ("bloxwich warning letter to only one parent (item 11)",
      lambda: without(B(), "e13c2"), "blx_warning_letter_each_parent", "not_met"),
+    ("bloxwich 92% warning letter on the first day of term at 100% (item 0e)",
+     lambda: ev(ev(ev(ev(B(), "e04c1", date=D(2026, 9, 3)), "e04c2", date=D(2026, 9, 3)),
+                   "e13c1", purposes=["warning_legal_referral"]), "e13c2",
+                purposes=["warning_legal_referral"]),
+     "blx_warning_letter_92", "not_met"),
+    ("bloxwich Stage 1 letters all sent before attendance dipped below 95% (item 0b, A4)",
+     lambda: without(ev(ev(ev(B(), "e02", date=D(2026, 9, 3)), "e03c1", date=D(2026, 9, 3)),
+                        "e03c2", date=D(2026, 9, 3)), "e11c1", "e11c2"),
+     "blx_stage1_letters", "not_met"),
+    ("bloxwich second meeting 20 school days after the first (Stage 2, A5)",
+     lambda: B(), "blx_stage2_second_meeting", "met"),
+    ("bloxwich second meeting 19 school days after the first (Stage 2, A5)",
+     lambda: ev(ev(ev(B(), "m3", date=D(2026, 11, 18)), "p3c1", date=D(2026, 11, 18)),
+                "p3c2", date=D(2026, 11, 18)),
+     "blx_stage2_second_meeting", "not_met"),
+    ("bloxwich missed meeting with a DNA letter and a re-invite for the following week "
+     "(item 2b, A7)",
+     lambda: plus(ev(B(), "m1", attended=(), status="did_not_attend"),
+                  event("dna", "letter", D(2026, 10, 16), to=["c1", "c2"],
+                        by=("Kerry Jones", "Attendance Officer"), purposes=["did_not_attend"],
+                        meeting="m1"),
+                  event("ri", "letter", D(2026, 10, 16), to=["c1", "c2"],
+                        by=("Kerry Jones", "Attendance Officer"), purposes=["meeting_invite"],
+                        meeting="m2"),
+                  event("m2", "meeting", D(2026, 10, 21), time="09:00",
+                        kind="attendance_meeting", attended=["c1"], status="held")),
+     "blx_dna_letter_and_reinvite", "met"),
+    ("bloxwich missed meeting re-invited for two weeks later (item 2b, A7)",
+     lambda: plus(ev(B(), "m1", attended=(), status="did_not_attend"),
+                  event("dna", "letter", D(2026, 10, 16), to=["c1", "c2"],
+                        by=("Kerry Jones", "Attendance Officer"), purposes=["did_not_attend"],
+                        meeting="m1"),
+                  event("ri", "letter", D(2026, 10, 16), to=["c1", "c2"],
+                        by=("Kerry Jones", "Attendance Officer"), purposes=["meeting_invite"],
+                        meeting="m2"),
+                  event("m2", "meeting", D(2026, 11, 4), time="09:00",
+                        kind="attendance_meeting", attended=["c1"], status="held")),
+     "blx_dna_letter_and_reinvite", "not_met"),
     # ---- Stockport (3.5) ---------------------------------------------------------------
     ("stockport 10 unauthorised sessions in 10 school weeks meets the threshold (NR-09, A17)",
      lambda: edit(S(), marks=autumn(absent(days(D(2026, 9, 14), 5)))),
@@ -362,6 +414,47 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
          "sif_n_code_letter"),
      "sif_n_code_letter", "not_met"),
     # ---- East Sussex (3.4) -------------------------------------------------------------
+    ("east sussex penalty notice with 10 O sessions before its date (NR-09, A30)",
+     lambda: edit(E(), marks=autumn(absent(days(D(2026, 9, 21), 5)))),
+     "esx_penalty_notice", "met"),
+    ("east sussex penalty notice justified only by absences after it (A30)",
+     lambda: edit(E(), marks=autumn(absent(days(D(2026, 10, 19), 5)))),
+     "esx_penalty_notice", "not_met"),
+    ("east sussex penalty notice counting 9 O sessions before its date (NR-09)",
+     lambda: edit(E(), marks=autumn(absent(days(D(2026, 9, 21), 4)) | {
+         (D(2026, 9, 25), "AM"): "O"})),
+     "esx_penalty_notice", "not_met"),
+    ("east sussex third penalty notice to the mother within 3 years (NR-10)",
+     lambda: plus(edit(E(), marks=autumn(absent(days(D(2026, 9, 21), 5)))),
+                  event("pn1", "penalty_notice", D(2024, 11, 4), to=["c1"], status="paid"),
+                  event("pn2", "penalty_notice", D(2025, 6, 9), to=["c1"], status="paid")),
+     "esx_penalty_notice", "not_met"),
+    ("east sussex second penalty notice to the mother within 3 years (NR-10)",
+     lambda: plus(edit(E(), marks=autumn(absent(days(D(2026, 9, 21), 5)))),
+                  event("pn2", "penalty_notice", D(2025, 6, 9), to=["c1"], status="paid")),
+     "esx_penalty_notice", "met"),
+    ("east sussex earlier notices withdrawn do not count (NR-10)",
+     lambda: plus(edit(E(), marks=autumn(absent(days(D(2026, 9, 21), 5)))),
+                  event("pn1", "penalty_notice", D(2024, 11, 4), to=["c1"], status="withdrawn"),
+                  event("pn2", "penalty_notice", D(2025, 6, 9), to=["c1"], status="paid")),
+     "esx_penalty_notice", "met"),
+    ("east sussex notices more than 3 years before do not count (NR-10)",
+     lambda: plus(edit(E(), marks=autumn(absent(days(D(2026, 9, 21), 5)))),
+                  event("pn1", "penalty_notice", D(2023, 10, 2), to=["c1"], status="paid"),
+                  event("pn2", "penalty_notice", D(2025, 6, 9), to=["c1"], status="paid")),
+     "esx_penalty_notice", "met"),
+    ("east sussex Letter 1 sent only to the mother, parents apart (4, each parent)",
+     lambda: without(E(), "l1c2"), "esx_letter_1_warning", "not_met"),
+    ("east sussex Letter 2 sent only to the mother who came (4, edge 5)",
+     lambda: without(E(), "l2c2"), "esx_letter_2_actions", "not_met"),
+    ("east sussex Letter 3 sent only to the mother (4, edge 5)",
+     lambda: without(E(), "l3c2"), "esx_letter_3_second_warning", "not_met"),
+    ("east sussex Letter 1 to the mother only when the father has a court order (edge 1)",
+     lambda: without(edit(E(), carers=(E().carers[0], replace(
+         E().carers[1], contact_restriction="Prohibited steps order"))), "l1c2"),
+     "esx_letter_1_warning", "met"),
+    ("staged Enforcement Letter 1 sent only to the mother (3.3, each parent)",
+     lambda: without(SA(), "elc2"), "sif_enforcement_letter_1", "not_met"),
     ("east sussex teacher meeting 10 school days after Letter 1 (esx)",
      lambda: E(), "esx_meeting_teacher_deputy", "met"),
     ("east sussex teacher meeting 9 school days after Letter 1 (esx)",
