@@ -227,6 +227,24 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
     ("walsall invite for a meeting the school cancelled (item 2)",
      lambda: ev(W(), "m1", status="cancelled", attended=()),
      "wal_meeting_invite_written", "not_met"),
+    ("walsall one posted invite to parents at two addresses reaches neither (A23, item 2)",
+     lambda: ev(without(W(), "e3b"), "e3", to=["c1", "c2"]),
+     "wal_meeting_invite_written", "not_met"),
+    ("walsall one invite email to parents at two addresses reaches each (A23, item 2)",
+     lambda: ev(without(W(), "e3b"), "e3", to=["c1", "c2"], type="email"),
+     "wal_meeting_invite_written", "met"),
+    ("walsall one posted post-meeting letter to parents at two addresses (A23, edge 5)",
+     lambda: ev(without(W(), "e4b"), "e4", to=["c1", "c2"]),
+     "wal_post_meeting_letter", "not_met"),
+    ("walsall support referral in week 13 before the referral is outside the window (A1)",
+     lambda: ev(edit(W(), marks=summer_to_autumn()), "e5", date=D(2026, 7, 10)),
+     "wal_support_referrals", "not_met"),
+    ("walsall certificate from a register ending 5 school days before the referral (A3)",
+     lambda: edit(W(), marks=term_marks(end=D(2026, 11, 13))),
+     "wal_current_attendance_certificate", "met"),
+    ("walsall certificate from a register ending 6 school days before the referral (A3)",
+     lambda: edit(W(), marks=term_marks(end=D(2026, 11, 12))),
+     "wal_current_attendance_certificate", "not_met"),
     # ---- Bloxwich (3.2) ----------------------------------------------------------------
     ("bloxwich AO invite 7 days before the meeting (item 2)",
      lambda: B(), "blx_meeting_invite_ao", "met"),
@@ -313,6 +331,12 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
                   event("m2", "meeting", D(2026, 11, 4), time="09:00",
                         kind="attendance_meeting", attended=["c1"], status="held")),
      "blx_dna_letter_and_reinvite", "not_met"),
+    ("bloxwich no parenting contract offered and no reason recorded (item 4, NR-18)",
+     lambda: without(B(), "e08"), "blx_parenting_contract_offered", "not_met"),
+    ("bloxwich no parenting contract offered, the reason recorded (item 4, NR-18)",
+     lambda: na(without(B(), "e08"), "blx_parenting_contract_offered",
+                "Not appropriate: the father works nights and the mother refused to sign."),
+     "blx_parenting_contract_offered", "not_applicable"),
     # ---- Stockport (3.5) ---------------------------------------------------------------
     ("stockport 10 unauthorised sessions in 10 school weeks meets the threshold (NR-09, A17)",
      lambda: edit(S(), marks=autumn(absent(days(D(2026, 9, 14), 5)))),
@@ -421,6 +445,8 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      lambda: ev(S(), "r1", date=D(2026, 11, 5)), "stk_s2_plan_reviews", "not_met"),
     ("stockport plan review 22 school days after the meeting (stk_s2, 4-6 weeks)",
      lambda: S(), "stk_s2_plan_reviews", "met"),
+    ("stockport Early Help refused at Stage 1 and never offered again (stk_s2_eha_reoffer)",
+     lambda: without(S(), "o2"), "stk_s2_eha_reoffer", "not_met"),
     # ---- staged academy 002 (3.3) ------------------------------------------------------
     ("staged enforcement letter 1 before the attendance panel (sif)",
      lambda: ev(ev(SA(), "elc1", date=D(2026, 11, 10)), "elc2", date=D(2026, 11, 10)),
@@ -568,3 +594,23 @@ def test_odd_but_valid_cases_are_checked_without_crashing(name):
         if what in ("no events", "every event undated", "an empty register",
                     "every mark '-'", "a pupil born after the referral"):
             assert not report.ready, what
+
+
+def test_a_legacy_j_interview_before_19_august_2024_counts_as_attendance():
+    from referral_builder.domain.register import Register
+
+    july = [Mark(D(2024, 7, 15), "AM", "J"), Mark(D(2024, 7, 15), "PM", "\\"),
+            Mark(D(2024, 9, 9), "AM", "J1"), Mark(D(2024, 9, 9), "PM", "\\")]
+    before = Register(july).counts(D(2024, 7, 1), D(2024, 7, 31))
+    after = Register(july).counts(D(2024, 9, 1), D(2024, 9, 30))
+    assert (before.attended, before.authorised) == (2, 0)  # J was approved activity (2.2)
+    assert (after.attended, after.authorised) == (1, 1)  # J1 is authorised absence (2.1)
+
+
+def test_a_legacy_h_holiday_after_19_august_2024_is_not_an_accurate_mark():
+    case = edit(S(), marks=autumn(absent(days(D(2026, 9, 14), 5)) | {
+        (D(2026, 11, 18), "AM"): "H"}))
+    report = run(case)
+    assert not report.ready
+    assert "H on 18 Nov 2026 AM" in " ".join(
+        next(i for i in report.items if i.id == "stk_s2_accurate_marks").reasons)
