@@ -245,6 +245,12 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
     ("walsall certificate from a register ending 6 school days before the referral (A3)",
      lambda: edit(W(), marks=term_marks(end=D(2026, 11, 12))),
      "wal_current_attendance_certificate", "not_met"),
+    ("walsall referral with an absence still coded N since 13 Oct (edge 10, A22)",
+     lambda: edit(W(), marks=term_marks(overrides=absent([D(2026, 10, 13)], "N"))),
+     "wal_current_attendance_certificate", "not_met"),
+    ("walsall referral after the N of 13 Oct was resolved to O (edge 10)",
+     lambda: edit(W(), marks=term_marks(overrides=absent([D(2026, 10, 13)], "O"))),
+     "wal_current_attendance_certificate", "met"),
     # ---- Bloxwich (3.2) ----------------------------------------------------------------
     ("bloxwich AO invite 7 days before the meeting (item 2)",
      lambda: B(), "blx_meeting_invite_ao", "met"),
@@ -337,6 +343,10 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      lambda: na(without(B(), "e08"), "blx_parenting_contract_offered",
                 "Not appropriate: the father works nights and the mother refused to sign."),
      "blx_parenting_contract_offered", "not_applicable"),
+    ("bloxwich referral with a holiday still coded N on 1 Dec (edge 10, Walsall item 10)",
+     lambda: edit(B(), marks=tuple(replace(m, code="N") if m.date == D(2026, 12, 1) else m
+                                   for m in B().marks)),
+     "wal_current_attendance_certificate", "not_met"),
     # ---- Stockport (3.5) ---------------------------------------------------------------
     ("stockport 10 unauthorised sessions in 10 school weeks meets the threshold (NR-09, A17)",
      lambda: edit(S(), marks=autumn(absent(days(D(2026, 9, 14), 5)))),
