@@ -251,6 +251,14 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
     ("walsall referral after the N of 13 Oct was resolved to O (edge 10)",
      lambda: edit(W(), marks=term_marks(overrides=absent([D(2026, 10, 13)], "O"))),
      "wal_current_attendance_certificate", "met"),
+    ("walsall Early Help contact before the 12-week window (item 4, A1)",
+     lambda: plus(flags(edit(W(), marks=summer_to_autumn()), early_help=True),
+                  event("eh", "agency_contact", D(2026, 7, 1), agency="early_help")),
+     "wal_external_party_communication", "not_met"),
+    ("walsall social worker and CAMHS involved, only the social worker contacted (item 4)",
+     lambda: plus(flags(W(), social_worker=True, camhs=True),
+                  event("sw", "agency_contact", D(2026, 11, 3), agency="social_worker")),
+     "wal_external_party_communication", "not_met"),
     # ---- Bloxwich (3.2) ----------------------------------------------------------------
     ("bloxwich AO invite 7 days before the meeting (item 2)",
      lambda: B(), "blx_meeting_invite_ao", "met"),
@@ -347,6 +355,11 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      lambda: edit(B(), marks=tuple(replace(m, code="N") if m.date == D(2026, 12, 1) else m
                                    for m in B().marks)),
      "wal_current_attendance_certificate", "not_met"),
+    ("bloxwich referral on 20 Oct before the six weeks from 21 Sep have run (A24)",
+     lambda: edit(B(), referral_date=D(2026, 10, 20)), "blx_stage1_six_week_period",
+     "not_met"),
+    ("bloxwich meeting reminder sent by letter, not text (item 2a)",
+     lambda: ev(B(), "e06", type="letter"), "blx_meeting_text_reminder", "not_met"),
     # ---- Stockport (3.5) ---------------------------------------------------------------
     ("stockport 10 unauthorised sessions in 10 school weeks meets the threshold (NR-09, A17)",
      lambda: edit(S(), marks=autumn(absent(days(D(2026, 9, 14), 5)))),
@@ -457,6 +470,10 @@ CASES: list[tuple[str, Callable[[], Case], str, str]] = [
      lambda: S(), "stk_s2_plan_reviews", "met"),
     ("stockport Early Help refused at Stage 1 and never offered again (stk_s2_eha_reoffer)",
      lambda: without(S(), "o2"), "stk_s2_eha_reoffer", "not_met"),
+    ("stockport step-father with day-to-day care gets no Stage 2 letter (stk_s2_letter)",
+     lambda: edit(S(), carers=(*S().carers, Carer(
+         "c3", "Mark Jones", "step-father", False, True, "41 Gorton Road, Stockport SK5 6AA"))),
+     "stk_s2_letter", "not_met"),
     # ---- staged academy 002 (3.3) ------------------------------------------------------
     ("staged enforcement letter 1 before the attendance panel (sif)",
      lambda: ev(ev(SA(), "elc1", date=D(2026, 11, 10)), "elc2", date=D(2026, 11, 10)),
