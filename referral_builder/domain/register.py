@@ -19,6 +19,9 @@ from .model import SESSIONS, Mark
 
 DayFilter = Callable[[dt.date], bool]
 
+#: Marks that say nothing: the session is missing, not coded (NR-02).
+MISSING_MARKS = frozenset({"", "-"})
+
 
 def below(part: int, whole: int, pct: float, *, inclusive: bool = False) -> bool:
     """Tell whether 100*part/whole is below `pct` (or at it when inclusive), exactly.
@@ -119,7 +122,12 @@ class Register:
 
     def __init__(self, marks: Iterable[Mark]) -> None:
         self.days: dict[dt.date, dict[str, str]] = {}
+        #: Sessions given a blank or `-` mark: missing (NR-02), not a code.
+        self.blank: list[tuple[dt.date, str]] = []
         for m in marks:
+            if m.code.strip() in MISSING_MARKS:
+                self.blank.append((m.date, m.session))
+                continue
             self.days.setdefault(m.date, {})[m.session] = m.code
         self.days = dict(sorted(self.days.items()))
         self._school_days = [d for d, s in self.days.items() if any(
@@ -148,6 +156,18 @@ class Register:
     @property
     def last_date(self) -> dt.date | None:
         return next(reversed(self.days), None) if self.days else None
+
+    def missing_sessions(self, start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
+        """Sessions with no mark between start and end inclusive (NR-02, edge case 34).
+
+        A session marked blank or `-`, or the other session of a day that has only one mark:
+        the register was not completed, so a threshold over these days cannot be decided.
+        """
+        found = {(d, s) for d, s in self.blank if start <= d <= end}
+        for d, day in self.days.items():
+            if start <= d <= end and len(day) < len(SESSIONS):
+                found.update((d, s) for s in SESSIONS if s not in day)
+        return sorted(found, key=lambda x: (x[0], SESSIONS.index(x[1])))
 
     # ---- calendar ----------------------------------------------------------------------
     def is_school_day(self, d: dt.date) -> bool:

@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Callable
 
 from . import codes, csa, stats
-from .calendar import add_working_days, fmt, monday
+from .calendar import ONE_DAY, add_working_days, fmt, monday
 from .checklist import Rule
 from .codes import SessionClass
 from .context import Context, human, sentence_case
@@ -106,16 +106,24 @@ def min_notice(ctx: Context, e: Event, rule: Rule) -> str | None:
 
 def after_item(ctx: Context, e: Event, rule: Rule) -> str | None:
     ref = ctx.outcomes.get(rule.get("item"))
-    if ref is None or ref.status == "not_applicable" or ref.earliest is None or e.date is None:
+    if ref is None or ref.status == "not_applicable" or e.date is None:
         return None
-    earliest = ref.earliest
+    # A letter that is evidence for both items does not follow itself: "continued" concern
+    # (Walsall item 6) comes after an earlier concern letter, not the same one.
+    first = min((x.date for x in ref.passing if x.date and x.id != e.id), default=None)
+    if first is None:
+        if ref.earliest is None:
+            return None
+        what = _item_name(ctx, rule.get("item"))
+        return f"{ctx.describe(e)} is the only {what}; it must come after an earlier one"
+    earliest = first
     gap = int(rule.get("gap_school_days", 0))
     if gap:
         earliest = ctx.register.add_school_days(earliest, gap)
     if e.date < earliest:
         what = _item_name(ctx, rule.get("item"))
         extra = f" plus {gap} school days" if gap else ""
-        return (f"{ctx.describe(e)} comes before the {what} of {fmt(ref.earliest)}{extra}; "
+        return (f"{ctx.describe(e)} comes before the {what} of {fmt(first)}{extra}; "
                 "it must come after it")
     return None
 
@@ -145,6 +153,17 @@ def after_meeting(ctx: Context, e: Event, rule: Rule) -> str | None:
         if m.date > ctx.as_of:
             return f"the meeting {ctx.describe(e)} follows ({fmt(m.date)}) is still to come"
         return None
+    if rule.get("same_day"):
+        # "at the meeting" (Bloxwich item 3 under "First Meeting", 3.2 [R]: on the first
+        # meeting's date): on the day of a meeting that took place as scheduled (held, or
+        # missed by the parents), not some later day.
+        ok = ("held", "did_not_attend", None)
+        if any(x.date == e.date and x.status in ok for x in ctx.meetings()):
+            return None
+        days = [x.date for x in ctx.meetings() if x.date and x.status in ok]
+        when = ", ".join(fmt(d) for d in days[:3]) or "no meeting is recorded"
+        return (f"{ctx.describe(e)} is not dated on the day of a meeting ({when}); it must "
+                "be made at the meeting")
     if any(x.date and x.date <= e.date and x.status not in ("cancelled", "rescheduled")
            for x in ctx.meetings()):
         return None
@@ -526,6 +545,18 @@ def unauthorised_threshold(ctx: Context, rule: Rule) -> CaseResult:
         windows = windows[-int(lookback):]
     label = ", ".join(sorted(counted))
     firm = [w for w in windows if w.count - (w.n_codes if n_mode == "block" else 0) >= sessions]
+    # NR-02 / edge case 34: a window with unmarked sessions cannot decide the threshold (the
+    # referral day itself may still wait for its afternoon mark).
+    gaps = {w: ctx.register.missing_sessions(w.first_week, min(w.end, ctx.as_of - ONE_DAY))
+            for w in firm}
+    complete = [w for w in firm if not gaps[w]]
+    if firm and not complete:
+        w = firm[-1]
+        listed = ", ".join(f"{fmt(d)} {s}" for d, s in gaps[w][:6])
+        return False, [f"{w.count} unauthorised sessions in the {w.weeks} school weeks from "
+                       f"{fmt(w.first_week)} cannot be relied on while sessions have no mark "
+                       f"({listed}); complete the register first"], []
+    firm = complete
     if firm:
         w = firm[-1]
         return True, [f"{w.count} unauthorised sessions ({label}) in the {w.weeks} school weeks "
@@ -631,14 +662,30 @@ def chronology(ctx: Context, rule: Rule) -> CaseResult:
 
 
 def no_unresolved_n(ctx: Context, rule: Rule) -> CaseResult:
-    grace = int(ctx.checklist.param("n_code_grace_school_days") or 0)
+    """No N mark left past its grace period (edge case 10) and, with `out_of_era: block`, no
+    mark from the other code set for its date (a legacy `H` in 2026 is not a 2024 code, 2.2).
+
+    `grace_school_days` on the rule overrides the checklist's `n_code_grace_school_days`: an
+    item that asks for accurate marks at the referral can allow no grace at all.
+    """
+    own = rule.get("grace_school_days")
+    grace = int(own if own is not None else ctx.checklist.param("n_code_grace_school_days") or 0)
+    if rule.get("out_of_era") == "block":
+        era = [(d, s, c) for d, s, c in ctx.register.sessions(end=ctx.as_of)
+               if codes.out_of_era(c, d)]
+        if era:
+            listed = ", ".join(f"{c} on {fmt(d)} {s}" for d, s, c in era[:6])
+            return False, [f"{len(era)} marks are not codes in force on their date: {listed}. "
+                           "Replace each with the code of the current set (2024 codes from "
+                           "19 Aug 2024)"], []
     marks = ctx.register.codes_in({"N"}, end=ctx.as_of)
     overdue = [(d, s) for d, s, _ in marks
-               if ctx.register.school_days_between(d, ctx.as_of) > grace]
+               if not grace or ctx.register.school_days_between(d, ctx.as_of) > grace]
     if overdue:
         listed = ", ".join(f"{fmt(d)} {s}" for d, s in overdue[:6])
         more = f" and {len(overdue) - 6} more" if len(overdue) > 6 else ""
-        return False, [f"{len(overdue)} N marks are still unresolved after {grace} school days: "
+        after = f" after {grace} school days" if grace else " at the referral"
+        return False, [f"{len(overdue)} N marks are still unresolved{after}: "
                        f"{listed}{more}. Replace each with the correct code, or O"], []
     if marks:
         ctx.warnings.append(f"{len(marks)} N marks from the last {grace} school days still "

@@ -21,6 +21,7 @@ from tests.builders import (
     change,
     drop,
     event,
+    household,
     hundred_sessions,
     make_case,
     not_met,
@@ -76,8 +77,10 @@ FORM = Document("f1", "evidence/legal-interventions-referral-form.pdf",
 
 
 def esx_case(events=None, **changes):
+    # One household: a letter to both parents reaches both (A23); parents who live apart
+    # each need their own Letter 1, 2 and 3 (tests/unit/test_independent_cases.py).
     case = make_case(authority="east-sussex", marks=hundred_sessions(absent(OFF)),
-                     documents=(FORM,),
+                     carers=household(), documents=(FORM,),
                      events=ready_events() if events is None else events,
                      not_applicable=dict(NOT_APPLICABLE))
     return replace(case, **changes)
