@@ -107,6 +107,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
     form = PupilForm()
     if form.validate_on_submit():
         s = database.session()
+        database.begin_writing()  # the next reference is read and used in one transaction
         school = current_user.school
         today = dt.date.today()
         data = services.new_case_data(authority, school, services.next_reference(

@@ -110,6 +110,8 @@ def download(case_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/submit", methods=["GET", "POST"])
 @roles("dsl")
 def submit(case_id: int):  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        database.begin_writing()  # the version checked below cannot change before commit
     view = case_view(case_id, edit=True)
     latest, _ = _bundle_state(view)
     form = VersionedForm(data={"version": view.record.version})
