@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral_builder.storage.db import Database, sqlite_url
-from referral_builder.storage.files import FileStore
+from referral_builder.storage.files import FileStore, FileStoreError
 from referral_builder.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,16 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         log.exception("database error on %s", request.path)
         return render_template("web/error.html", title="Sorry, there is a problem with the "
                                "service", message="Try again later."), 500
+
+    @app.errorhandler(FileStoreError)
+    def _file_store_error(_e: FileStoreError):  # type: ignore[no-untyped-def]
+        log.exception("the file store cannot be written to, on %s", request.path)
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()  # roll back: the row that would name the file is not saved
+        message = FileStoreError.USER_MESSAGE
+        return render_template("web/error.html", title="Files cannot be saved at the moment",
+                               message=message[0].upper() + message[1:] + "."), 503
 
     for code, title in ((403, "You do not have access to this page"),
                         (404, "Page not found"),

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -22,7 +23,7 @@ from referral_builder.forms.submit import DeclarationForm
 from referral_builder.storage.models import StoredFile, Submission, utcnow
 from referral_builder.web import bundles, database
 from referral_builder.web.access import case_view, roles, school_user
-from referral_builder.web.cases import _latest_bundle, save_or_conflict
+from referral_builder.web.cases import _latest_bundle, needs_acknowledgement, save_or_conflict
 from referral_builder.web.downloads import attachment
 from referral_builder.web.tasks import only_declaration_left
 
@@ -113,6 +114,10 @@ def submit(case_id: int):  # type: ignore[no-untyped-def]
     if request.method == "POST":
         database.begin_writing()  # the version checked below cannot change before commit
     view = case_view(case_id, edit=True)
+    if needs_acknowledgement(view):
+        flash("Confirm that you have read the evidence requirements before you send this "
+              "imported referral.", "important")
+        return redirect(url_for("cases.case_requirements", case_id=case_id))
     latest, _ = _bundle_state(view)
     form = VersionedForm(data={"version": view.record.version})
     if latest is None or not view.report.ready:

@@ -14,7 +14,7 @@ CASE_URLS = [
     "/cases/1/events/e1", "/cases/1/events/e1/remove", "/cases/1/documents/d1",
     "/cases/1/letters", "/cases/1/letters/download?template=attendance_concern&carer=c1",
     "/cases/1/evidence", "/cases/1/evidence/wal_medical_investigated/not-applicable",
-    "/cases/1/check-answers", "/cases/1/export",
+    "/cases/1/check-answers", "/cases/1/export", "/cases/1/requirements",
     "/cases/1/declaration", "/cases/1/bundle", "/cases/1/bundle/status",
     "/cases/1/bundle/download", "/cases/1/submit", "/cases/1/submitted",
 ]
