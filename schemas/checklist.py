@@ -112,6 +112,9 @@ CHECKLIST_PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "min_possible_sessions": (_whole, "a whole number"),
     "deemed_receipt_working_days": (_whole, "a whole number"),
     "n_code_grace_school_days": (_whole, "a whole number"),
+    "declaration_roles": (lambda v: isinstance(v, list) and bool(v)
+                          and all(r in ("dsl", "school_staff") for r in v),
+                          "a list of roles: dsl, school_staff"),
 }
 
 

@@ -74,6 +74,9 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     # Edge case 5.1: a posted letter addressed jointly to carers who live apart reaches
     # neither as "their own" letter for an each-parent item (emails reach each recipient).
     "separate_letters_per_address": True,
+    # Issue 11.5: who may make the referral declaration (an app role); the DSL unless the
+    # authority names another role.
+    "declaration_roles": ("dsl",),
 }
 
 
