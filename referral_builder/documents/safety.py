@@ -247,7 +247,7 @@ class _FieldScanner:
         found = _FIELD_NAME.match(code)
         if found and found.group(1).upper() in UNSAFE_FIELDS:
             raise UnsafeDocument(
-                f"{self.name} contains a {found.group(1).upper()} field ({self.part}), which "
-                "makes Word fetch content from outside the file or run a program; save it "
+                f"{self.name} contains the field code {found.group(1).upper()} ({self.part}), "
+                "which makes Word fetch content from outside the file or run a program; save it "
                 "without that field (select all and press Ctrl+Shift+F9 to turn fields into "
                 "plain text)")
