@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput
 from referral_builder.forms.case import VersionedForm
-from referral_builder.forms.fields import DateInput, LongText, Radios, Text, enter, select
+from referral_builder.forms.fields import DateInput, LongText, Radios, select
 from wtforms import BooleanField
 from wtforms.validators import InputRequired
 
@@ -15,8 +15,6 @@ class DeclarationForm(VersionedForm):
     referral_date = DateInput("Date of referral", thing="the date of referral",
                               description="The date you will send the referral. Evidence "
                                           "windows are counted back from it.")
-    name = Text("Your full name", [enter("your full name")], thing="your name")
-    role = Text("Your role", [enter("your role")], thing="your role")
     confirmed = BooleanField(
         "I confirm that the information in this referral is correct to the best of my "
         "knowledge, and that I have read and understand the evidence requirements",

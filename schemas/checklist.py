@@ -125,6 +125,9 @@ CHECKLIST_PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
     "letter_templates": (lambda v: isinstance(v, dict) and all(
         isinstance(t, list) and all(isinstance(x, str) for x in t) for t in v.values()),
         "a mapping of item id to a list of template ids"),
+    "declaration_roles": (lambda v: isinstance(v, list) and bool(v)
+                          and all(r in ("dsl", "school_staff") for r in v),
+                          "a list of roles: dsl, school_staff"),
 }
 
 

@@ -4,9 +4,13 @@
 
 Writes at least 200 files: PDF bombs, circular references, cyclic page trees, encrypted
 PDFs, truncations of a valid PDF and DOCX, DOCX with XXE and billion laughs, zip bombs with
-lying sizes, zip-slip names, macro documents, polyglots, deep nesting, active content, empty
-and over-limit files. Each file name starts with its family, so figures can be grouped.
-`scripts/hostile_run.py` pushes them through the app.
+lying sizes, zip-slip names, macro documents, DOCX fields that fetch from outside (issue
+11.10), polyglots, deep nesting, active content, empty and over-limit files; case export zips
+for the import (issue 11.6, 11.9: bad CRC, corrupt deflate stream, deeply nested case.json,
+lying sizes, zip bombs, documents the upload would refuse, another school); bundles whose
+manifest.json is deeply nested or has a page_count that is not a number; and files to send
+while the file store cannot be written to. Each file name starts with its family, so figures
+can be grouped. `scripts/hostile_run.py` pushes them through the app.
 """
 
 from __future__ import annotations
@@ -453,9 +457,198 @@ def sizes() -> Iterator[Sample]:
     yield "valid-control.docx", valid_docx()
 
 
+def docx_fields() -> Iterator[Sample]:
+    """Field codes that make Word fetch content from outside the file or run a program."""
+    base = valid_docx()
+    w = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+    def doc(runs: bytes) -> bytes:
+        return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document ' + w
+                + b"><w:body><w:p>" + runs + b"</w:p></w:body></w:document>")
+
+    def fld(*codes: bytes) -> bytes:
+        begin = b'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        end = b'<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+        return begin + b"".join(b"<w:r><w:instrText>" + c + b"</w:instrText></w:r>"
+                                for c in codes) + end
+
+    for name, runs in (
+            ("includepicture-url", fld(b'INCLUDEPICTURE "http://127.0.0.1:9/t.png" \\d')),
+            ("includepicture-split", fld(b"INCLUDE", b'PICTURE "http://127.0.0.1:9/t.png"')),
+            ("ddeauto", fld(b'DDEAUTO c:\\windows\\system32\\cmd.exe "/k calc.exe"')),
+            ("includetext-unc", fld(b'INCLUDETEXT "\\\\127.0.0.1\\share\\a.docx"')),
+            ("fldsimple", b'<w:fldSimple w:instr="INCLUDEPICTURE &quot;http://127.0.0.1:9/'
+                          b'&quot;"><w:r><w:t>x</w:t></w:r></w:fldSimple>'),
+            ("cdata", fld(b"<![CDATA[ddeauto]]> cmd.exe"))):
+        yield f"docxfield-{name}.docx", rezip(base, {"word/document.xml": doc(runs)})
+
+
+# --- case export zips for the import (POST /cases/import) ----------------------------------
+
+def _case_zip(case: dict | None = None, files: dict[str, bytes] | None = None, *,  # type: ignore[type-arg]
+              raw_case: bytes | None = None, stored: bool = False) -> bytes:
+    import json
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED) \
+            as z:
+        z.writestr("case.json", raw_case if raw_case is not None else json.dumps(case))
+        for name, data in (files or {}).items():
+            z.writestr(name, data)
+    return buf.getvalue()
+
+
+def _demo_case(**changes: object) -> dict:  # type: ignore[type-arg]
+    import datetime as dt
+
+    from referral_builder.web.demo import demo_case
+
+    case = demo_case("WAL-2026-0001", dt.date.today())
+    case.update(changes)
+    return case
+
+
+def _with_doc(name: str, content: bytes) -> tuple[dict, dict[str, bytes]]:  # type: ignore[type-arg]
+    case = _demo_case(documents=[{"id": "d90", "file": f"evidence/{name}", "title": "Letter"}])
+    return case, {f"evidence/{name}": content}
+
+
+def _patch_local_header(data: bytes, name: bytes, offset: int, value: int) -> bytes:
+    buf = bytearray(data)
+    for sig, at, name_len_at, name_at in ((b"PK\x03\x04", offset, 26, 30),
+                                          (b"PK\x01\x02", offset + 2, 28, 46)):
+        pos = 0
+        while (pos := buf.find(sig, pos)) != -1:
+            n = struct.unpack_from("<H", buf, pos + name_len_at)[0]
+            if bytes(buf[pos + name_at:pos + name_at + n]) == name:
+                struct.pack_into("<I", buf, pos + at, value)
+            pos += 4
+    return bytes(buf)
+
+
+def import_zips() -> Iterator[Sample]:
+    import json
+
+    good = _case_zip(_demo_case())
+    yield "import-valid-control.zip", good
+    yield "import-valid-with-pdf.zip", _case_zip(*_with_doc("d90-letter.pdf", valid_pdf(1)))
+    yield "import-other-school.zip", _case_zip(_demo_case(school={
+        "name": "Evil Academy", "urn": "999999", "local_authority": "Nowhere",
+        "head_teacher": "Mr Forger", "address": "1 Fake Street"}))
+    yield "import-not-a-zip.zip", b"PK\x03\x04 this is not a zip at all"
+    yield "import-empty.zip", b""
+    yield "import-no-case-json.zip", _case_zip(raw_case=b"{}").replace(b"case.json",
+                                                                        b"xase.json")
+    crc = bytearray(good)
+    for sig, at in ((b"PK\x03\x04", 14), (b"PK\x01\x02", 16)):
+        crc[crc.find(sig) + at] ^= 0xFF
+    yield "import-bad-crc.zip", bytes(crc)
+    broken = bytearray(good)
+    start = 30 + len("case.json")
+    broken[start:start + 40] = b"\xff" * 40
+    yield "import-corrupt-deflate.zip", bytes(broken)
+    yield "import-truncated.zip", good[: len(good) // 2]
+    for depth in (100, 100_000):
+        raw = b'{"format": "referral-case/1", "x": ' + b"[" * depth + b"]" * depth + b"}"
+        yield f"import-deep-json-{depth}.zip", _case_zip(raw_case=raw, stored=True)
+    deep_obj = b'{"a": ' * 5000 + b"1" + b"}" * 5000
+    yield "import-deep-json-objects.zip", _case_zip(raw_case=deep_obj, stored=True)
+    yield "import-case-json-a-list.zip", _case_zip(raw_case=b"[1, 2, 3]")
+    yield "import-case-json-not-utf8.zip", _case_zip(raw_case=b"\xff\xfe{\x00}")
+    yield "import-case-json-invalid.zip", _case_zip(raw_case=b'{"format": ')
+    yield "import-case-json-wrong-types.zip", _case_zip(raw_case=json.dumps(
+        _demo_case(documents="d1", events={"a": 1})).encode())
+    zeros = b"%PDF-1.7\n" + b"\0" * (5 * 1024 * 1024)
+    yield "import-zipbomb-ratio.zip", _case_zip(*_with_doc("d90-zeros.pdf", zeros))
+    yield "import-zipbomb-lying-sizes.zip", _patch_local_header(
+        _case_zip(*_with_doc("d90-zeros.pdf", zeros)), b"evidence/d90-zeros.pdf", 22, 100)
+    yield "import-over-file-limit.zip", _case_zip(*_with_doc(
+        "d90-big.pdf", b"%PDF-1.7\n" + b"\0" * (26 * 1024 * 1024)))
+    yield "import-lying-case-json-size.zip", _patch_local_header(good, b"case.json", 22, 10)
+    enc = bytearray(good)
+    for sig, at in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        enc[enc.find(sig) + at] |= 1
+    yield "import-encrypted-flag.zip", bytes(enc)
+    yield "import-zipslip.zip", _case_zip(_demo_case(), {"../../evil.txt": b"x"})
+    yield "import-many-entries.zip", _case_zip(_demo_case(), {f"x/{n}": b"" for n in
+                                                              range(600)})
+    yield "import-missing-document.zip", _case_zip(_with_doc("d90-gone.pdf", b"")[0])
+    yield "import-doc-exe.zip", _case_zip(*_with_doc("d90-tool.exe", b"MZ\x90\x00" * 100))
+    yield "import-doc-empty.zip", _case_zip(*_with_doc("d90-empty.pdf", b""))
+    yield "import-doc-encrypted.zip", _case_zip(*_with_doc(
+        "d90-locked.pdf", next(encrypted())[1]))
+    yield "import-doc-pdf-bomb.zip", _case_zip(*_with_doc("d90-bomb.pdf", next(pdf_bombs())[1]))
+    yield "import-doc-macro.docx.zip", _case_zip(*_with_doc(
+        "d90-macro.docx", dict(macros())["macro-vbaproject.docx"]))
+    yield "import-doc-xxe.zip", _case_zip(*_with_doc(
+        "d90-xxe.docx", dict(docx_xml_attacks())["docx-xxe-document.docx"]))
+    yield "import-doc-includepicture.zip", _case_zip(*_with_doc(
+        "d90-field.docx", next(docx_fields())[1]))
+    yield "import-doc-active-pdf.zip", _case_zip(*_with_doc(
+        "d90-active.pdf", next(active_content())[1]))
+
+
+# --- bundles whose manifest cannot be trusted (POST /la/check-a-bundle) ---------------------
+
+def bundle_with(attachments: dict[str, bytes]) -> bytes:
+    """A one-page PDF carrying `attachments` the way a bundle carries its manifest."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(valid_pdf(1))))
+    for name, data in attachments.items():
+        writer.add_attachment(name, data)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def bundle_manifests() -> Iterator[Sample]:
+    import json
+
+    def manifest(**fields: object) -> bytes:
+        return json.dumps({"format": "referral-bundle/1", "page_count": 1, **fields}).encode()
+
+    for depth in (100, 100_000):
+        yield f"manifest-deep-json-{depth}.pdf", bundle_with({
+            "manifest.json": b'{"format": "referral-bundle/1", "x": ' + b"[" * depth
+                             + b"]" * depth + b"}"})
+    yield "manifest-page-count-text.pdf", bundle_with({"manifest.json": manifest(
+        page_count="twelve")})
+    yield "manifest-page-count-float.pdf", bundle_with({"manifest.json": manifest(
+        page_count=1.5)})
+    yield "manifest-page-count-null.pdf", bundle_with({"manifest.json": manifest(
+        page_count=None)})
+    yield "manifest-page-count-huge.pdf", bundle_with({"manifest.json": manifest(
+        page_count=2**70)})
+    yield "manifest-attachments-list.pdf", bundle_with({"manifest.json": manifest(
+        attachments=["case.json"])})
+    yield "manifest-documents-strings.pdf", bundle_with({"manifest.json": manifest(
+        documents=["d1", "d2"], page_fingerprints=["x", "y"])})
+    yield "manifest-first-page-text.pdf", bundle_with({"manifest.json": manifest(
+        documents=[{"id": "d1", "first_page": "one", "last_page": 2}],
+        page_fingerprints=["x", "y"])})
+    yield "manifest-checklists-object.pdf", bundle_with({"manifest.json": manifest(
+        checklists={"walsall": "2024-09"})})
+    yield "manifest-not-json.pdf", bundle_with({"manifest.json": b"{not json"})
+    yield "manifest-case-json-deep.pdf", bundle_with({
+        "manifest.json": manifest(),
+        "case.json": b"[" * 100_000 + b"]" * 100_000,
+        "check-report.json": b'{"a":' * 50_000 + b"1" + b"}" * 50_000})
+
+
+# --- sent while the file store cannot be written to ------------------------------------------
+
+def unwritable_store() -> Iterator[Sample]:
+    """The runner points the file store at a path under a regular file for these."""
+    yield "unwritable-store-upload.pdf", valid_pdf(1)
+    yield "unwritable-store-upload.docx", valid_docx()
+    yield "unwritable-store-import.zip", _case_zip(*_with_doc("d90-letter.pdf", valid_pdf(1)))
+
+
 FAMILIES = (pdf_bombs, circular_references, cyclic_page_trees, encrypted, truncations,
-            offset_archives, docx_xml_attacks, zip_bombs, zip_slip, macros, polyglots,
-            active_content, malformed_structure, sizes)
+            offset_archives, docx_xml_attacks, zip_bombs, zip_slip, macros, docx_fields,
+            polyglots, active_content, malformed_structure, sizes, import_zips,
+            bundle_manifests, unwritable_store)
 
 
 def generate(folder: Path) -> list[Path]:

@@ -5,8 +5,13 @@
 Without FOLDER the corpus is generated into a temporary folder first. Each (file, path) runs
 in a worker forked from a process that has already built the app and signed in, as a
 pre-forking server's worker would: the event document upload (POST
-/cases/<id>/events/new/note, as school staff) and the LA check (POST /la/check-a-bundle, as an
-LA officer). For each we record the HTTP status, whether the user saw a message, the wall
+/cases/<id>/events/new/note, as the DSL) and the LA check (POST /la/check-a-bundle, as an
+LA officer) for documents and bundles; the case import (POST /cases/import, as school staff)
+for case zips (`import-*`). Files named `unwritable-store-*` are sent while the file store
+cannot be written to (its folder is under a regular file, which stops root too). A 503 with a
+message (the database or the file store is unavailable) is a handled refusal.
+
+For each we record the HTTP status, whether the user saw a message, the wall
 time and the peak RSS of the worker and its children (wait4). Exit status 1 when any file
 caused an unhandled error (a 500 or an exception), a dead worker, a refusal without a message,
 or went over the time or memory limits.
@@ -32,8 +37,20 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-PATHS = ("upload", "la-check")
+PATHS = ("upload", "la-check", "import")
+
+
+def paths_for(name: str) -> tuple[str, ...]:
+    """Which paths a corpus file goes through."""
+    if name.startswith("import-"):
+        return ("import",)
+    if name.startswith("unwritable-store-"):
+        return ("import",) if name.endswith(".zip") else ("upload",)
+    return ("upload", "la-check")
 SCHOOL_USER, LA_USER = "dsl@school.example", "officer@walsall.example"
+#: Another account of the same school: signing in again as SCHOOL_USER would end the upload
+#: client's session (one session per account).
+IMPORT_USER = "staff@school.example"
 
 
 @dataclass
@@ -53,7 +70,10 @@ def limits() -> dict[str, tuple[float, float]]:
     from referral_builder.documents.verify import BUNDLE_LIMITS
 
     return {"upload": (DEFAULT_LIMITS.wall_seconds, DEFAULT_LIMITS.memory_bytes / 2**20),
-            "la-check": (BUNDLE_LIMITS.wall_seconds, BUNDLE_LIMITS.memory_bytes / 2**20)}
+            "la-check": (BUNDLE_LIMITS.wall_seconds, BUNDLE_LIMITS.memory_bytes / 2**20),
+            # one zip: its documents are cleaned one after another, each within the upload's
+            # limits, in a child process of its own
+            "import": (DEFAULT_LIMITS.wall_seconds, DEFAULT_LIMITS.memory_bytes / 2**20)}
 
 
 def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
@@ -81,7 +101,8 @@ def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
             case_ids.append(services.create_case(s, authority=authority, school=school,
                                                  created_by=creator.id, data=data).id)
     clients = {}
-    for path, email in (("upload", SCHOOL_USER), ("la-check", LA_USER)):
+    for path, email in (("upload", SCHOOL_USER), ("la-check", LA_USER),
+                        ("import", IMPORT_USER)):
         c = app.test_client()
         c.environ_base["wsgi.url_scheme"] = "https"
         r = c.post("/sign-in", data={"email": email, "password": demo.PASSWORD})
@@ -109,13 +130,17 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
             "summary": "Hostile file", "attachment": (io.BytesIO(data), name)},
             content_type="multipart/form-data")
         accepted = r.status_code == 302
+    elif path == "import":
+        r = client.post("/cases/import", data={"archive": (io.BytesIO(data), name)},
+                        content_type="multipart/form-data")
+        accepted = r.status_code == 302
     else:
         r = client.post("/la/check-a-bundle", data={"bundle": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")
         page = r.get_data(as_text=True)
         accepted = r.status_code == 200 and "govuk-error-message" not in page
     page = r.get_data(as_text=True)
-    if r.status_code >= 500:
+    if r.status_code >= 500 and r.status_code != 503:
         return r.status_code, "error", _message(page, r.status_code)
     if accepted:
         return r.status_code, "accepted", ""
@@ -124,6 +149,10 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
 
 def _child(app, clients, path: str, case_id: int, file: Path, out: int) -> None:  # type: ignore[no-untyped-def]
     app.extensions["db"].engine.dispose(close=False)  # never share the parent's connections
+    if file.name.startswith("unwritable-store-"):
+        blocker = Path(app.instance_path) / f"not-a-folder-{os.getpid()}"
+        blocker.write_text("a file where the file store's folder should be")
+        app.extensions["files"].root = blocker / "files"
     try:
         status, result, message = push(app, clients[path], path, case_id, file.name,
                                        file.read_bytes())
@@ -140,7 +169,7 @@ def run(files: list[Path], *, workers: int = 4, progress: bool = False) -> list[
     lim = limits()
     with tempfile.TemporaryDirectory(prefix="hostile-instance-") as instance:
         app, clients, case_ids = build(Path(instance), workers)
-        jobs = [(f, p) for f in files for p in PATHS]
+        jobs = [(f, p) for f in files for p in paths_for(f.name)]
         free = list(case_ids)
         running: dict[int, tuple[Path, str, int, int, float]] = {}
         outcomes: list[Outcome] = []
@@ -253,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         started = time.monotonic()
         outcomes = run(files, workers=args.workers, progress=args.verbose)
     fig = figures(outcomes)
-    print(f"hostile corpus: {fig['files']} files x {len(PATHS)} paths in "
+    print(f"hostile corpus: {fig['files']} files, {fig['runs']} runs over {len(PATHS)} paths in "
           f"{time.monotonic() - started:.0f}s with {args.workers} workers")
     for key, value in fig.items():
         print(f"  {key}: {value}")

@@ -10,6 +10,7 @@ import io
 import re
 import zipfile
 import zlib
+from xml.parsers import expat
 
 from referral_builder.domain.errors import ReferralBuilderError
 
@@ -122,6 +123,9 @@ def _check_contents(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name
         rels = info.filename.lower().endswith(".rels")
         tail = b""
         whole = bytearray()
+        story = info.filename.lower().startswith("word/") and \
+            info.filename.lower().endswith(".xml")
+        fields = _FieldScanner(name, info.filename) if story else None
         try:
             with archive.open(info) as part:
                 while chunk := part.read(_CHUNK):
@@ -142,6 +146,13 @@ def _check_contents(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], name
                             raise UnsafeDocument(f"{name} is macro-enabled (.docm); save it "
                                                  "as a plain .docx without macros")
                         tail = window[-64:]
+                    if fields is not None:
+                        fields.feed(chunk)
+            if fields is not None:
+                fields.close()
+        except expat.ExpatError as exc:
+            raise UnsafeDocument(f"{name} is damaged ({info.filename} is not well-formed "
+                                 f"XML: {exc})") from None
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError,
                 ValueError, RuntimeError) as exc:
             # ValueError: "negative seek value" when bytes are missing before the first part
@@ -165,3 +176,78 @@ def _check_external_links(data: bytes, part: str, name: str) -> None:
             raise UnsafeDocument(f"{name} loads content from outside the file ({part}), which "
                                  "can track or expose the reader; save it without linked "
                                  "templates, pictures or objects")
+
+
+#: Field codes that make Word fetch content from outside the file (a picture or text from a
+#: URL or a file share, exposing the reader's address or Windows credentials) or run a
+#: program (DDE). Field names are not case-sensitive.
+UNSAFE_FIELDS = frozenset({"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "DDE", "DDEAUTO",
+                           "LINK", "IMPORT"})
+_FIELD_NAME = re.compile(r"\s*([A-Za-z]+)")
+
+
+class _FieldScanner:
+    """Find field codes in a story part (document, headers, footers, notes, comments) as it
+    is read, with a real XML parser, so that no spelling hides one: a code split over
+    several runs (`<w:instrText>INCLUDE</w:instrText><w:instrText>PICTURE ...`), CDATA,
+    comments, character references, any namespace prefix, and `<w:fldSimple w:instr>`."""
+
+    def __init__(self, name: str, part: str) -> None:
+        self.name, self.part = name, part
+        self.parser = expat.ParserCreate(namespace_separator=" ")
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.parser.CharacterDataHandler = self._text
+        self.fields: list[list[str]] = []  # the instruction text of each open field
+        self.loose: list[str] = []  # instruction text outside any begin/end pair
+        self.in_instruction = False
+
+    def feed(self, chunk: bytes) -> None:
+        self.parser.Parse(chunk, False)
+
+    def close(self) -> None:
+        self.parser.Parse(b"", True)
+        for code in self.fields:
+            self._check("".join(code))
+        self._check("".join(self.loose))
+
+    @staticmethod
+    def _local(name: str) -> str:
+        return name.rsplit(" ", 1)[-1]
+
+    def _attr(self, attrs: dict[str, str], local: str) -> str | None:
+        return next((v for k, v in attrs.items() if self._local(k) == local), None)
+
+    def _start(self, tag: str, attrs: dict[str, str]) -> None:
+        local = self._local(tag)
+        if local == "instrText":
+            self.in_instruction = True
+        elif local == "fldSimple":
+            self._check(self._attr(attrs, "instr") or "")
+        elif local == "fldChar":
+            kind = self._attr(attrs, "fldCharType")
+            if kind == "begin":
+                self.fields.append([])
+            elif kind in ("separate", "end") and self.fields:
+                self._check("".join(self.fields[-1]))
+                if kind == "end":
+                    self.fields.pop()
+                else:
+                    self.fields[-1] = []  # the result that follows is not the code
+
+    def _end(self, tag: str) -> None:
+        if self._local(tag) == "instrText":
+            self.in_instruction = False
+
+    def _text(self, data: str) -> None:
+        if self.in_instruction:
+            (self.fields[-1] if self.fields else self.loose).append(data)
+
+    def _check(self, code: str) -> None:
+        found = _FIELD_NAME.match(code)
+        if found and found.group(1).upper() in UNSAFE_FIELDS:
+            raise UnsafeDocument(
+                f"{self.name} contains the field code {found.group(1).upper()} ({self.part}), "
+                "which makes Word fetch content from outside the file or run a program; save it "
+                "without that field (select all and press Ctrl+Shift+F9 to turn fields into "
+                "plain text)")

@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
+from referral_builder import safe_json
 from referral_builder.documents.bundle import (
     CASE_ATTACHMENT,
     MANIFEST_ATTACHMENT,
@@ -92,13 +93,50 @@ def _manifest(attachments: dict[str, bytes]) -> dict[str, Any]:
         raise NotABundle("This PDF is not a referral bundle made by referral-builder: it has "
                          f"no {MANIFEST_ATTACHMENT} attachment.")
     try:
-        manifest = json.loads(raw)
-    except ValueError:
-        raise NotABundle(f"The bundle's {MANIFEST_ATTACHMENT} is not valid JSON.") from None
+        manifest = safe_json.loads(raw)
+    except ValueError as exc:
+        raise NotABundle(f"The bundle's {MANIFEST_ATTACHMENT} cannot be read: {exc}.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != MANIFEST_FORMAT:
         raise NotABundle(f"The bundle's {MANIFEST_ATTACHMENT} is not in the "
                          f"{MANIFEST_FORMAT} format.")
+    _check_manifest_shape(manifest)
     return manifest
+
+
+def _check_manifest_shape(manifest: dict[str, Any]) -> None:
+    """Refuse a manifest whose fields are of the wrong type (a changed or forged bundle),
+    naming the field, rather than failing somewhere while it is read."""
+    def whole(v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and v >= 0
+
+    def wrong(field: str, value: Any, what: str) -> NotABundle:
+        shown = json.dumps(value)[:60] if not isinstance(value, (dict, list)) else \
+            type(value).__name__.replace("dict", "an object").replace("list", "a list")
+        return NotABundle(f"The bundle's {MANIFEST_ATTACHMENT} is damaged: {field} is "
+                          f"{shown}, not {what}.")
+
+    if "page_count" in manifest and not whole(manifest["page_count"]):
+        raise wrong("page_count", manifest["page_count"], "a whole number of pages")
+    attachments = manifest.get("attachments")
+    if attachments is not None and not (isinstance(attachments, dict) and all(
+            isinstance(v, str) for v in attachments.values())):
+        raise wrong("attachments", attachments, "an object of SHA-256 digests")
+    fingerprints = manifest.get("page_fingerprints")
+    if fingerprints is not None and not (isinstance(fingerprints, list) and all(
+            isinstance(v, str) for v in fingerprints)):
+        raise wrong("page_fingerprints", fingerprints, "a list of fingerprints")
+    for key in ("documents", "sections", "checklists"):
+        entries = manifest.get(key)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise wrong(key, entries, "a list")
+        for n, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise wrong(f"{key}[{n}]", entry, "an object")
+            for page in ("first_page", "last_page"):
+                if page in entry and not whole(entry[page]):
+                    raise wrong(f"{key}[{n}].{page}", entry[page], "a page number")
 
 
 def _check_attachments(manifest: dict[str, Any], attachments: dict[str, bytes],
@@ -152,7 +190,7 @@ def _case(attachments: dict[str, bytes], problems: list[str]) -> Case | None:
     if raw is None:
         return None
     try:
-        case: Case = load_case(json.loads(raw)).case
+        case: Case = load_case(safe_json.loads(raw)).case
         return case
     except (ValueError, ReferralBuilderError) as exc:
         problems.append(f"The attached case file cannot be read: {exc}")
@@ -166,7 +204,7 @@ def _bundle_report(attachments: dict[str, bytes], problems: list[str]) -> CheckR
     if raw is None:
         return None
     try:
-        report: CheckReport = load_report(json.loads(raw))
+        report: CheckReport = load_report(safe_json.loads(raw))
         return report
     except (ValueError, ReferralBuilderError) as exc:
         problems.append(f"The attached check report cannot be read: {exc}")

@@ -96,6 +96,9 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     # The model letter templates (templates/letters) that draft each item's letter: a letter
     # drafted from one of them counts for that numbered letter only.
     "letter_templates": {},
+    # Issue 11.5: who may make the referral declaration (an app role); the DSL unless the
+    # authority names another role.
+    "declaration_roles": ("dsl",),
 }
 
 

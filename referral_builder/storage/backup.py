@@ -33,6 +33,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
+from referral_builder import safe_json
 from referral_builder.storage.checks import final_files, sha256_of, table_digests
 from referral_builder.storage.files import FileStore, durable_replace
 
@@ -186,11 +187,18 @@ def read_manifest(archive: Path) -> dict[str, Any]:
     try:
         with tarfile.open(archive, "r:") as tar:
             try:
-                manifest = json.load(tar.extractfile(MANIFEST))  # type: ignore[arg-type]
+                manifest = safe_json.loads(tar.extractfile(MANIFEST).read())  # type: ignore[union-attr]
             except KeyError:
                 raise BackupError(f"{archive} has no {MANIFEST}: not a backup") from None
-            if manifest.get("format") != FORMAT:
+            except ValueError as exc:
+                raise BackupError(f"{archive}: its {MANIFEST} cannot be read: {exc}") from None
+            if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
                 raise BackupError(f"{archive} is not a {FORMAT} archive")
+            if not isinstance(manifest.get("members"), dict) or not isinstance(
+                    manifest.get("tables"), dict) or not isinstance(
+                    manifest.get("database"), dict):
+                raise BackupError(f"{archive}: its {MANIFEST} is damaged (members, tables or "
+                                  "database missing)")
             names = {m.name for m in tar.getmembers() if m.isfile()} - {MANIFEST}
             listed = set(manifest["members"])
             if names != listed:
@@ -205,7 +213,7 @@ def read_manifest(archive: Path) -> dict[str, Any]:
                     digest.update(chunk)
                 if digest.hexdigest() != manifest["members"][member.name]["sha256"]:
                     raise BackupError(f"{archive}: {member.name} is damaged (sha256 differs)")
-    except (tarfile.TarError, OSError, ValueError) as exc:
+    except (tarfile.TarError, OSError, ValueError, TypeError, KeyError) as exc:
         raise BackupError(f"{archive} cannot be read: {exc}") from None
     return manifest
 

@@ -1,22 +1,41 @@
 """Engines and sessions: SQLite in the instance folder by default, PostgreSQL by DATABASE_URL.
 
 SQLite is set up for several workers: WAL, a busy timeout, foreign keys, and write
-transactions that start with BEGIN IMMEDIATE (a deferred transaction that reads and then
-writes fails at once with "database is locked" when another writer got in between).
+transactions that hold SQLite's one write lock as briefly as possible:
+
+- A transaction starts as a reader (a plain deferred BEGIN): in WAL mode readers never wait
+  for the writer, so page views, and the slow part of a POST (cleaning a PDF, parsing a CSV or
+  a case zip), take no lock at all.
+- Just before its first INSERT, UPDATE or DELETE, the reader is turned into a writer: its read
+  snapshot is ended (COMMIT of a transaction that wrote nothing) and BEGIN IMMEDIATE takes the
+  write lock, waiting for it (a deferred transaction that reads and then writes would instead
+  fail at once with "database is locked" when another writer got in between). Data read
+  before that moment may have changed since; saves compare the case's version in their
+  UPDATE, and code that must read and write atomically (a new case reference) calls
+  `begin_writing` before it reads.
+- BEGIN IMMEDIATE waits `BUSY_TIMEOUT_MS`, and is tried `WRITE_ATTEMPTS` times, before the
+  error reaches the caller (the web app answers 503 "busy", never 500).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_MS = 10_000
+#: How many times BEGIN IMMEDIATE waits BUSY_TIMEOUT_MS for the write lock before giving up.
+WRITE_ATTEMPTS = 3
+_WRITE_STATEMENT = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b",
+                              re.IGNORECASE)
 
 #: SQLite releases with the WAL-reset corruption bug (fixed in 3.51.3, 3.50.7 and 3.44.6).
 _WAL_BUG = ((3, 7, 0), (3, 51, 2))
@@ -55,10 +74,59 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
-        immediate = conn.get_execution_options().get("immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        raw = conn.connection.dbapi_connection
+        if conn.get_execution_options().get("immediate", False):
+            _begin_immediate(raw)
+            conn.info["sqlite_txn"] = "write"
+        else:
+            raw.execute("BEGIN")
+            conn.info["sqlite_txn"] = "read"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+        if conn.info.get("sqlite_txn") == "read" and _WRITE_STATEMENT.match(statement):
+            begin_writing(conn)
 
     return engine
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+def _begin_immediate(raw: sqlite3.Connection) -> None:
+    """Take the write lock, waiting up to WRITE_ATTEMPTS x the busy timeout."""
+    for attempt in range(WRITE_ATTEMPTS):
+        try:
+            raw.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            if attempt == WRITE_ATTEMPTS - 1:  # as SQLAlchemy raises it for a statement
+                raise OperationalError("BEGIN IMMEDIATE", None, exc) from exc
+            time.sleep(0.05)
+
+
+def begin_writing(conn: Connection) -> None:
+    """Turn the connection's read transaction into a write transaction (SQLite only).
+
+    Ends the read snapshot (nothing was written in it) and takes the write lock with BEGIN
+    IMMEDIATE, so that what is read from now on is current and stays so until commit.
+    A no-op on PostgreSQL and on a transaction that is already writing.
+    """
+    if conn.info.get("sqlite_txn") != "read":
+        return
+    raw = conn.connection.dbapi_connection
+    if raw.in_transaction:  # type: ignore[union-attr]
+        raw.execute("COMMIT")  # type: ignore[union-attr]
+    try:
+        _begin_immediate(raw)  # type: ignore[arg-type]
+    except BaseException:
+        raw.execute("BEGIN")  # type: ignore[union-attr]  # keep the session's transaction
+        raise
+    conn.info["sqlite_txn"] = "write"
 
 
 def sqlite_url(instance_path: str | Path) -> str:
@@ -76,11 +144,20 @@ class Database:
             logging.getLogger(__name__).warning(msg)
 
     def session(self, *, write: bool = False) -> Session:
-        """Open a session; `write` starts its transaction with BEGIN IMMEDIATE on SQLite."""
+        """Open a session; `write` starts its transaction with BEGIN IMMEDIATE on SQLite.
+
+        Without `write` the transaction reads without any lock and takes the write lock only
+        at its first write (see the module's notes).
+        """
         s = self.sessions()
         if write:
             s.connection(execution_options={"immediate": True})
         return s
+
+    @staticmethod
+    def begin_writing(s: Session) -> None:
+        """Take the write lock now, before a read that the coming write depends on."""
+        begin_writing(s.connection())
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

@@ -37,6 +37,13 @@ def durable_replace(tmp: Path, final: Path) -> None:
     fsync_dir(final.parent)
 
 
+class FileStoreError(OSError):
+    """A file could not be written to the store (full, read-only, missing or not a folder)."""
+
+    USER_MESSAGE = ("the file store cannot be written to, so nothing was saved; try again "
+                    "later, and tell your administrator if it goes on")
+
+
 class FileStore:
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
@@ -50,18 +57,22 @@ class FileStore:
         """Store `data` and return its sha256; the file appears whole or not at all."""
         sha = hashlib.sha256(data).hexdigest()
         final = self.path(sha)
-        if final.is_file():
-            return sha
-        final.parent.mkdir(parents=True, exist_ok=True)
-        for attempt in range(3):
-            try:
-                self._write(final, data)
-                break
-            except FileNotFoundError:
-                # A sweep removed the temporary file in the instant between its creation
-                # and its lock; write it again.
-                if attempt == 2:
-                    raise
+        try:
+            if final.is_file():
+                return sha
+            final.parent.mkdir(parents=True, exist_ok=True)
+            for attempt in range(3):
+                try:
+                    self._write(final, data)
+                    break
+                except FileNotFoundError:
+                    # A sweep removed the temporary file in the instant between its creation
+                    # and its lock; write it again.
+                    if attempt == 2:
+                        raise
+        except OSError as exc:
+            raise FileStoreError(exc.errno, f"cannot write {final.parent}: "
+                                            f"{exc.strerror or exc}") from exc
         fsync_dir(final.parent)
         return sha
 

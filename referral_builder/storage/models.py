@@ -141,6 +141,9 @@ class CaseRecord(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    #: Set when the case came from an export zip: it cannot be sent until someone confirms
+    #: the authority's evidence requirements for it (an Acknowledgement with its case_id).
+    imported_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     school: Mapped[School] = relationship()
     authority: Mapped[Authority] = relationship()
 

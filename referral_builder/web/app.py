@@ -13,10 +13,11 @@ from flask import Flask, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral_builder.storage.db import Database, sqlite_url
-from referral_builder.storage.files import FileStore
+from referral_builder.storage.files import FileStore, FileStoreError
 from referral_builder.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -148,6 +149,24 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
                                message="For your security, forms time out. Go back, refresh "
                                        "the page and try again."), 400
 
+    @app.errorhandler(OperationalError)
+    def _database_error(e: OperationalError):  # type: ignore[no-untyped-def]
+        if is_busy(e):
+            return busy_response()
+        log.exception("database error on %s", request.path)
+        return render_template("web/error.html", title="Sorry, there is a problem with the "
+                               "service", message="Try again later."), 500
+
+    @app.errorhandler(FileStoreError)
+    def _file_store_error(_e: FileStoreError):  # type: ignore[no-untyped-def]
+        log.exception("the file store cannot be written to, on %s", request.path)
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()  # roll back: the row that would name the file is not saved
+        message = FileStoreError.USER_MESSAGE
+        return render_template("web/error.html", title="Files cannot be saved at the moment",
+                               message=message[0].upper() + message[1:] + "."), 503
+
     for code, title in ((403, "You do not have access to this page"),
                         (404, "Page not found"),
                         (413, "The file is too big"),
@@ -156,6 +175,26 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
                         (500, "Sorry, there is a problem with the service")):
         app.register_error_handler(code, _error_page(code, title))
     return app
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (or busy) after every wait and retry."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def busy_response():  # type: ignore[no-untyped-def]
+    """503 with a message: the database stayed busy longer than the request may wait."""
+    log.warning("database busy on %s", request.path)
+    g.pop("audit", None)
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # roll back: nothing of this request is saved
+    body = render_template(
+        "web/error.html", title="The service is busy",
+        message="Many changes are being saved at this moment and yours could not be saved. "
+                "Nothing was changed: wait a few seconds and try again.")
+    return body, 503, {"Retry-After": "5"}
 
 
 def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]

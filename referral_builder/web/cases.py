@@ -18,15 +18,18 @@ from referral_builder.forms.case import (
     PupilForm,
 )
 from referral_builder.forms.submit import ImportForm
+from referral_builder.storage.files import FileStoreError
 from referral_builder.storage.models import (
     Acknowledgement,
     Authority,
     CaseRecord,
     StoredFile,
     Submission,
+    utcnow,
 )
 from referral_builder.web import database, services
 from referral_builder.web.access import case_view, school_user
+from referral_builder.web.evidence_files import Refused, accept_upload
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
 
@@ -107,6 +110,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
     form = PupilForm()
     if form.validate_on_submit():
         s = database.session()
+        database.begin_writing()  # the next reference is read and used in one transaction
         school = current_user.school
         today = dt.date.today()
         data = services.new_case_data(authority, school, services.next_reference(
@@ -260,42 +264,96 @@ def import_case():  # type: ignore[no-untyped-def]
     form = ImportForm()
     if form.validate_on_submit():
         try:
+            # The slow part (unpacking, cleaning every document, storing the files) comes
+            # first, without the database's write lock.
             data, files = services.read_import_zip(form.archive.data.read())
-            record = _import(data, files)
+            accepted = _accept_documents(data, files)
+            stored = {doc_id: (database.files().put(content), media, len(content))
+                      for doc_id, (content, media) in accepted.items()}
+            record = _import(data, stored)
         except InvalidCase as exc:
             database.session().rollback()
             form.archive.errors = [f"The case cannot be imported: {exc}"]
+        except FileStoreError:
+            database.session().rollback()
+            form.archive.errors = [f"The case cannot be imported: {FileStoreError.USER_MESSAGE}"]
         else:
-            flash(f"Case {record.reference} imported", "success")
+            flash(f"Case {record.reference} imported. Read the evidence requirements before "
+                  "you send it.", "success")
             return redirect(url_for("cases.task_list", case_id=record.id))
     return render_template("web/import.html", form=form, title="Import a case",
                            back_url=url_for("cases.index"))
 
 
-def _import(data: dict, files: dict[str, bytes]) -> CaseRecord:  # type: ignore[type-arg]
-    """Create a new draft for the user's school from an export, keeping its document ids."""
+def _accept_documents(data: dict, files: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:  # type: ignore[type-arg]
+    """Every imported document through the upload's acceptance: type, size, cleaning."""
+    accepted = {}
+    for doc in data.get("documents", []):
+        try:
+            accepted[doc["id"]] = accept_upload(files[doc["id"]], doc["file"],
+                                                label=f"The document {doc['file']}")
+        except Refused as exc:
+            raise InvalidCase("", str(exc)) from None
+    return accepted
+
+
+def _import(data: dict, stored: dict[str, tuple[str, str, int]]) -> CaseRecord:  # type: ignore[type-arg]
+    """Create a new draft for the user's school from an export, keeping its document ids.
+
+    The school is the signed-in user's (the cover and the s.566 certificate print it), never
+    the one in the zip; the declaration is dropped, and the case cannot be sent until
+    someone has confirmed the evidence requirements for it (`case_requirements`).
+    """
     s = database.session()
+    database.begin_writing()  # the next reference is read and used in one transaction
     authority = s.scalar(select(Authority).where(Authority.slug == data["authority"]))
     if authority is None:
         raise InvalidCase("authority", f"no authority {data['authority']!r} is set up here")
+    school = current_user.school
     data["reference"] = services.next_reference(s, authority, dt.date.today().year)
+    data["school"] = services.school_json(school)
     data.pop("declaration", None)
-    record = services.create_case(s, authority=authority, school=current_user.school,
+    record = services.create_case(s, authority=authority, school=school,
                                   created_by=current_user.id, data=data)
-    store = database.files()
+    record.imported_at = utcnow()
     for doc in data.get("documents", []):
-        content = files[doc["id"]]
-        s.add(StoredFile(case_id=record.id, kind="evidence", doc_id=doc["id"],
-                         sha256=store.put(content), filename=doc["file"].rsplit("/", 1)[-1],
-                         media_type=_media(doc["file"]), size=len(content),
-                         uploaded_by=current_user.id))
+        sha, media, size = stored[doc["id"]]
+        s.add(StoredFile(case_id=record.id, kind="evidence", doc_id=doc["id"], sha256=sha,
+                         filename=doc["file"].rsplit("/", 1)[-1][:255], media_type=media,
+                         size=size, uploaded_by=current_user.id))
     s.commit()
     return record
 
 
-def _media(name: str) -> str:
-    return "application/pdf" if name.lower().endswith(".pdf") else (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+def needs_acknowledgement(view: services.CaseView) -> bool:
+    """An imported case whose evidence requirements nobody has confirmed here yet."""
+    if view.record.imported_at is None:
+        return False
+    return database.session().scalar(select(Acknowledgement.id).where(
+        Acknowledgement.case_id == view.record.id).limit(1)) is None
+
+
+@bp.route("/cases/<int:case_id>/requirements", methods=["GET", "POST"])
+@school_user
+def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
+    """The tick-box for a case that did not start here (an imported case)."""
+    view = case_view(case_id, edit=request.method == "POST")
+    authority = view.record.authority
+    try:
+        checklist = get_checklist(authority.slug)
+    except InvalidChecklist:
+        abort(404)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        s = database.session()
+        s.add(Acknowledgement(user_id=current_user.id, name=current_user.name,
+                              role=current_user.role_name, checklist_id=checklist.id,
+                              checklist_version=checklist.version, case_id=case_id))
+        s.commit()
+        return redirect(url_for("cases.task_list", case_id=case_id))
+    return render_template("web/requirements.html", form=form, checklist=checklist,
+                           authority=authority, title="Evidence requirements",
+                           back_url=url_for("cases.task_list", case_id=case_id))
 
 
 @bp.route("/cases/<int:case_id>/evidence/<item_id>/not-applicable", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ def _form(view: services.CaseView, data: dict | None = None) -> LetterForm:  # t
 
 
 def _extras(source, template_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """The template's extra details (`extra_<key>` in a form or a query string)."""
+    """The template's extra details (`extra_<key>` in the posted form)."""
     from referral_builder.documents.letters import get_template
 
     try:
@@ -81,17 +81,21 @@ def new(case_id: int):  # type: ignore[no-untyped-def]
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
-@bp.get("/download")
+@bp.post("/download")
 @school_user
 def download(case_id: int):  # type: ignore[no-untyped-def]
+    """The letter as a Word document. A POST, so that the details typed into the letter
+    (names, reasons, targets) never go into a URL, and so into access logs and history."""
     view = case_view(case_id, action="download")
-    args = request.args
+    form = _form(view)
+    if not form.validate_on_submit():
+        return redirect(url_for("letters.new", case_id=case_id))
     try:
-        result = _render(view, args.get("template", ""), args.get("carer", ""),
-                         args.get("meeting") or None, _extras(args, args.get("template", "")))
+        result = _render(view, form.template.data, form.carer.data, form.meeting.data or None,
+                         _extras(request.form, form.template.data))
     except ReferralBuilderError:
         return redirect(url_for("letters.new", case_id=case_id))
-    carer = view.case.carer(args.get("carer", ""))
+    carer = view.case.carer(form.carer.data)
     name = f"{result.template.id}-{carer.name if carer else 'letter'}-{dt.date.today()}.docx"
     return attachment(result.docx, name, DOCX)
 

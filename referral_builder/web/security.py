@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 
 from referral_builder.storage.models import AuditEntry, User, utcnow
 from referral_builder.web import database
@@ -133,8 +134,17 @@ def _write_audit(resp: Response) -> Response:
         request_session = g.pop("db_session", None)
         if request_session is not None:
             request_session.close()  # end its transaction before writing on another
-        with database.db().writing() as s:
-            s.add_all(entries)
+        try:
+            with database.db().writing() as s:  # short: the rows of this request only
+                s.add_all(entries)
+        except OperationalError as exc:
+            from referral_builder.web.app import busy_response, is_busy
+
+            if not is_busy(exc):
+                raise
+            # No audit row, no record shown: answer "busy" instead of the page.
+            body, status, headers = busy_response()
+            return current_app.make_response((body, status, headers))
     return resp
 
 

@@ -11,8 +11,10 @@ import datetime as dt
 import hashlib
 import io
 import json
+import struct
 import threading
 import zipfile
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from referral_builder import safe_json
 from referral_builder import services as core
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import InvalidCase
@@ -109,15 +112,20 @@ def new_case_data(authority: Authority, school: School, reference: str,
         "reference": reference,
         "authority": authority.slug,
         "referral_date": referral_date.isoformat(),
-        "school": {"name": school.name, "urn": school.urn,
-                   "local_authority": school.authority.name if school.authority else "",
-                   "head_teacher": school.head_teacher, "address": school.address},
+        "school": school_json(school),
         "pupil": pupil,
         "carers": [],
         "register": {"marks": []},
         "events": [],
         "documents": [],
     }
+
+
+def school_json(school: School) -> dict[str, Any]:
+    """The case's `school`, always from the school's own record (never from a file)."""
+    return {"name": school.name, "urn": school.urn,
+            "local_authority": school.authority.name if school.authority else "",
+            "head_teacher": school.head_teacher, "address": school.address}
 
 
 def next_reference(s: Session, authority: Authority, year: int) -> str:
@@ -193,7 +201,16 @@ def document_bytes(s: Session, store: FileStore, record: CaseRecord, doc_id: str
 # ---- export and import: case.json plus the evidence files, in one zip --------------------
 
 MAX_IMPORT_ENTRIES = 500
-MAX_IMPORT_BYTES = 200 * 1024 * 1024
+#: One document (or case.json) unpacked: the same as one upload.
+MAX_IMPORT_FILE_BYTES = 25 * 1024 * 1024
+#: Everything in the zip unpacked.
+MAX_IMPORT_BYTES = 100 * 1024 * 1024
+#: Unpacked / packed, for an entry (or the whole zip) bigger than IMPORT_RATIO_MIN_BYTES.
+MAX_IMPORT_RATIO = 100
+IMPORT_RATIO_MIN_BYTES = 64 * 1024
+_CHUNK = 64 * 1024
+_ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError,
+               ValueError, NotImplementedError, RuntimeError, struct.error)
 
 
 def export_zip(s: Session, store: FileStore, view: CaseView) -> bytes:
@@ -208,38 +225,55 @@ def export_zip(s: Session, store: FileStore, view: CaseView) -> bytes:
     return buf.getvalue()
 
 
+def _mb(n: int) -> str:
+    return f"{n / 2**20:g} MB"
+
+
 def read_import_zip(content: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """Return the case JSON and its files from an export; raise InvalidCase when unsafe."""
+    """Return the case JSON and its files from an export; raise InvalidCase when unsafe.
+
+    The limits (entries, bytes per entry and in all, compression ratio) are checked from the
+    zip's headers first, and again while reading, since headers can lie.
+    """
     try:
         z = zipfile.ZipFile(io.BytesIO(content))
-    except zipfile.BadZipFile:
-        raise InvalidCase("", "the file is not a zip file") from None
-    infos = z.infolist()
+        infos = z.infolist()
+    except _ZIP_ERRORS as exc:
+        raise InvalidCase("", f"the file is not a zip file ({exc})") from None
     if len(infos) > MAX_IMPORT_ENTRIES:
         raise InvalidCase("", f"the zip has {len(infos)} files; at most {MAX_IMPORT_ENTRIES}")
-    if sum(i.file_size for i in infos) > MAX_IMPORT_BYTES:
-        raise InvalidCase("", "the zip is too big when unpacked")
-    names = {i.filename for i in infos}
-    for name in names:
-        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
-            raise InvalidCase("", f"the zip has an unsafe file name: {name}")
+    names: set[str] = set()
+    for info in infos:
+        name = info.filename
+        if (name.startswith("/") or ".." in name.split("/") or "\\" in name or "\0" in name
+                or ":" in name.split("/", 1)[0]):
+            raise InvalidCase("", f"the zip has an unsafe file name: {name[:200]}")
+        if name in names:
+            raise InvalidCase("", f"the zip has {name[:200]} twice")
+        names.add(name)
+        _check_entry_header(info)
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    if total > MAX_IMPORT_BYTES:
+        raise InvalidCase("", f"the zip unpacks to {_mb(total)}; at most "
+                              f"{_mb(MAX_IMPORT_BYTES)}")
+    if total > IMPORT_RATIO_MIN_BYTES and total > MAX_IMPORT_RATIO * max(packed, 1):
+        raise InvalidCase("", f"the zip unpacks to {total // max(packed, 1)} times its size; "
+                              f"at most {MAX_IMPORT_RATIO} (a zip bomb?)")
     if "case.json" not in names:
         raise InvalidCase("", "the zip has no case.json")
-    budget = MAX_IMPORT_BYTES
+    budget = [MAX_IMPORT_BYTES]
 
     def read(name: str) -> bytes:
-        nonlocal budget
-        with z.open(name) as fh:
-            data = fh.read(budget + 1)
-        budget -= len(data)
-        if budget < 0:
-            raise InvalidCase("", "the zip is too big when unpacked")
-        return data
+        return _read_entry(z, z.getinfo(name), budget)
 
+    raw = read("case.json")
     try:
-        data = json.loads(read("case.json").decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidCase("case.json", "is not valid JSON") from None
+        data = safe_json.loads(raw)
+    except ValueError as exc:
+        raise InvalidCase("case.json", f"cannot be read: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidCase("case.json", "is not a referral-case/1 object")
     load_case(data)
     files: dict[str, bytes] = {}
     for doc in data.get("documents", []):
@@ -247,3 +281,43 @@ def read_import_zip(content: bytes) -> tuple[dict[str, Any], dict[str, bytes]]:
             raise InvalidCase("documents", f"{doc['file']} is not in the zip")
         files[doc["id"]] = read(doc["file"])
     return data, files
+
+
+def _check_entry_header(info: zipfile.ZipInfo) -> None:
+    name = info.filename[:200]
+    if info.flag_bits & 0x1:
+        raise InvalidCase("", f"{name} in the zip is encrypted; export it again without a "
+                              "password")
+    if info.file_size > MAX_IMPORT_FILE_BYTES:
+        raise InvalidCase("", f"{name} in the zip unpacks to {_mb(info.file_size)}; each "
+                              f"file may be at most {_mb(MAX_IMPORT_FILE_BYTES)}")
+    if (info.file_size > IMPORT_RATIO_MIN_BYTES
+            and info.file_size > MAX_IMPORT_RATIO * max(info.compress_size, 1)):
+        raise InvalidCase("", f"{name} in the zip unpacks to "
+                              f"{info.file_size // max(info.compress_size, 1)} times its "
+                              f"size; at most {MAX_IMPORT_RATIO} (a zip bomb?)")
+
+
+def _read_entry(z: zipfile.ZipFile, info: zipfile.ZipInfo, budget: list[int]) -> bytes:
+    """Read one entry with the limits applied to the bytes actually unpacked."""
+    name = info.filename[:200]
+    out = bytearray()
+    try:
+        with z.open(info) as fh:
+            while chunk := fh.read(_CHUNK):
+                out += chunk
+                budget[0] -= len(chunk)
+                if len(out) > MAX_IMPORT_FILE_BYTES:
+                    raise InvalidCase("", f"{name} in the zip unpacks to more than "
+                                          f"{_mb(MAX_IMPORT_FILE_BYTES)}")
+                if budget[0] < 0:
+                    raise InvalidCase("", f"the zip unpacks to more than "
+                                          f"{_mb(MAX_IMPORT_BYTES)}")
+                if (len(out) > IMPORT_RATIO_MIN_BYTES
+                        and len(out) > MAX_IMPORT_RATIO * max(info.compress_size, 1)):
+                    raise InvalidCase("", f"{name} in the zip unpacks to more than "
+                                          f"{MAX_IMPORT_RATIO} times its size (a zip bomb?)")
+    except _ZIP_ERRORS as exc:
+        raise InvalidCase("", f"{name} in the zip is damaged ({exc}); export the case "
+                              "again") from None
+    return bytes(out)

@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     jsonify,
     redirect,
     render_template,
@@ -17,38 +18,56 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from referral_builder.domain.checklist import DEFAULT_PARAMETERS
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.submit import DeclarationForm
-from referral_builder.storage.models import StoredFile, Submission, utcnow
+from referral_builder.storage.models import ROLE_NAMES, StoredFile, Submission, utcnow
 from referral_builder.web import bundles, database
 from referral_builder.web.access import case_view, roles, school_user
-from referral_builder.web.cases import _latest_bundle, save_or_conflict
+from referral_builder.web.cases import _latest_bundle, needs_acknowledgement, save_or_conflict
 from referral_builder.web.downloads import attachment
+from referral_builder.web.security import audit
 from referral_builder.web.tasks import only_declaration_left
 
 bp = Blueprint("submit", __name__, url_prefix="/cases/<int:case_id>")
 
 
+def declaring_roles(view) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """The roles that may make the declaration: the authority checklist's
+    `declaration_roles` (the designated safeguarding lead unless it names others)."""
+    authority = next((c for c in view.checklists if c.kind == "authority"), None)
+    if authority is None:
+        return tuple(DEFAULT_PARAMETERS["declaration_roles"])
+    return tuple(authority.param("declaration_roles"))
+
+
 @bp.route("/declaration", methods=["GET", "POST"])
 @school_user
 def declaration(case_id: int):  # type: ignore[no-untyped-def]
+    """The declaration, made as the signed-in user (name and role are theirs, not typed in),
+    and only by a role the authority's checklist allows."""
     view = case_view(case_id, edit=request.method == "POST")
-    old = view.data.get("declaration") or {}
+    allowed = declaring_roles(view)
+    may_declare = current_user.role in allowed
+    if request.method == "POST" and not may_declare:
+        audit("denied", case_id, "declaration refused: role")
+        abort(403)
     form = DeclarationForm(data={
-        "version": view.record.version, "name": old.get("name") or current_user.name,
-        "role": old.get("role") or current_user.role_name,
+        "version": view.record.version,
         "referral_date": dt.date.fromisoformat(view.data["referral_date"])})
     ready = only_declaration_left(view)
     problems = []
     if ready and form.validate_on_submit():
         view.data["referral_date"] = form.referral_date.data.isoformat()
-        view.data["declaration"] = {"confirmed": True, "name": form.name.data,
-                                    "role": form.role.data,
+        view.data["declaration"] = {"confirmed": True, "name": current_user.name,
+                                    "role": current_user.role_name,
                                     "at": dt.datetime.now().replace(microsecond=0).isoformat()}
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             return redirect(url_for("cases.check_answers", case_id=case_id))
         problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/declaration.html", view=view, form=form, ready=ready,
+                           may_declare=may_declare,
+                           declarers=[ROLE_NAMES.get(r, r).lower() for r in allowed],
                            problems=problems, title="Declaration",
                            back_url=url_for("cases.task_list", case_id=case_id))
 
@@ -110,7 +129,13 @@ def download(case_id: int):  # type: ignore[no-untyped-def]
 @bp.route("/submit", methods=["GET", "POST"])
 @roles("dsl")
 def submit(case_id: int):  # type: ignore[no-untyped-def]
+    if request.method == "POST":
+        database.begin_writing()  # the version checked below cannot change before commit
     view = case_view(case_id, edit=True)
+    if needs_acknowledgement(view):
+        flash("Confirm that you have read the evidence requirements before you send this "
+              "imported referral.", "important")
+        return redirect(url_for("cases.case_requirements", case_id=case_id))
     latest, _ = _bundle_state(view)
     form = VersionedForm(data={"version": view.record.version})
     if latest is None or not view.report.ready:

@@ -260,7 +260,7 @@ def test_the_whole_journey(server, browser, tmp_path) -> None:  # type: ignore[n
     j.choose("Kim Jones (mother)")
     j.click("Preview the letter", "letter-preview")
     with page.expect_download() as dl:
-        j.page.get_by_role("link", name="Download the letter (Word document)").click()
+        j.page.get_by_role("button", name="Download the letter (Word document)").click()
     assert dl.value.suggested_filename.endswith(".docx")
     j.click("Record as sent today")
     assert j.todo() < after_events

@@ -144,3 +144,84 @@ def test_every_truncation_of_a_valid_docx_is_refused_or_accepted_never_a_crash()
         except UnsafeDocument:
             outcomes.add("refused")
     assert outcomes == {"refused"}
+
+
+# ---- issue 11.10: field codes that fetch from outside the file or run a program ----------
+
+W = b'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def body(runs: bytes, *, ns: bytes = W, prefix: bytes = b"w") -> bytes:
+    p = prefix
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<' + p
+            + b":document " + ns + b"><" + p + b":body><" + p + b":p>" + runs + b"</" + p
+            + b":p></" + p + b":body></" + p + b":document>")
+
+
+def field(*instructions: bytes, result: bytes = b"x", p: bytes = b"w") -> bytes:
+    """A complex field: begin, one run per piece of instruction text, separate, result, end."""
+    def char(kind: bytes) -> bytes:
+        return b"<" + p + b":r><" + p + b':fldChar ' + p + b':fldCharType="' + kind + b'"/></' \
+            + p + b":r>"
+    runs = b"".join(b"<" + p + b':r><' + p + b':instrText xml:space="preserve">' + i + b"</"
+                    + p + b":instrText></" + p + b":r>" for i in instructions)
+    return (char(b"begin") + runs + char(b"separate") + b"<" + p + b":r><" + p + b":t>"
+            + result + b"</" + p + b":t></" + p + b":r>" + char(b"end"))
+
+
+def with_document(xml: bytes, part: str = "word/document.xml") -> bytes:
+    if part == "word/document.xml":
+        return rebuilt(replace={part: xml})
+    return rebuilt({part: xml})
+
+
+@pytest.mark.parametrize(("xml", "name"), [
+    pytest.param(body(field(b' INCLUDEPICTURE "http://203.0.113.9/t.png" \\d ')),
+                 "INCLUDEPICTURE", id="includepicture-url"),
+    pytest.param(body(field(b'DDEAUTO c:\\\\Windows\\\\System32\\\\cmd.exe "/k calc.exe"')),
+                 "DDEAUTO", id="ddeauto"),
+    pytest.param(body(field(b'INCLUDETEXT "\\\\\\\\fileshare\\\\x\\\\a.docx"')), "INCLUDETEXT",
+                 id="includetext-unc"),
+    pytest.param(body(field(b"INCLUDE", b'PICTURE "http://203.0.113.9/t.png"')),
+                 "INCLUDEPICTURE", id="split-over-runs"),
+    pytest.param(body(field(b"<![CDATA[includepicture]]> \"http://203.0.113.9/\"")),
+                 "INCLUDEPICTURE", id="cdata-lower-case"),
+    pytest.param(body(field(b"&#x49;NCLUDE<!-- hidden -->PICTURE \"http://x/\"")),
+                 "INCLUDEPICTURE", id="character-reference-and-comment"),
+    pytest.param(body(b'<w:fldSimple w:instr=" INCLUDEPICTURE &quot;http://203.0.113.9/t.png'
+                      b'&quot; "><w:r><w:t>x</w:t></w:r></w:fldSimple>'),
+                 "INCLUDEPICTURE", id="fldsimple"),
+    pytest.param(body(b'<w:fldSimple w:instr="DDE cmd \'/c calc\'"/>'), "DDE", id="fldsimple-dde"),
+    pytest.param(body(field(b'INCLUDETEXT "http://x/a"', p=b"q"),
+                      ns=W.replace(b"xmlns:w", b"xmlns:q"), prefix=b"q"),
+                 "INCLUDETEXT", id="other-prefix"),
+    pytest.param(body(field(b'IF 1 = 1 "', b"")
+                      + field(b'LINK Excel.Sheet.8 "\\\\\\\\s\\\\b.xls"')),
+                 "LINK", id="link"),
+])
+def test_a_field_that_fetches_from_outside_or_runs_a_program_is_refused(xml, name):
+    with pytest.raises(UnsafeDocument, match=f"contains the field code {name} "):
+        check_docx(with_document(xml))
+
+
+def test_a_field_in_a_header_is_refused_too():
+    with pytest.raises(UnsafeDocument, match=r"field code INCLUDEPICTURE \(word/header1.xml\)"):
+        check_docx(with_document(body(field(b'INCLUDEPICTURE "http://x/"')),
+                                 "word/header1.xml"))
+
+
+def test_ordinary_fields_and_words_in_text_are_accepted():
+    xml = body(field(b" PAGE ") + field(b' HYPERLINK "http://example.org/link" ')
+               + field(b" DATE \\@ \"d MMMM yyyy\" ")
+               + b"<w:r><w:t>Please INCLUDEPICTURE the DDEAUTO LINK in the text</w:t></w:r>")
+    check_docx(with_document(xml))
+
+
+def test_the_letter_templates_have_no_unsafe_fields():
+    from pathlib import Path
+
+    templates = sorted((Path(__file__).resolve().parents[2] / "templates" / "letters")
+                       .glob("*.docx"))
+    assert templates
+    for path in templates:
+        check_docx(path.read_bytes(), name=path.name)

@@ -95,7 +95,7 @@ def test_a_letter_recorded_as_sent_adds_the_event_and_the_document(app, dsl: Cli
     form = {"version": version_of(html), "template": "attendance_concern", "carer": "c1"}
     preview = dsl.post("/cases/1/letters", form).get_data(as_text=True)
     assert "Dear" in preview
-    download = dsl.get("/cases/1/letters/download?template=attendance_concern&carer=c1")
+    download = dsl.post("/cases/1/letters/download", form)
     assert download.data[:2] == b"PK"
     assert dsl.post("/cases/1/letters/record", form).status_code == 302
     data = case_json(app)
