@@ -110,6 +110,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         carers,
         cases,
+        draft,
         events,
         la,
         letters,
@@ -121,7 +122,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
     init_security(app)
     register_filters(app)
-    for module in (assets, auth, cases, carers, register, events, letters, submit, la,
+    for module in (assets, auth, cases, draft, carers, register, events, letters, submit, la,
                    admin):
         app.register_blueprint(module.bp)
 

@@ -169,6 +169,10 @@ def task_list(case_id: int):  # type: ignore[no-untyped-def]
         .order_by(Submission.at.desc()))
     return render_template("web/task_list.html", view=view, tasks=tasks(view, bundle),
                            returned=returned if view.record.status == "returned" else None,
+                           can_withdraw=current_user.role == "dsl"
+                           and view.record.status == "draft" and s.scalar(
+                               select(Submission.id).where(Submission.case_id == case_id)
+                               .limit(1)) is None,
                            title=f"Referral for {view.case.pupil.full_name}",
                            back_url=url_for("cases.index"))
 

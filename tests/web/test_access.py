@@ -17,6 +17,7 @@ CASE_URLS = [
     "/cases/1/check-answers", "/cases/1/export",
     "/cases/1/declaration", "/cases/1/bundle", "/cases/1/bundle/status",
     "/cases/1/bundle/download", "/cases/1/submit", "/cases/1/submitted",
+    "/cases/1/referral-date", "/cases/1/withdraw",
 ]
 
 

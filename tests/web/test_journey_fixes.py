@@ -1,0 +1,111 @@
+"""Issue 14: no case gets stuck, no silent duplicates, dates the user chooses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from sqlalchemy import select
+
+from referral_builder.storage.models import AuditEntry, CaseRecord
+from tests.web.conftest import Client, error_summary, version_of
+
+DSL = "dsl@school.example"
+STAFF = "staff@school.example"
+
+
+@pytest.fixture
+def dsl(client: Client) -> Client:
+    client.sign_in(DSL)
+    return client
+
+
+def case_json(app, case_id: int = 1) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    with app.extensions["db"].session() as s:
+        return json.loads(s.get(CaseRecord, case_id).data)
+
+
+def _date(d: dt.date) -> list[str]:
+    return [str(d.day), str(d.month), str(d.year)]
+
+
+def test_the_referral_date_can_be_changed_from_the_task_list(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    html = dsl.get("/cases/1").get_data(as_text=True)
+    assert 'href="/cases/1/referral-date"' in html
+    page = dsl.get("/cases/1/referral-date").get_data(as_text=True)
+    r = dsl.post("/cases/1/referral-date", {"version": version_of(page),
+                                            "referral_date": ["13", "11", "2026"]})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/cases/1")
+    assert case_json(app)["referral_date"] == "2026-11-13"
+
+
+def test_a_referral_date_far_in_the_future_is_refused(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    page = dsl.get("/cases/1/referral-date").get_data(as_text=True)
+    before = case_json(app)["referral_date"]
+    far = dt.date.today() + dt.timedelta(days=120)
+    r = dsl.post("/cases/1/referral-date", {"version": version_of(page),
+                                            "referral_date": _date(far)})
+    assert r.status_code == 200
+    [problem] = error_summary(r.get_data(as_text=True))
+    assert problem.startswith("The date of referral must be no later than")
+    assert case_json(app)["referral_date"] == before
+
+
+def test_the_declaration_refuses_a_far_future_date_too() -> None:
+    from referral_builder.forms.submit import referral_date_problem
+
+    today = dt.date(2026, 11, 20)
+    assert referral_date_problem(dt.date(2026, 12, 20), today) is None
+    assert referral_date_problem(dt.date(2026, 12, 21), today) == (
+        "The date of referral must be no later than 20 December 2026 (30 days from today)")
+
+
+def test_a_locked_task_says_why_and_links_to_what_unlocks_it(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    html = dsl.get("/cases/1").get_data(as_text=True)
+    if "Cannot start yet" not in html:
+        pytest.skip("the demo case is complete")
+    assert "You can build the bundle when every evidence item is met." in html
+    assert 'href="/cases/1/evidence">See what is still to do</a>' in html
+
+
+def test_the_declaration_shows_no_dead_button_when_it_cannot_be_made(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    html = dsl.get("/cases/1/declaration").get_data(as_text=True)
+    if "when every other evidence item is met" not in html:
+        pytest.skip("the demo case is ready for the declaration")
+    assert "Confirm and continue" not in html
+    assert 'href="/cases/1/referral-date"' in html
+
+
+def test_a_dsl_can_delete_a_draft_and_it_is_audited(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].session() as s:
+        record = s.get(CaseRecord, 1)
+        assert record.status == "draft"
+        reference = record.reference
+    assert 'href="/cases/1/withdraw"' in dsl.get("/cases/1").get_data(as_text=True)
+    page = dsl.get("/cases/1/withdraw").get_data(as_text=True)
+    assert "Are you sure you want to delete the draft referral" in page
+    r = dsl.post("/cases/1/withdraw", {"version": version_of(page)})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/cases")
+    with app.extensions["db"].session() as s:
+        assert s.get(CaseRecord, 1) is None
+        row = s.scalar(select(AuditEntry).where(AuditEntry.action == "withdraw")
+                           .order_by(AuditEntry.id.desc()))
+    assert row is not None and row.case_id == 1 and reference in row.detail
+    assert dsl.get("/cases/1").status_code == 404
+
+
+def test_school_staff_cannot_delete_a_draft(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    client.sign_in(STAFF)
+    assert 'href="/cases/1/withdraw"' not in client.get("/cases/1").get_data(as_text=True)
+    assert client.post("/cases/1/withdraw", {"version": "1"}).status_code == 403
+    with app.extensions["db"].session() as s:
+        assert s.get(CaseRecord, 1) is not None
+
+
+def test_a_sent_referral_cannot_be_deleted(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "submitted"
+    assert dsl.post("/cases/1/withdraw", {"version": "1"}).status_code == 409
+    with app.extensions["db"].session() as s:
+        assert s.get(CaseRecord, 1) is not None
