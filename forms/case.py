@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput
 from referral_builder.forms.fields import (
@@ -31,10 +33,16 @@ SEND_LABELS = {"none": "No special educational needs",
                "send_support": "SEN support", "ehcp": "Education, health and care plan (EHCP)"}
 
 
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
 class VersionedForm(FlaskForm):
-    """Every form that changes a case carries the version it was shown, for optimistic locking."""
+    """Every form that changes a case carries the version it was shown, for optimistic locking,
+    and a one-time token (`once`) so that a create form submitted twice saves once."""
 
     version = HiddenField()
+    once = HiddenField(default=_new_token)
 
 
 class AuthorityForm(FlaskForm):

@@ -18,6 +18,7 @@ from referral_builder.forms.fields import (
     not_in_future,
     select,
 )
+from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp, ValidationError
 
 EVENT_TYPE_LABELS = {
@@ -107,6 +108,7 @@ class EventTypeForm(VersionedForm):
 
 
 class EventForm(VersionedForm):
+    basis = HiddenField()  # a digest of the event as shown (web/events.py)
     date = DateInput("Date", thing="the date", validators=[not_in_future("the date")],
                      description="For example, 27 9 2026")
     time = Text("Time (optional)", [Optional(), Regexp(
@@ -153,7 +155,7 @@ class EventForm(VersionedForm):
         """Drop the questions that do not fit the type; return the ones kept."""
         kept = COMMON + EVENT_QUESTIONS[event_type]
         for name in list(self._fields):
-            if name not in kept and name not in ("version", "csrf_token"):
+            if name not in kept and name not in ("version", "once", "basis", "csrf_token"):
                 delattr(self, name)
         return kept
 

@@ -220,3 +220,18 @@ class BundleJob(Base):
     started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class FormToken(Base):
+    """A create form that was saved: its one-time token and the page of the record it made.
+
+    Every create form carries a fresh random token. The save adds this row in the same
+    transaction, so a second submit of the same form (Back then Save, a double click) finds
+    the row and is shown the saved record instead of making a copy. Holds no personal data."""
+
+    __tablename__ = "form_tokens"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    redirect_to: Mapped[str] = mapped_column(String(300))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

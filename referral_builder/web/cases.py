@@ -25,8 +25,8 @@ from referral_builder.storage.models import (
     StoredFile,
     Submission,
 )
-from referral_builder.web import database, services
-from referral_builder.web.access import case_view, school_user
+from referral_builder.web import database, once, services
+from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
 
@@ -101,10 +101,12 @@ def requirements(slug: str):  # type: ignore[no-untyped-def]
 @school_user
 def start_pupil(slug: str):  # type: ignore[no-untyped-def]
     authority = _authority(slug)
+    form = PupilForm()
+    if request.method == "POST" and (done := once.already_saved(form)) is not None:
+        return done  # Back then Save after the case was made: show it, make no second case
     ack = session.get("ack") or {}
     if ack.get("authority") != slug:
         return redirect(url_for("cases.requirements", slug=slug))
-    form = PupilForm()
     if form.validate_on_submit():
         s = database.session()
         school = current_user.school
@@ -116,6 +118,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
                                           created_by=current_user.id, data=data)
         except InvalidCase as exc:
             return _invalid(form, exc, "web/pupil.html", title="Pupil details")
+        once.remember(form, record.id, url_for("cases.task_list", case_id=record.id))
         row = s.get(Acknowledgement, ack["id"])
         if row is not None and row.user_id == current_user.id:
             row.case_id = record.id
@@ -147,6 +150,8 @@ def _invalid(form, exc: InvalidCase, template: str, **ctx):  # type: ignore[no-u
 
 def save_or_conflict(view: services.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
     """Save; return a message for the user when it cannot be saved."""
+    if not view.editable:
+        raise CaseSent(view.record.id)
     try:
         services.save_case(database.session(), view.record, data, version)
     except services.Conflict:

@@ -19,7 +19,7 @@ from referral_builder.storage.models import (
     Submission,
 )
 from referral_builder.web import database
-from referral_builder.web.access import case_view, roles, school_user
+from referral_builder.web.access import CaseSent, case_view, roles, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.security import audit
 
@@ -84,3 +84,13 @@ def withdraw(case_id: int):  # type: ignore[no-untyped-def]
 def _ever_sent(case_id: int) -> bool:
     return database.session().scalar(
         select(Submission.id).where(Submission.case_id == case_id).limit(1)) is not None
+
+
+@bp.app_errorhandler(CaseSent)
+def case_sent(exc: CaseSent):  # type: ignore[no-untyped-def]
+    """A change to a sent referral: say so, and where to see it, not "someone else changed"."""
+    return render_template(
+        "web/error.html", title="This referral has been sent",
+        message="It cannot be changed now. If the local authority returns it, you can change "
+                "it and send it again.",
+        link=(url_for("cases.task_list", case_id=exc.case_id), "Go to the referral")), 409

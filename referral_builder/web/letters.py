@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.letters import LetterForm
-from referral_builder.web import database, services
+from referral_builder.web import database, once, services
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
@@ -104,6 +104,8 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
     form = _form(view)
     if not form.validate_on_submit():
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
+    if (done := once.already_saved(form)) is not None:
+        return done
     try:
         result = _render(view, form.template.data, form.carer.data, form.meeting.data,
                          _extras(request.form, form.template.data))
@@ -121,7 +123,10 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
     event["documents"] = [doc_id]
     event["by"] = {"name": current_user.name, "role": current_user.role_name}
     view.data["events"].append(event)
-    if (problem := save_or_conflict(view, view.data, form.version.data)) is not None:
+    once.remember(form, case_id, url_for("events.new_details", case_id=case_id,
+                                         event_id=event["id"]))
+    # A new letter merges with any other change made meanwhile (the case was loaded afresh).
+    if (problem := save_or_conflict(view, view.data, view.record.version)) is not None:
         form.template.errors = [problem]
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
     return redirect(url_for("events.index", case_id=case_id, recorded=1))

@@ -109,3 +109,102 @@ def test_a_sent_referral_cannot_be_deleted(app, dsl: Client) -> None:  # type: i
     assert dsl.post("/cases/1/withdraw", {"version": "1"}).status_code == 409
     with app.extensions["db"].session() as s:
         assert s.get(CaseRecord, 1) is not None
+
+
+# ---- 14.2 Back then Save never duplicates; 14.5 concurrent edits -------------------------
+
+def once_of(html: str) -> str:
+    import re
+
+    m = re.search(r'name="once"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="once"', html)
+    assert m, "no one-time token on the page"
+    return m.group(1)
+
+
+def test_back_then_save_on_a_new_event_shows_the_saved_event(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    page = dsl.get("/cases/1/events/new/note").get_data(as_text=True)
+    form = {"version": version_of(page), "once": once_of(page), "date": ["2", "11", "2026"],
+            "summary": "Mum phoned back"}
+    before = len(case_json(app)["events"])
+    first = dsl.post("/cases/1/events/new/note", form)
+    assert first.status_code == 302
+    second = dsl.post("/cases/1/events/new/note", form)  # Back, then Save again
+    events = case_json(app)["events"]
+    assert len(events) == before + 1
+    assert second.status_code == 302
+    assert second.headers["Location"].endswith(f"/cases/1/events/{events[-1]['id']}")
+    shown = dsl.get(second.headers["Location"]).get_data(as_text=True)
+    assert "You have already saved this" in shown
+
+
+def test_a_new_form_gets_a_new_token(dsl: Client) -> None:
+    a = once_of(dsl.get("/cases/1/events/new/note").get_data(as_text=True))
+    b = once_of(dsl.get("/cases/1/events/new/note").get_data(as_text=True))
+    assert a != b
+
+
+def test_back_then_save_on_a_new_carer_adds_one_carer(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    page = dsl.get("/cases/1/carers/new").get_data(as_text=True)
+    form = {"version": version_of(page), "once": once_of(page), "name": "Jo Smith",
+            "relationship": "grandparent", "parental_responsibility": "no",
+            "day_to_day_care": "yes", "address": "1 High Street"}
+    before = len(case_json(app)["carers"])
+    r = dsl.post("/cases/1/carers/new", form)
+    assert r.status_code == 302, error_summary(r.get_data(as_text=True))
+    assert dsl.post("/cases/1/carers/new", form).status_code == 302
+    assert len(case_json(app)["carers"]) == before + 1
+
+
+def test_two_tabs_adding_different_events_both_save(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    tab1 = dsl.get("/cases/1/events/new/note").get_data(as_text=True)
+    tab2 = dsl.get("/cases/1/events/new/note").get_data(as_text=True)
+    before = len(case_json(app)["events"])
+    for page, summary in ((tab1, "First tab"), (tab2, "Second tab")):
+        r = dsl.post("/cases/1/events/new/note", {
+            "version": version_of(page), "once": once_of(page),
+            "date": ["3", "11", "2026"], "summary": summary})
+        assert r.status_code == 302, error_summary(r.get_data(as_text=True))
+    summaries = [e.get("summary") for e in case_json(app)["events"]]
+    assert len(summaries) == before + 2
+    assert {"First tab", "Second tab"} <= set(summaries)
+
+
+def test_a_change_to_the_same_event_keeps_the_typed_form(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    event = next(e for e in case_json(app)["events"] if e["type"] == "note") \
+        if any(e["type"] == "note" for e in case_json(app)["events"]) else None
+    if event is None:
+        page = dsl.get("/cases/1/events/new/note").get_data(as_text=True)
+        dsl.post("/cases/1/events/new/note", {"version": version_of(page),
+                                              "once": once_of(page),
+                                              "date": ["3", "11", "2026"], "summary": "A"})
+        event = case_json(app)["events"][-1]
+    url = f"/cases/1/events/{event['id']}"
+    mine = dsl.get(url).get_data(as_text=True)
+    theirs = dsl.get(url).get_data(as_text=True)
+    import re
+
+    basis = re.search(r'name="basis"[^>]*value="([^"]+)"', theirs) or re.search(
+        r'value="([^"]+)"[^>]*name="basis"', theirs)
+    assert basis
+    assert dsl.post(url, {"version": version_of(theirs), "basis": basis.group(1),
+                          "date": ["3", "11", "2026"], "summary": "Their words"}
+                    ).status_code == 302
+    r = dsl.post(url, {"version": version_of(mine), "basis": basis.group(1),
+                       "date": ["3", "11", "2026"], "summary": "My words"})
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert "Someone else changed this event after you opened it" in html
+    assert "My words" in html and "Their words" in html
+    saved = next(e for e in case_json(app)["events"] if e["id"] == event["id"])
+    assert saved["summary"] == "Their words"
+
+
+def test_a_change_to_a_sent_referral_says_it_has_been_sent(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "submitted"
+    r = dsl.post("/cases/1/pupil", {"version": "1"})
+    assert r.status_code == 409
+    html = r.get_data(as_text=True)
+    assert "This referral has been sent" in html
+    assert "Someone else changed this case" not in html
