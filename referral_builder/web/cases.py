@@ -240,7 +240,11 @@ def evidence(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id)
     items = items_by_id(view.checklists)
     rows = [(r, fix_link(items.get(r.id), case_id)) for r in view.report.items]
+    from referral_builder.web import worth_checking
+
     return render_template("web/evidence.html", view=view, rows=rows, title="Evidence check",
+                           invite_notes=worth_checking.invite_notes(view),
+                           missing=worth_checking.missing_copies(view),
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 

@@ -22,7 +22,8 @@ bp = Blueprint("letters", __name__, url_prefix="/cases/<int:case_id>/letters")
 def _form(view: services.CaseView, data: dict | None = None) -> LetterForm:  # type: ignore[type-arg]
     from referral_builder.documents.letters import list_templates
 
-    form = LetterForm(data={"version": view.record.version, **(data or {})})
+    form = LetterForm(data={"version": view.record.version, "sent_on": dt.date.today(),
+                            **(data or {})})
     form.template.choices = [(t.id, t.title) for t in list_templates()]
     form.carer.choices = [(c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name)
                           for c in view.case.carers if not c.contact_restriction]
@@ -44,12 +45,45 @@ def _extras(source, template_id: str) -> dict[str, str]:  # type: ignore[no-unty
 
 
 def _render(view: services.CaseView, template: str, carer: str, meeting: str | None,
-            extra: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+            extra: dict[str, str] | None = None, on: dt.date | None = None):  # type: ignore[no-untyped-def]
     from referral_builder.documents.letters import render_letter
 
     event = view.case.event(meeting) if meeting else None
-    return render_letter(view.case, template, carer, on=dt.date.today(), meeting=event,
+    return render_letter(view.case, template, carer, on=on or dt.date.today(), meeting=event,
                          extra=extra or None)
+
+
+def _notice(view: services.CaseView, result, sent: dt.date) -> str | None:  # type: ignore[no-untyped-def]
+    """The notice problem of a letter that invites to a meeting (the one it invites to)."""
+    if "meeting_invite" not in result.event.purposes:
+        return None
+    return notice_problem(view, result.event.meeting, sent)
+
+
+def min_notice_days(view: services.CaseView) -> int | None:
+    """The notice the case's checklists ask an invitation to give, in days (the largest)."""
+    days = [int(r.get("days", 7)) for c in view.checklists for i in c.items for r in i.rules
+            if r.name == "min_notice"]
+    return max(days) if days else None
+
+
+def notice_problem(view: services.CaseView, meeting_id: str | None, sent: dt.date
+                   ) -> str | None:
+    """Why an invitation sent on `sent` to meeting `meeting_id` needs a second look, or None."""
+    from referral_builder.web.filters import long_date
+
+    meeting = view.case.event(meeting_id) if meeting_id else None
+    if meeting is None or meeting.date is None:
+        return None
+    if meeting.date < sent:
+        return (f"This letter is dated {long_date(sent)}, after the meeting it is about "
+                f"({long_date(meeting.date)}). It cannot count as the invitation to it.")
+    need = min_notice_days(view)
+    notice = (meeting.date - sent).days
+    if need is not None and notice < need:
+        return (f"This letter gives {notice} day{'s' * (notice != 1)}’ notice of the meeting "
+                f"on {long_date(meeting.date)}; the local authority asks for at least {need}.")
+    return None
 
 
 def _text(docx: bytes) -> list[str]:
@@ -65,15 +99,18 @@ def new(case_id: int):  # type: ignore[no-untyped-def]
     form = _form(view)
     if form.validate_on_submit():
         extra = _extras(request.form, form.template.data)
+        sent_on = form.sent_on.data or dt.date.today()
         try:
             result = _render(view, form.template.data, form.carer.data, form.meeting.data,
-                             extra)
+                             extra, sent_on)
         except ReferralBuilderError as exc:
             form.template.errors = [f"This letter cannot be written yet: {exc}"]
         else:
             return render_template(
                 "web/letter_preview.html", view=view, form=form, result=result, extra=extra,
-                lines=_text(result.docx), title="Check the letter",
+                lines=_text(result.docx), title="Check the letter", sent_on=sent_on,
+                today=dt.date.today(),
+                notice=_notice(view, result, sent_on),
                 back_url=url_for("letters.new", case_id=case_id))
     return render_template("web/letters.html", view=view, form=form, title="Write a letter",
                            back_url=url_for("cases.task_list", case_id=case_id))
@@ -85,12 +122,17 @@ def download(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id, action="download")
     args = request.args
     try:
+        on = min(dt.date.fromisoformat(args.get("on", "")), dt.date.today())
+    except ValueError:
+        on = dt.date.today()
+    try:
         result = _render(view, args.get("template", ""), args.get("carer", ""),
-                         args.get("meeting") or None, _extras(args, args.get("template", "")))
+                         args.get("meeting") or None, _extras(args, args.get("template", "")),
+                         on)
     except ReferralBuilderError:
         return redirect(url_for("letters.new", case_id=case_id))
     carer = view.case.carer(args.get("carer", ""))
-    name = f"{result.template.id}-{carer.name if carer else 'letter'}-{dt.date.today()}.docx"
+    name = f"{result.template.id}-{carer.name if carer else 'letter'}-{on}.docx"
     return attachment(result.docx, name, DOCX)
 
 
@@ -106,16 +148,29 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
     if (done := once.already_saved(form)) is not None:
         return done
+    sent_on = form.sent_on.data or dt.date.today()
+    extra = _extras(request.form, form.template.data)
     try:
         result = _render(view, form.template.data, form.carer.data, form.meeting.data,
-                         _extras(request.form, form.template.data))
+                         extra, sent_on)
     except ReferralBuilderError as exc:
         form.template.errors = [f"This letter cannot be written yet: {exc}"]
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
+    notice = _notice(view, result, sent_on)
+    if notice and not form.confirm_notice.data:
+        form.confirm_notice.errors = ["Confirm the date on the letter is right, or go back "
+                                      "and change it"]
+        return render_template(
+            "web/letter_preview.html", view=view, form=form, result=result, extra=extra,
+            lines=_text(result.docx), title="Check the letter", sent_on=sent_on,
+                today=dt.date.today(),
+            notice=notice, problems=[{"text": form.confirm_notice.errors[0],
+                                      "href": "#confirm_notice"}],
+            back_url=url_for("letters.new", case_id=case_id)), 400
     carer = view.case.carer(form.carer.data)
     doc_id = services.add_document(
         database.session(), database.files(), view.record, view.data, content=result.docx,
-        filename=f"{result.template.id}-{form.carer.data}-{dt.date.today()}.docx",
+        filename=f"{result.template.id}-{form.carer.data}-{sent_on}.docx",
         media_type=DOCX, title=f"{result.template.title}: {carer.name if carer else ''}",
         kind="letter", user_id=current_user.id)
     event = dump_event(result.event)

@@ -208,3 +208,90 @@ def test_a_change_to_a_sent_referral_says_it_has_been_sent(app, dsl: Client) -> 
     html = r.get_data(as_text=True)
     assert "This referral has been sent" in html
     assert "Someone else changed this case" not in html
+
+
+# ---- 14.3 letters dated as they happened ------------------------------------------------
+
+def _meeting(app) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return next(e for e in case_json(app)["events"] if e["type"] == "meeting")
+
+
+def test_a_letter_can_be_recorded_with_the_date_it_was_sent(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    page = dsl.get("/cases/1/letters").get_data(as_text=True)
+    sent = dt.date.today() - dt.timedelta(days=9)
+    form = {"version": version_of(page), "template": "attendance_concern", "carer": "c1",
+            "sent_on": _date(sent)}
+    preview = dsl.post("/cases/1/letters", form).get_data(as_text=True)
+    assert f"The letter is dated {sent.day} {sent:%B %Y}" in preview
+    assert f"Record as sent on {sent.day} {sent:%B %Y}" in preview
+    assert f"on={sent.isoformat()}" in preview
+    r = dsl.post("/cases/1/letters/record", {**form, "once": once_of(preview)})
+    assert r.status_code == 302
+    event = case_json(app)["events"][-1]
+    assert event["type"] == "letter" and event["date"] == sent.isoformat()
+    # Back, then record again: still one letter
+    again = dsl.post("/cases/1/letters/record", {**form, "once": once_of(preview)})
+    assert again.status_code == 302 and "/events/" in again.headers["Location"]
+    assert len([e for e in case_json(app)["events"] if e["date"] == sent.isoformat()
+                and e["type"] == "letter"]) == 1
+
+
+def test_a_letter_cannot_be_dated_in_the_future(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    page = dsl.get("/cases/1/letters").get_data(as_text=True)
+    r = dsl.post("/cases/1/letters", {"version": version_of(page), "template":
+                                      "attendance_concern", "carer": "c1",
+                                      "sent_on": _date(dt.date.today() + dt.timedelta(days=3))})
+    assert "The date on the letter must be today or in the past" in error_summary(
+        r.get_data(as_text=True))
+
+
+def test_an_invitation_dated_after_its_meeting_needs_a_confirmation(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(app)
+    page = dsl.get("/cases/1/letters").get_data(as_text=True)
+    form = {"version": version_of(page), "template": "meeting_invite", "carer": "c1",
+            "meeting": meeting["id"], "sent_on": _date(dt.date.today())}
+    preview = dsl.post("/cases/1/letters", form).get_data(as_text=True)
+    assert "after the meeting it is about" in preview
+    before = len(case_json(app)["events"])
+    r = dsl.post("/cases/1/letters/record", {**form, "once": once_of(preview)})
+    assert r.status_code == 400
+    assert "Confirm the date on the letter is right" in r.get_data(as_text=True)
+    assert len(case_json(app)["events"]) == before
+    r = dsl.post("/cases/1/letters/record", {**form, "once": once_of(preview),
+                                             "confirm_notice": "y"})
+    assert r.status_code == 302
+    assert len(case_json(app)["events"]) == before + 1
+
+
+def test_an_invitation_with_short_notice_is_flagged(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(app)
+    sent = dt.date.fromisoformat(meeting["date"]) - dt.timedelta(days=3)
+    page = dsl.get("/cases/1/letters").get_data(as_text=True)
+    preview = dsl.post("/cases/1/letters", {
+        "version": version_of(page), "template": "meeting_invite", "carer": "c1",
+        "meeting": meeting["id"], "sent_on": _date(sent)}).get_data(as_text=True)
+    assert "This letter gives 3 days’ notice of the meeting" in preview
+
+
+def test_a_confirmed_late_invitation_is_listed_under_worth_checking(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    meeting = _meeting(app)
+    page = dsl.get("/cases/1/letters").get_data(as_text=True)
+    form = {"version": version_of(page), "template": "meeting_invite", "carer": "c1",
+            "meeting": meeting["id"], "sent_on": _date(dt.date.today()), "confirm_notice": "y"}
+    preview = dsl.post("/cases/1/letters", form).get_data(as_text=True)
+    assert dsl.post("/cases/1/letters/record", {**form, "once": once_of(preview)}
+                    ).status_code == 302
+    html = dsl.get("/cases/1/evidence").get_data(as_text=True)
+    worth = html.split('id="worth-checking"', 1)[1].split("</ul>", 1)[0]
+    today = dt.date.today()
+    assert (f"The invitation (letter) of {today.day} {today:%B %Y} is dated after the meeting "
+            "it invites to") in worth
+
+
+def test_evidence_with_no_copy_attached_says_so_and_links_to_attach_it(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    html = dsl.get("/cases/1/evidence").get_data(as_text=True)
+    data = case_json(app)
+    bare = [e for e in data["events"] if e["type"] == "letter" and not e.get("documents")]
+    assert bare, "the demo case has a letter with no copy"
+    assert "is attached: the local authority will ask for it." in html
+    assert "Attach the copy</a>" in html
