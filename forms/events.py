@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.fields import (
+    UPLOAD_HINT,
     Checkboxes,
     DateInput,
     Dropdown,
@@ -17,6 +18,7 @@ from referral_builder.forms.fields import (
     YesNo,
     not_in_future,
     select,
+    small_enough,
 )
 from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp, ValidationError
@@ -148,8 +150,9 @@ class EventForm(VersionedForm):
     notice_status = Radios("Status of the notice", choices=list(NOTICE_STATUS.items()))
     summary = LongText("Summary (optional)", max_length=5000,
                        description="What was said or done, in a sentence or two.")
-    attachment = FileField("Attach a document (optional)", widget=GovFileInput(),
-                           description="A PDF or Word (.docx) file, up to 20MB.")
+    attachment = FileField("Attach a document (optional)", [small_enough],
+                           widget=GovFileInput(),
+                           description=f"A PDF or Word (.docx) file. {UPLOAD_HINT}")
 
     def restrict_to(self, event_type: str) -> tuple[str, ...]:
         """Drop the questions that do not fit the type; return the ones kept."""

@@ -8,7 +8,16 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovCheckboxInput, GovFileInput
 from referral_builder.forms.case import VersionedForm
-from referral_builder.forms.fields import DateInput, LongText, Radios, Text, enter, select
+from referral_builder.forms.fields import (
+    UPLOAD_HINT,
+    DateInput,
+    LongText,
+    Radios,
+    Text,
+    enter,
+    select,
+    small_enough,
+)
 from wtforms import BooleanField
 from wtforms.validators import InputRequired
 
@@ -55,14 +64,14 @@ class DecisionForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     bundle = FileField("Upload a bundle PDF",
-                       [InputRequired(message="Select a bundle PDF to check")],
-                       widget=GovFileInput())
+                       [InputRequired(message="Select a bundle PDF to check"), small_enough],
+                       widget=GovFileInput(), description=UPLOAD_HINT)
 
 
 class ImportForm(FlaskForm):
     archive = FileField("Upload a case export (.zip)",
-                        [InputRequired(message="Select a case export zip file")],
-                        widget=GovFileInput())
+                        [InputRequired(message="Select a case export zip file"),
+                         small_enough], widget=GovFileInput(), description=UPLOAD_HINT)
 
 
 #: A referral is made now or soon: a date further ahead is almost always a typing slip

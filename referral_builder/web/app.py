@@ -151,12 +151,17 @@ def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
     messages = {
         404: "If you typed the web address, check it is correct.",
         403: "You can only see cases for your own school or authority.",
-        413: "Files must be smaller than 25MB.",
+        413: "Files must be smaller than 20MB.",
         409: "Go back to the task list to see the latest version, then make your change again.",
         500: "Try again later.",
     }
 
     def handler(_e: Exception):  # type: ignore[no-untyped-def]
+        if code == 413:
+            from referral_builder.web.uploads import too_big_redirect
+
+            if (back := too_big_redirect()) is not None:
+                return back  # the same page, with the error on its file field
         if code == 500:
             log.exception("unhandled error on %s", request.path)
         return render_template("web/error.html", title=title, message=messages[code]), code

@@ -25,7 +25,7 @@ from referral_builder.storage.models import (
     StoredFile,
     Submission,
 )
-from referral_builder.web import database, once, services
+from referral_builder.web import database, once, services, uploads
 from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
@@ -271,6 +271,7 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
 @school_user
 def import_case():  # type: ignore[no-untyped-def]
     form = ImportForm()
+    uploads.flag(form.archive)
     if form.validate_on_submit():
         try:
             data, files = services.read_import_zip(form.archive.data.read())

@@ -15,7 +15,7 @@ from referral_builder.forms.events import (
     EventTypeForm,
     safe_filename,
 )
-from referral_builder.web import database, once, services
+from referral_builder.web import database, once, services, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
@@ -88,6 +88,7 @@ def new_details(case_id: int, event_type: str | None = None,
     form = _form(view, event_type, old)
     if request.method == "GET":
         form.basis.data = _fingerprint(old)
+        uploads.flag(form.attachment)
     label = EVENT_TYPE_LABELS[event_type].lower()
     title = f"Change the {label}" if event_id else f"Record a {label}"
     problems: list[dict[str, str]] = []

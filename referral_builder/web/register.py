@@ -13,7 +13,7 @@ from referral_builder.domain.errors import RegisterImportError
 from referral_builder.domain.model import Case, Mark
 from referral_builder.domain.register_import import parse_register_csv
 from referral_builder.forms.register import RegisterConfirmForm, RegisterUploadForm
-from referral_builder.web import database
+from referral_builder.web import database, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 
@@ -40,6 +40,7 @@ def summary(case: Case) -> dict[str, object] | None:
 def upload(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id, edit=request.method == "POST")
     form = RegisterUploadForm(data={"version": view.record.version})
+    uploads.flag(form.csv_file)
     problems = []
     if form.validate_on_submit():
         raw = form.csv_file.data.read()

@@ -295,3 +295,36 @@ def test_evidence_with_no_copy_attached_says_so_and_links_to_attach_it(app, dsl:
     assert bare, "the demo case has a letter with no copy"
     assert "is attached: the local authority will ask for it." in html
     assert "Attach the copy</a>" in html
+
+
+# ---- 14.8 one upload limit, inline -------------------------------------------------------
+
+def test_one_upload_limit_is_stated_on_every_upload_page(dsl: Client) -> None:
+    from pathlib import Path
+
+    from referral_builder.forms.fields import UPLOAD_LIMIT_MB
+
+    for url in ("/cases/1/register", "/cases/1/events/new/note", "/cases/import"):
+        html = dsl.get(url).get_data(as_text=True)
+        assert f"The file must be smaller than {UPLOAD_LIMIT_MB}MB." in html, url
+    script = (Path(__file__).parents[2] / "referral_builder/web/static/app.mjs").read_text()
+    assert f"const UPLOAD_LIMIT_MB = {UPLOAD_LIMIT_MB};" in script
+
+
+def test_an_attachment_over_the_limit_is_an_inline_error_with_the_form_kept(
+        app, dsl: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    from referral_builder.forms import fields
+
+    monkeypatch.setattr(fields, "UPLOAD_LIMIT_BYTES", 1000)
+    page = dsl.get("/cases/1/events/new/note").get_data(as_text=True)
+    r = dsl.post("/cases/1/events/new/note", {
+        "version": version_of(page), "once": once_of(page), "date": ["2", "11", "2026"],
+        "summary": "Typed words stay", "attachment": (io.BytesIO(b"%PDF" + b"x" * 2000),
+                                                      "big.pdf")},
+        content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "The selected file must be smaller than 20MB" in error_summary(html)
+    assert "Typed words stay" in html
