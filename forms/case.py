@@ -15,8 +15,9 @@ from referral_builder.forms.fields import (
     enter,
     select,
 )
-from wtforms import BooleanField, HiddenField
+from wtforms import BooleanField, HiddenField, StringField
 from wtforms.validators import InputRequired, Regexp
+from wtforms.widgets import TextInput
 
 YEAR_GROUPS = ["Reception", *[f"Year {n}" for n in range(1, 14)]]
 FLAG_LABELS = {
@@ -33,6 +34,14 @@ SEND_LABELS = {"none": "No special educational needs",
                "send_support": "SEN support", "ehcp": "Education, health and care plan (EHCP)"}
 
 
+class HiddenTextInput(TextInput):
+    def __call__(self, field, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("hidden", True)
+        kwargs.setdefault("aria-hidden", "true")
+        kwargs.setdefault("tabindex", "-1")
+        return super().__call__(field, **kwargs)
+
+
 def _new_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -42,7 +51,10 @@ class VersionedForm(FlaskForm):
     and a one-time token (`once`) so that a create form submitted twice saves once."""
 
     version = HiddenField()
-    once = HiddenField(default=_new_token)
+    # A text box with the `hidden` attribute, not type=hidden: browsers restore a text box's
+    # value when Back brings the form again (even re-fetched), so Save after Back sends the
+    # token of the first save and is shown the saved record.
+    once = StringField(default=_new_token, widget=HiddenTextInput())
 
 
 class AuthorityForm(FlaskForm):

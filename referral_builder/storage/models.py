@@ -234,4 +234,7 @@ class FormToken(Base):
     user_id: Mapped[int | None] = mapped_column(Integer)
     case_id: Mapped[int | None] = mapped_column(Integer, index=True)
     redirect_to: Mapped[str] = mapped_column(String(300))
+    # A digest of what was saved: a browser that fetches the form again on Back sends a new
+    # token with the same typed values, and is recognised by this instead.
+    content: Mapped[str] = mapped_column(String(64), default="", index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

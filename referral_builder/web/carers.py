@@ -49,8 +49,6 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
     title = "Change a parent or carer" if existing else "Add a parent or carer"
     problems = []
     if form.validate_on_submit():
-        if not existing and (done := once.already_saved(form)) is not None:
-            return done
         carer = {"id": carer_id if existing else services.next_id(carers, "c"),
                  "name": form.name.data, "relationship": form.relationship.data,
                  "parental_responsibility": form.parental_responsibility.boolean,
@@ -58,12 +56,15 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
                  "address": form.address.data, "email": form.email.data or "",
                  "phone": form.phone.data or "",
                  "contact_restriction": form.contact_restriction.data or None}
+        content = once.digest("carer", {k: v for k, v in carer.items() if k != "id"})
+        if not existing and (done := once.already_saved(form, case_id, content)) is not None:
+            return done
         if existing:
             carers[carers.index(existing)] = carer
         else:
             carers.append(carer)
             once.remember(form, case_id, url_for("carers.edit", case_id=case_id,
-                                                 carer_id=carer["id"]))
+                                                 carer_id=carer["id"]), content)
         # A new carer merges with any other change made meanwhile (the case was loaded
         # afresh for this request); a change to an existing one needs the version shown.
         shown = form.version.data if existing else view.record.version

@@ -93,8 +93,6 @@ def new_details(case_id: int, event_type: str | None = None,
     title = f"Change the {label}" if event_id else f"Record a {label}"
     problems: list[dict[str, str]] = []
     if form.validate_on_submit():
-        if not event_id and (done := once.already_saved(form)) is not None:
-            return done
         shown = form.version.data
         if str(shown) != str(view.record.version):
             # The case changed since the form was shown. A new event, or a change to an
@@ -113,6 +111,11 @@ def new_details(case_id: int, event_type: str | None = None,
             shown = view.record.version
         event = _event_json(form, event_type, old, events)
         upload = form.attachment.data
+        content = once.digest("event", {
+            **{k: v for k, v in event.items() if k != "id"},
+            "file": upload.filename if upload and upload.filename else ""})
+        if not event_id and (done := once.already_saved(form, case_id, content)) is not None:
+            return done
         if upload and upload.filename:
             try:
                 content, media = accept_upload(upload.read(), upload.filename)
@@ -131,7 +134,7 @@ def new_details(case_id: int, event_type: str | None = None,
         else:
             events.append(event)
             once.remember(form, case_id, url_for("events.new_details", case_id=case_id,
-                                                 event_id=event["id"]))
+                                                 event_id=event["id"]), content)
         if (problem := save_or_conflict(view, view.data, shown)) is None:
             return redirect(url_for("events.index", case_id=case_id))
         problems = [{"text": problem, "href": "#main-content"}]

@@ -146,7 +146,11 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
     form = _form(view)
     if not form.validate_on_submit():
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
-    if (done := once.already_saved(form)) is not None:
+    sent_on = form.sent_on.data or dt.date.today()
+    content = once.digest("letter", [form.template.data, form.carer.data, form.meeting.data,
+                                     sent_on, sorted(_extras(request.form,
+                                                             form.template.data).items())])
+    if (done := once.already_saved(form, case_id, content)) is not None:
         return done
     sent_on = form.sent_on.data or dt.date.today()
     extra = _extras(request.form, form.template.data)
@@ -179,7 +183,7 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
     event["by"] = {"name": current_user.name, "role": current_user.role_name}
     view.data["events"].append(event)
     once.remember(form, case_id, url_for("events.new_details", case_id=case_id,
-                                         event_id=event["id"]))
+                                         event_id=event["id"]), content)
     # A new letter merges with any other change made meanwhile (the case was loaded afresh).
     if (problem := save_or_conflict(view, view.data, view.record.version)) is not None:
         form.template.errors = [problem]

@@ -20,12 +20,15 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("case_id", sa.Integer(), nullable=True),
         sa.Column("redirect_to", sa.String(length=300), nullable=False),
+        sa.Column("content", sa.String(length=64), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("token"),
     )
     op.create_index("ix_form_tokens_case_id", "form_tokens", ["case_id"])
+    op.create_index("ix_form_tokens_content", "form_tokens", ["content"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_form_tokens_content", table_name="form_tokens")
     op.drop_index("ix_form_tokens_case_id", table_name="form_tokens")
     op.drop_table("form_tokens")
