@@ -90,7 +90,9 @@ def new_details(case_id: int, event_type: str | None = None,
         form.basis.data = _fingerprint(old)
         uploads.flag(form.attachment)
     label = EVENT_TYPE_LABELS[event_type].lower()
-    title = f"Change the {label}" if event_id else f"Record a {label}"
+    noun = label.removeprefix("other ")  # "Other note" reads "Record a note"
+    article = "an" if noun[:1] in "aeiou" else "a"
+    title = f"Change the {noun}" if event_id else f"Record {article} {noun}"
     problems: list[dict[str, str]] = []
     if form.validate_on_submit():
         shown = form.version.data

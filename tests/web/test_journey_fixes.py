@@ -328,3 +328,18 @@ def test_an_attachment_over_the_limit_is_an_inline_error_with_the_form_kept(
     assert r.status_code == 200
     assert "The selected file must be smaller than 20MB" in error_summary(html)
     assert "Typed words stay" in html
+
+
+# ---- 14.11 words ---------------------------------------------------------------------------
+
+def test_the_header_shows_who_is_signed_in(dsl: Client) -> None:
+    html = dsl.get("/cases").get_data(as_text=True)
+    header = html.split("<header", 1)[1].split("</header>", 1)[0]
+    assert "Signed in as <strong>Sam Patel</strong>, designated safeguarding lead" in header
+
+
+def test_event_titles_read_as_english(dsl: Client) -> None:
+    html = dsl.get("/cases/1/events/new/note").get_data(as_text=True)
+    assert "Record a other note" not in html
+    assert "Record a note" in html
+    assert "Record an email" in dsl.get("/cases/1/events/new/email").get_data(as_text=True)
