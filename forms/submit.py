@@ -107,3 +107,16 @@ class ReferralDateForm(VersionedForm):
             self.referral_date.errors = [*self.referral_date.errors, problem]
             ok = False
         return ok
+
+
+class ReplyForm(FlaskForm):
+    message = LongText("Your reply to the local authority", max_length=5000,
+                       description="Say what you have changed, or answer their question. "
+                                   "They see it with the referral when you send it again.")
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        if not (self.message.data or "").strip():
+            self.message.errors = [*self.message.errors, "Enter your reply"]
+            ok = False
+        return ok

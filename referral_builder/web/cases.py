@@ -165,15 +165,23 @@ def save_or_conflict(view: services.CaseView, data: dict, version) -> str | None
 
 @bp.get("/cases/<int:case_id>")
 @school_user
-def task_list(case_id: int):  # type: ignore[no-untyped-def]
+def task_list(case_id: int, reply_form=None):  # type: ignore[no-untyped-def]
+    from referral_builder.forms.submit import ReplyForm
+
     view = case_view(case_id)
     s = database.session()
+    conversation = s.scalars(select(Submission).where(
+        Submission.case_id == case_id).order_by(Submission.at, Submission.id)).all()
     bundle = _latest_bundle(case_id)
     returned = s.scalar(select(Submission).where(
         Submission.case_id == case_id, Submission.action == "returned")
         .order_by(Submission.at.desc()))
     return render_template("web/task_list.html", view=view, tasks=tasks(view, bundle),
                            returned=returned if view.record.status == "returned" else None,
+                           conversation=conversation,
+                           problems=[{"text": e, "href": "#message"}
+                                     for e in (reply_form.message.errors if reply_form else [])],
+                           reply_form=reply_form or ReplyForm(),
                            can_withdraw=current_user.role == "dsl"
                            and view.record.status == "draft" and s.scalar(
                                select(Submission.id).where(Submission.case_id == case_id)

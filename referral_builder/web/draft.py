@@ -94,3 +94,30 @@ def case_sent(exc: CaseSent):  # type: ignore[no-untyped-def]
         message="It cannot be changed now. If the local authority returns it, you can change "
                 "it and send it again.",
         link=(url_for("cases.task_list", case_id=exc.case_id), "Go to the referral")), 409
+
+
+@bp.post("/reply")
+@school_user
+def reply(case_id: int):  # type: ignore[no-untyped-def]
+    """The school answers the local authority's return: kept in the referral's history."""
+    from referral_builder.forms.submit import ReplyForm
+
+    view = case_view(case_id, edit=True, action="reply")
+    if view.record.status != "returned":
+        return redirect(url_for("cases.task_list", case_id=case_id))
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _task_list_with(view, form)
+    s = database.session()
+    s.add(Submission(case_id=case_id, action="replied", user_id=current_user.id,
+                     name=current_user.name, reason=form.message.data))
+    s.commit()
+    flash("Your reply is saved. The local authority sees it with the referral when you send "
+          "it again.", "success")
+    return redirect(url_for("cases.task_list", case_id=case_id) + "#conversation")
+
+
+def _task_list_with(view, form):  # type: ignore[no-untyped-def]
+    from referral_builder.web.cases import task_list
+
+    return task_list(view.record.id, reply_form=form), 400

@@ -48,7 +48,11 @@ def referral(case_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("la.dashboard"))
     history = database.session().scalars(select(Submission).where(
         Submission.case_id == case_id).order_by(Submission.at)).all()
+    from referral_builder.web import worth_checking
+
     return render_template("web/la_referral.html", view=view, form=form, history=history,
+                           invite_notes=worth_checking.invite_notes(view),
+                           missing=worth_checking.missing_copies(view),
                            bundle=_latest_bundle(case_id), title=f"Referral "
                            f"{view.record.reference}", back_url=url_for("la.dashboard"))
 

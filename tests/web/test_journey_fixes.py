@@ -343,3 +343,43 @@ def test_event_titles_read_as_english(dsl: Client) -> None:
     assert "Record a other note" not in html
     assert "Record a note" in html
     assert "Record an email" in dsl.get("/cases/1/events/new/email").get_data(as_text=True)
+
+
+# ---- 14.10 the LA officer's view -----------------------------------------------------------
+
+def test_a_returned_referral_can_be_answered_and_the_history_shows_it(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    from referral_builder.storage.models import Submission, User
+
+    with app.extensions["db"].writing() as s:
+        officer = s.scalar(select(User).where(User.email == "officer@walsall.example"))
+        record = s.get(CaseRecord, 1)
+        record.status, record.return_reason = "returned", "Please add the certificate."
+        s.add(Submission(case_id=1, action="returned", user_id=officer.id, name=officer.name,
+                         reason="Please add the certificate."))
+    client.sign_in(DSL)
+    html = client.get("/cases/1").get_data(as_text=True)
+    assert 'action="/cases/1/reply"' in html
+    empty = client.post("/cases/1/reply", {"message": "  "})
+    assert empty.status_code == 400
+    assert "Enter your reply" in error_summary(empty.get_data(as_text=True))
+    r = client.post("/cases/1/reply", {"message": "The certificate is now attached."})
+    assert r.status_code == 302
+    history = client.get("/cases/1").get_data(as_text=True).split('id="history"', 1)[1]
+    assert history.index("Please add the certificate.") < history.index(
+        "The certificate is now attached.")
+    assert "Replied by Sam Patel" in history
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "submitted"
+    la = Client(app)
+    la.sign_in("officer@walsall.example")
+    page = la.get("/la/referrals/1").get_data(as_text=True)
+    assert "Replied by Sam Patel" in page and "The certificate is now attached." in page
+
+
+def test_the_la_report_shows_worth_checking(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "submitted"
+    client.sign_in("officer@walsall.example")
+    html = client.get("/la/referrals/1").get_data(as_text=True)
+    assert 'id="worth-checking"' in html
+    assert "is attached: the local authority will ask for it." in html
