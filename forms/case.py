@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 
 from flask_wtf import FlaskForm
@@ -87,6 +88,46 @@ class PupilForm(VersionedForm):
                    thing="the home address")
     admission_date = DateInput("Date the pupil joined the school (optional)",
                                thing="the date the pupil joined the school", required=False)
+
+    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+        ok = super().validate(extra_validators)
+        problem = date_of_birth_problem(self.date_of_birth.data, self.year_group.data,
+                                        dt.date.today())
+        if problem:
+            self.date_of_birth.errors = [*self.date_of_birth.errors, problem]
+            ok = False
+        return ok
+
+
+def expected_year_group(born: dt.date, today: dt.date) -> int:
+    """The year group (0 = Reception) of a child born on `born`, in England, this school year.
+
+    A child starts Reception in the September after their 4th birthday; the school year
+    starts on 1 September, so a child born 1 September to 31 August is in one year group.
+    """
+    school_year = today.year if today.month >= 9 else today.year - 1
+    cohort = born.year if born.month >= 9 else born.year - 1  # the school year they were born in
+    return school_year - cohort - 5
+
+
+def date_of_birth_problem(born: dt.date | None, year_group: str | None, today: dt.date
+                          ) -> str | None:
+    """Why the date of birth cannot be right, or None. A pupil taught one year out of their
+    age group is common (summer-born, out-of-year placements), so only two or more is refused."""
+    if born is None:
+        return None
+    if born > today:
+        return "The pupil’s date of birth must be in the past"
+    if year_group not in YEAR_GROUPS:
+        return None
+    stated = YEAR_GROUPS.index(year_group)
+    expected = expected_year_group(born, today)
+    if abs(stated - expected) >= 2:
+        age_group = YEAR_GROUPS[expected] if 0 <= expected < len(YEAR_GROUPS) else None
+        fits = f"; a pupil born then is usually in {age_group}" if age_group else ""
+        return (f"The pupil’s date of birth does not fit {year_group}{fits}. Check the date of "
+                "birth and the year group")
+    return None
 
 
 class FlagsForm(VersionedForm):

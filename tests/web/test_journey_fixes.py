@@ -383,3 +383,33 @@ def test_the_la_report_shows_worth_checking(app, client: Client) -> None:  # typ
     html = client.get("/la/referrals/1").get_data(as_text=True)
     assert 'id="worth-checking"' in html
     assert "is attached: the local authority will ask for it." in html
+
+
+# ---- 14.4 date of birth on the pupil page -------------------------------------------------
+
+def test_the_year_group_of_a_date_of_birth() -> None:
+    from referral_builder.forms.case import date_of_birth_problem, expected_year_group
+
+    today = dt.date(2026, 11, 20)  # school year 2026-27
+    assert expected_year_group(dt.date(2016, 9, 1), today) == 5   # Year 5
+    assert expected_year_group(dt.date(2017, 8, 31), today) == 5  # summer-born, Year 5
+    assert expected_year_group(dt.date(2017, 9, 1), today) == 4
+    assert expected_year_group(dt.date(2022, 3, 14), today) == 0  # Reception
+    assert date_of_birth_problem(dt.date(2017, 9, 1), "Year 5", today) is None  # one out: fine
+    assert date_of_birth_problem(dt.date(2019, 3, 14), "Year 5", today) == (
+        "The pupil’s date of birth does not fit Year 5; a pupil born then is usually in "
+        "Year 3. Check the date of birth and the year group")
+
+
+def test_the_pupil_page_refuses_a_future_or_mismatched_date_of_birth(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    page = dsl.get("/cases/1/pupil").get_data(as_text=True)
+    form = {"version": version_of(page), "first_name": "Zoë", "last_name": "Smith",
+            "year_group": "Year 5", "address": "12 Elm Road"}
+    future = dt.date.today() + dt.timedelta(days=40)
+    r = dsl.post("/cases/1/pupil", {**form, "date_of_birth": _date(future)})
+    assert error_summary(r.get_data(as_text=True)) == [
+        "The pupil’s date of birth must be in the past"]
+    r = dsl.post("/cases/1/pupil", {**form, "date_of_birth": ["14", "3", "2022"]})
+    [problem] = error_summary(r.get_data(as_text=True))
+    assert problem.startswith("The pupil’s date of birth does not fit Year 5")
+    assert case_json(app)["pupil"]["date_of_birth"] == "2016-05-03"
