@@ -72,7 +72,7 @@ def test_every_case_route_is_covered_by_this_file(app) -> None:  # type: ignore[
                .replace("<carer_id>", "c1").replace("<event_id>", "e1")
                .replace("<doc_id>", "d1").replace("<event_type>", "letter")
                .replace("<item_id>", "wal_medical_investigated") for r in rules}
-    missing = pattern - covered - {"/cases/1/letters/record"}
+    missing = pattern - covered - {"/cases/1/letters/record", "/cases/1/reply"}
     assert not missing
 
 
@@ -122,3 +122,10 @@ def test_a_disabled_user_is_signed_out_at_once(app, client: Client) -> None:  # 
     assert client.get("/cases/1").status_code == 302
     assert "Enter a correct email address" in client.sign_in("dsl@school.example").get_data(
         as_text=True)
+
+
+def test_a_user_of_another_school_cannot_reply_for_the_case(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "returned"
+    client.sign_in("b@other.example")
+    assert client.post("/cases/1/reply", {"message": "Not mine"}).status_code == 404
