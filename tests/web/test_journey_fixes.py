@@ -413,3 +413,11 @@ def test_the_pupil_page_refuses_a_future_or_mismatched_date_of_birth(app, dsl: C
     [problem] = error_summary(r.get_data(as_text=True))
     assert problem.startswith("The pupil’s date of birth does not fit Year 5")
     assert case_json(app)["pupil"]["date_of_birth"] == "2016-05-03"
+
+
+def test_the_referral_sent_panel_shows_no_raw_html(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "submitted"
+    html = dsl.get("/cases/1/submitted").get_data(as_text=True)
+    assert "&lt;br&gt;" not in html and "&lt;strong&gt;" not in html
+    assert "Your reference number<br><strong>WAL-2026-0001</strong>" in html
