@@ -421,3 +421,12 @@ def test_the_referral_sent_panel_shows_no_raw_html(app, dsl: Client) -> None:  #
     html = dsl.get("/cases/1/submitted").get_data(as_text=True)
     assert "&lt;br&gt;" not in html and "&lt;strong&gt;" not in html
     assert "Your reference number<br><strong>WAL-2026-0001</strong>" in html
+
+
+def test_the_demo_prints_the_url_it_really_serves(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from referral_builder.cli import main
+
+    monkeypatch.setenv("REFERRAL_BUILDER_INSTANCE", str(tmp_path / "demo-instance"))
+    monkeypatch.setenv("REFERRAL_BUILDER_SECRET_KEY", "test")
+    assert main(["demo", "--host", "127.0.0.1", "--port", "8123"]) == 0
+    assert "Sign in at http://127.0.0.1:8123/sign-in" in capsys.readouterr().out
