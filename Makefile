@@ -44,7 +44,7 @@ RUN_ENV      := REFERRAL_BUILDER_INSTANCE=$(INSTANCE) REFERRAL_BUILDER_REQUIRE_T
 
 run: install  ## start the app on SQLite with a demo school, LA, users and case
 	$(RUN_ENV) $(BIN)/referral-builder db upgrade
-	$(RUN_ENV) $(BIN)/referral-builder demo
+	$(RUN_ENV) $(BIN)/referral-builder demo --host $(HOST) --port $(PORT)
 	$(RUN_ENV) $(BIN)/referral-builder serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 lint: $(VENV)/.installed  ## ruff over everything

@@ -8,6 +8,7 @@ from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.fields import (
+    UPLOAD_HINT,
     Checkboxes,
     DateInput,
     Dropdown,
@@ -17,7 +18,9 @@ from referral_builder.forms.fields import (
     YesNo,
     not_in_future,
     select,
+    small_enough,
 )
+from wtforms import HiddenField
 from wtforms.validators import Optional, Regexp, ValidationError
 
 EVENT_TYPE_LABELS = {
@@ -115,6 +118,7 @@ class EventTypeForm(VersionedForm):
 
 
 class EventForm(VersionedForm):
+    basis = HiddenField()  # a digest of the event as shown (web/events.py)
     date = DateInput("Date", thing="the date", validators=[not_in_future("the date")],
                      description="For example, 27 9 2026")
     time = Text("Time (optional)", [Optional(), Regexp(
@@ -159,8 +163,9 @@ class EventForm(VersionedForm):
     notice_status = Radios("Status of the notice", choices=list(NOTICE_STATUS.items()))
     summary = LongText("Summary (optional)", max_length=5000,
                        description="What was said or done, in a sentence or two.")
-    attachment = FileField("Attach a document (optional)", widget=GovFileInput(),
-                           description="A PDF or Word (.docx) file, up to 20MB.")
+    attachment = FileField("Attach a document (optional)", [small_enough],
+                           widget=GovFileInput(),
+                           description=f"A PDF or Word (.docx) file. {UPLOAD_HINT}")
     attachment_kind = Dropdown("What is the attached document? (optional)",
                                choices=list(DOCUMENT_KIND_LABELS.items()))
 
@@ -168,7 +173,7 @@ class EventForm(VersionedForm):
         """Drop the questions that do not fit the type; return the ones kept."""
         kept = COMMON + EVENT_QUESTIONS[event_type]
         for name in list(self._fields):
-            if name not in kept and name not in ("version", "csrf_token"):
+            if name not in kept and name not in ("version", "once", "basis", "csrf_token"):
                 delattr(self, name)
         return kept
 

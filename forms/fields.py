@@ -154,3 +154,24 @@ def not_in_future(thing: str):  # type: ignore[no-untyped-def]
         if field.data and field.data > dt.date.today():
             raise ValidationError(f"{thing[0].upper()}{thing[1:]} must be today or in the past")
     return check
+
+
+#: One upload limit for every file (register, attachments, import, bundle check), stated the
+#: same way on each page; static/app.mjs stops a bigger file before it is sent.
+UPLOAD_LIMIT_MB = 20
+UPLOAD_LIMIT_BYTES = UPLOAD_LIMIT_MB * 1024 * 1024
+TOO_BIG = f"The selected file must be smaller than {UPLOAD_LIMIT_MB}MB"
+UPLOAD_HINT = f"The file must be smaller than {UPLOAD_LIMIT_MB}MB."
+
+
+def small_enough(form, field) -> None:  # type: ignore[no-untyped-def]
+    """Refuse an uploaded file over the limit, before it is read."""
+    stream = getattr(field.data, "stream", None)
+    if stream is None or not getattr(field.data, "filename", ""):
+        return
+    here = stream.tell()
+    stream.seek(0, 2)
+    size = stream.tell()
+    stream.seek(here)
+    if size > UPLOAD_LIMIT_BYTES:
+        raise StopValidation(TOO_BIG)

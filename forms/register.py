@@ -5,18 +5,19 @@ from __future__ import annotations
 from flask_wtf.file import FileField
 from govuk_frontend_wtf.wtforms_widgets import GovFileInput
 from referral_builder.forms.case import VersionedForm
-from referral_builder.forms.fields import Dropdown, Radios, select
+from referral_builder.forms.fields import UPLOAD_HINT, Dropdown, Radios, select, small_enough
 from wtforms.validators import InputRequired
 
 
 class RegisterUploadForm(VersionedForm):
     csv_file = FileField(
         "Upload the register export",
-        [InputRequired(message="Select a CSV or XLSX file of register marks")],
+        [InputRequired(message="Select a CSV or XLSX file of register marks"), small_enough],
         widget=GovFileInput(),
         description="Export the marks from your MIS (Arbor, SIMS, Bromcom or ScholarPack) as "
                     "CSV or Excel (XLSX): one row per session, one row per day with AM and PM, "
-                    "or a weekly grid. A whole-class export is fine: you choose the pupil next.")
+                    "or a weekly grid. A whole-class export is fine: you choose the pupil next. "
+                    f"{UPLOAD_HINT}")
 
 
 class RegisterPupilForm(VersionedForm):

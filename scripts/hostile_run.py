@@ -130,6 +130,8 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
             "summary": "Hostile file", "attachment": (io.BytesIO(data), name)},
             content_type="multipart/form-data")
         accepted = r.status_code == 302
+        if r.status_code == 303:  # over the upload limit: back to the page with the error
+            r = client.get(r.headers["Location"])
     elif path == "import":
         r = client.post("/cases/import", data={"archive": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")
@@ -137,6 +139,8 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
     else:
         r = client.post("/la/check-a-bundle", data={"bundle": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")
+        if r.status_code == 303:  # over the upload limit: back to the page with the error
+            r = client.get(r.headers["Location"])
         page = r.get_data(as_text=True)
         accepted = r.status_code == 200 and "govuk-error-message" not in page
     page = r.get_data(as_text=True)

@@ -628,12 +628,17 @@ def certificate_current(ctx: Context, rule: Rule) -> CaseResult:
                        "produced"], []
     last = days[-1]
     age = ctx.register.school_days_between(last, ctx.as_of)
+    # Nothing after the last mark is known to be a school day (it may be a holiday), so the
+    # gap is told as weekdays, never as school days.
+    unit = "weekday" if ctx.register.last_date and ctx.as_of > ctx.register.last_date \
+        else "school day"
+    gap = f"{age} {unit}{'s' * (age != 1)}"
     if age > limit:
-        return False, [f"The register ends on {fmt(last)}, {age} school days before the "
-                       f"referral; a current certificate needs marks to within {limit} school "
-                       "days. Import the latest marks"], []
+        return False, [f"The register ends on {fmt(last)}, {gap} before the referral; a "
+                       f"current certificate needs marks to within {limit} school days. "
+                       "Import the latest marks, or check the date of referral"], []
     return True, [f"The attendance certificate is produced from marks up to {fmt(last)}, "
-                  f"{age} school days before the referral"], []
+                  f"{gap} before the referral"], []
 
 
 def chronology(ctx: Context, rule: Rule) -> CaseResult:

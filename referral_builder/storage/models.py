@@ -261,3 +261,21 @@ class RegisterMapping(Base):
     columns: Mapped[str] = mapped_column(Text)
     saved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FormToken(Base):
+    """A create form that was saved: its one-time token and the page of the record it made.
+
+    Every create form carries a fresh random token. The save adds this row in the same
+    transaction, so a second submit of the same form (Back then Save, a double click) finds
+    the row and is shown the saved record instead of making a copy. Holds no personal data."""
+
+    __tablename__ = "form_tokens"
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    redirect_to: Mapped[str] = mapped_column(String(300))
+    # A digest of what was saved: a browser that fetches the form again on Back sends a new
+    # token with the same typed values, and is recognised by this instead.
+    content: Mapped[str] = mapped_column(String(64), default="", index=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

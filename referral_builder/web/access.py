@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import abort, g
 from flask_login import current_user, login_required
+from werkzeug.exceptions import Conflict
 
 from referral_builder.storage.models import CaseRecord, User
 from referral_builder.web import database
@@ -15,6 +16,15 @@ from referral_builder.web.security import audit
 from referral_builder.web.services import CaseView
 
 SCHOOL_ROLES = ("school_staff", "dsl")
+
+
+class CaseSent(Conflict):
+    """A change to a referral that has been sent (or accepted): told as such, not as a clash."""
+
+    def __init__(self, case_id: int) -> None:
+        super().__init__("This referral has been sent")
+        self.case_id = case_id
+
 VISIBLE_TO_LA = ("submitted", "accepted", "returned")
 
 
@@ -45,7 +55,7 @@ def case_view(case_id: int, *, edit: bool = False, action: str = "view") -> Case
         abort(403)
     view = CaseView(record)
     if edit and not view.editable:
-        abort(409)
+        raise CaseSent(case_id)
     audit(action, case_id)
     return view
 

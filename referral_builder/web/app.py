@@ -119,6 +119,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         auth,
         carers,
         cases,
+        draft,
         events,
         la,
         letters,
@@ -133,7 +134,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     rate_limits.init_app(app)  # first: its counters are written before the request's session
     init_security(app)
     register_filters(app)
-    for module in (assets, auth, cases, carers, register, events, letters, submit, la,
+    for module in (assets, auth, cases, draft, carers, register, events, letters, submit, la,
                    admin, planning):
         app.register_blueprint(module.bp)
 
@@ -201,7 +202,7 @@ def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
     messages = {
         404: "If you typed the web address, check it is correct.",
         403: "You can only see cases for your own school or authority.",
-        413: "Files must be smaller than 25MB.",
+        413: "Files must be smaller than 20MB.",
         429: "For your security, there is a limit on attempts to sign in and to change your "
              "account. Wait 15 minutes, then try again.",
         409: "Go back to the task list to see the latest version, then make your change again.",
@@ -209,6 +210,11 @@ def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
     }
 
     def handler(_e: Exception):  # type: ignore[no-untyped-def]
+        if code == 413:
+            from referral_builder.web.uploads import too_big_redirect
+
+            if (back := too_big_redirect()) is not None:
+                return back  # the same page, with the error on its file field
         if code == 500:
             log.exception("unhandled error on %s", request.path)
         return render_template("web/error.html", title=title, message=messages[code]), code

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from referral_builder.forms.carers import RELATIONSHIPS, AddAnotherForm, CarerForm
 from referral_builder.forms.case import VersionedForm
-from referral_builder.web import services
+from referral_builder.web import once, services
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 
@@ -56,11 +56,19 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
                  "address": form.address.data, "email": form.email.data or "",
                  "phone": form.phone.data or "",
                  "contact_restriction": form.contact_restriction.data or None}
+        content = once.digest("carer", {k: v for k, v in carer.items() if k != "id"})
+        if not existing and (done := once.already_saved(form, case_id, content)) is not None:
+            return done
         if existing:
             carers[carers.index(existing)] = carer
         else:
             carers.append(carer)
-        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            once.remember(form, case_id, url_for("carers.edit", case_id=case_id,
+                                                 carer_id=carer["id"]), content)
+        # A new carer merges with any other change made meanwhile (the case was loaded
+        # afresh for this request); a change to an existing one needs the version shown.
+        shown = form.version.data if existing else view.record.version
+        if (problem := save_or_conflict(view, view.data, shown)) is None:
             return redirect(url_for("carers.index", case_id=case_id))
         problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/carer.html", form=form, title=title, problems=problems,

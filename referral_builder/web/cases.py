@@ -27,8 +27,8 @@ from referral_builder.storage.models import (
     Submission,
     utcnow,
 )
-from referral_builder.web import database, services
-from referral_builder.web.access import case_view, school_user
+from referral_builder.web import database, once, services, uploads
+from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.evidence_files import Refused, accept_upload
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
@@ -104,10 +104,12 @@ def requirements(slug: str):  # type: ignore[no-untyped-def]
 @school_user
 def start_pupil(slug: str):  # type: ignore[no-untyped-def]
     authority = _authority(slug)
+    form = PupilForm()
+    if request.method == "POST" and (done := once.already_saved(form)) is not None:
+        return done  # Back then Save after the case was made: show it, make no second case
     ack = session.get("ack") or {}
     if ack.get("authority") != slug:
         return redirect(url_for("cases.requirements", slug=slug))
-    form = PupilForm()
     if form.validate_on_submit():
         s = database.session()
         database.begin_writing()  # the next reference is read and used in one transaction
@@ -120,6 +122,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
                                           created_by=current_user.id, data=data)
         except InvalidCase as exc:
             return _invalid(form, exc, "web/pupil.html", title="Pupil details")
+        once.remember(form, record.id, url_for("cases.task_list", case_id=record.id))
         row = s.get(Acknowledgement, ack["id"])
         if row is not None and row.user_id == current_user.id:
             row.case_id = record.id
@@ -151,6 +154,8 @@ def _invalid(form, exc: InvalidCase, template: str, **ctx):  # type: ignore[no-u
 
 def save_or_conflict(view: services.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
     """Save; return a message for the user when it cannot be saved."""
+    if not view.editable:
+        raise CaseSent(view.record.id)
     try:
         services.save_case(database.session(), view.record, data, version)
     except services.Conflict:
@@ -164,15 +169,27 @@ def save_or_conflict(view: services.CaseView, data: dict, version) -> str | None
 
 @bp.get("/cases/<int:case_id>")
 @school_user
-def task_list(case_id: int):  # type: ignore[no-untyped-def]
+def task_list(case_id: int, reply_form=None):  # type: ignore[no-untyped-def]
+    from referral_builder.forms.submit import ReplyForm
+
     view = case_view(case_id)
     s = database.session()
+    conversation = s.scalars(select(Submission).where(
+        Submission.case_id == case_id).order_by(Submission.at, Submission.id)).all()
     bundle = _latest_bundle(case_id)
     returned = s.scalar(select(Submission).where(
         Submission.case_id == case_id, Submission.action == "returned")
         .order_by(Submission.at.desc()))
     return render_template("web/task_list.html", view=view, tasks=tasks(view, bundle),
                            returned=returned if view.record.status == "returned" else None,
+                           conversation=conversation,
+                           problems=[{"text": e, "href": "#message"}
+                                     for e in (reply_form.message.errors if reply_form else [])],
+                           reply_form=reply_form or ReplyForm(),
+                           can_withdraw=current_user.role == "dsl"
+                           and view.record.status == "draft" and s.scalar(
+                               select(Submission.id).where(Submission.case_id == case_id)
+                               .limit(1)) is None,
                            title=f"Referral for {view.case.pupil.full_name}",
                            back_url=url_for("cases.index"))
 
@@ -235,7 +252,11 @@ def evidence(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id)
     items = items_by_id(view.checklists)
     rows = [(r, fix_link(items.get(r.id), case_id)) for r in view.report.items]
+    from referral_builder.web import worth_checking
+
     return render_template("web/evidence.html", view=view, rows=rows, title="Evidence check",
+                           invite_notes=worth_checking.invite_notes(view),
+                           missing=worth_checking.missing_copies(view),
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
@@ -262,6 +283,7 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
 @school_user
 def import_case():  # type: ignore[no-untyped-def]
     form = ImportForm()
+    uploads.flag(form.archive)
     if form.validate_on_submit():
         try:
             # The slow part (unpacking, cleaning every document, storing the files) comes

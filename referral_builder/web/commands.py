@@ -48,6 +48,8 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_disable_user)
     p = sub.add_parser("demo", help="create a demo LA, school, users and case; print how to "
                                     "sign in")
+    p.add_argument("--host", default="127.0.0.1", help="the address `serve` will listen on")
+    p.add_argument("--port", type=int, default=5000, help="the port `serve` will listen on")
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser("serve", help="run the web app: gunicorn with several workers")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
@@ -126,7 +128,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     app = _app()
     with app.extensions["db"].writing() as s:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         lines = demo.create(s, app.extensions["files"],
-                            require_totp=app.config["REQUIRE_TOTP"])
+                            require_totp=app.config["REQUIRE_TOTP"],
+                            url=f"http://{host}:{args.port}")
     print("\n".join(lines))
     return 0

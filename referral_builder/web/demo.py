@@ -22,7 +22,7 @@ USERS = (("staff@school.example", "Alex Morgan", "school_staff"),
 
 
 def create(s: Session, store: FileStore, today: dt.date | None = None, *,
-           require_totp: bool = True) -> list[str]:
+           require_totp: bool = True, url: str = "http://127.0.0.1:5000") -> list[str]:
     """Create the demo records (once) and return the lines telling how to sign in."""
     today = today or dt.date.today()
     if s.scalar(select(Authority).where(Authority.slug == "walsall")) is None:
@@ -39,7 +39,7 @@ def create(s: Session, store: FileStore, today: dt.date | None = None, *,
         data["school"]["name"] = school.name
         services.create_case(s, authority=authority, school=school, created_by=creator.id,
                              data=data)
-    lines = ["Demo ready. Sign in at http://127.0.0.1:5000/sign-in with any of these "
+    lines = [f"Demo ready. Sign in at {url.rstrip('/')}/sign-in with any of these "
              f"(password {PASSWORD}):"]
     lines += [f"  {email:<26} {role}" for email, _, role in USERS]
     if require_totp:

@@ -15,7 +15,7 @@ from referral_builder.forms.events import (
     EventTypeForm,
     safe_filename,
 )
-from referral_builder.web import database, services
+from referral_builder.web import database, once, services, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
@@ -92,12 +92,38 @@ def new_details(case_id: int, event_type: str | None = None,
     if event_type not in EVENT_QUESTIONS:
         abort(404)
     form = _form(view, event_type, old)
+    if request.method == "GET":
+        form.basis.data = _fingerprint(old)
+        uploads.flag(form.attachment)
     label = EVENT_TYPE_LABELS[event_type].lower()
-    title = f"Change the {label}" if event_id else f"Record a {label}"
+    noun = label.removeprefix("other ")  # "Other note" reads "Record a note"
+    article = "an" if noun[:1] in "aeiou" else "a"
+    title = f"Change the {noun}" if event_id else f"Record {article} {noun}"
     problems: list[dict[str, str]] = []
     if form.validate_on_submit():
+        shown = form.version.data
+        if str(shown) != str(view.record.version):
+            # The case changed since the form was shown. A new event, or a change to an
+            # event nobody else touched, merges with the other change (the case was loaded
+            # afresh for this request); a change to the same event is a real conflict.
+            if event_id and form.basis.data != _fingerprint(old):
+                form.version.data = view.record.version
+                form.basis.data = _fingerprint(old)
+                problems = [{"text": "Someone else changed this event after you opened it. "
+                             "Your changes are kept below, but not saved: check them against "
+                             f"theirs ({_describe(old)}) and save again.",
+                             "href": "#main-content"}]
+                return render_template(
+                    "web/event.html", form=form, title=title, event_type=event_type,
+                    problems=problems, back_url=url_for("events.index", case_id=case_id)), 409
+            shown = view.record.version
         event = _event_json(form, event_type, old, events)
         upload = form.attachment.data
+        content = once.digest("event", {
+            **{k: v for k, v in event.items() if k != "id"},
+            "file": upload.filename if upload and upload.filename else ""})
+        if not event_id and (done := once.already_saved(form, case_id, content)) is not None:
+            return done
         if upload and upload.filename:
             try:
                 content, media = accept_upload(upload.read(), upload.filename)
@@ -117,11 +143,29 @@ def new_details(case_id: int, event_type: str | None = None,
             events[events.index(old)] = event
         else:
             events.append(event)
-        if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
+            once.remember(form, case_id, url_for("events.new_details", case_id=case_id,
+                                                 event_id=event["id"]), content)
+        if (problem := save_or_conflict(view, view.data, shown)) is None:
             return redirect(url_for("events.index", case_id=case_id))
         problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/event.html", form=form, title=title, event_type=event_type,
                            problems=problems, back_url=url_for("events.index", case_id=case_id))
+
+
+def _fingerprint(event: dict[str, Any]) -> str:
+    """A short digest of an event as stored, to tell whether it changed under a form."""
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _describe(event: dict[str, Any]) -> str:
+    from referral_builder.web.filters import long_date
+
+    kind = EVENT_TYPE_LABELS.get(event.get("type", ""), "event").lower()
+    when = long_date(event.get("date")) if event.get("date") else "no date"
+    return f"{kind} of {when}: {event.get('summary') or 'no summary'}"
 
 
 def _form_data(e: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,14 @@ STATUS_TAGS = {
 }
 
 
+HISTORY_TEXT = {"submitted": "Sent", "accepted": "Accepted", "returned": "Returned",
+                "replied": "Replied"}
+
+
+def history_text(action: str) -> str:
+    return HISTORY_TEXT.get(action, action.replace("_", " ").capitalize())
+
+
 def long_date(value: dt.date | str | None) -> str:
     if not value:
         return ""
@@ -52,6 +60,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_global(error_list)
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
+    app.add_template_filter(history_text)
     app.add_template_filter(lambda d: fmt(d) if d else "", "short_date")
     app.add_template_filter(lambda s: STATUS_TAGS.get(s, (s, ""))[0], "status_text")
     app.add_template_filter(lambda s: STATUS_TAGS.get(s, (s, ""))[1], "status_class")

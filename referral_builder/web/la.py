@@ -9,7 +9,7 @@ from sqlalchemy import select
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.submit import DecisionForm, VerifyForm
 from referral_builder.storage.models import CaseRecord, Submission
-from referral_builder.web import database
+from referral_builder.web import database, uploads
 from referral_builder.web.access import VISIBLE_TO_LA, case_view, la_officer
 from referral_builder.web.cases import _latest_bundle
 from referral_builder.web.security import audit
@@ -48,7 +48,11 @@ def referral(case_id: int):  # type: ignore[no-untyped-def]
         return redirect(url_for("la.dashboard"))
     history = database.session().scalars(select(Submission).where(
         Submission.case_id == case_id).order_by(Submission.at)).all()
+    from referral_builder.web import worth_checking
+
     return render_template("web/la_referral.html", view=view, form=form, history=history,
+                           invite_notes=worth_checking.invite_notes(view),
+                           missing=worth_checking.missing_copies(view),
                            bundle=_latest_bundle(case_id), title=f"Referral "
                            f"{view.record.reference}", back_url=url_for("la.dashboard"))
 
@@ -57,6 +61,7 @@ def referral(case_id: int):  # type: ignore[no-untyped-def]
 @la_officer
 def verify():  # type: ignore[no-untyped-def]
     form = VerifyForm()
+    uploads.flag(form.bundle)
     result = None
     if form.validate_on_submit():
         from referral_builder.documents.verify import NotABundle, verify_bundle

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.letters import LetterForm
-from referral_builder.web import database, services
+from referral_builder.web import database, once, services
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
@@ -22,7 +22,8 @@ bp = Blueprint("letters", __name__, url_prefix="/cases/<int:case_id>/letters")
 def _form(view: services.CaseView, data: dict | None = None) -> LetterForm:  # type: ignore[type-arg]
     from referral_builder.documents.letters import list_templates
 
-    form = LetterForm(data={"version": view.record.version, **(data or {})})
+    form = LetterForm(data={"version": view.record.version, "sent_on": dt.date.today(),
+                            **(data or {})})
     form.template.choices = [(t.id, t.title) for t in list_templates()]
     form.carer.choices = [(c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name)
                           for c in view.case.carers if not c.contact_restriction]
@@ -44,12 +45,45 @@ def _extras(source, template_id: str) -> dict[str, str]:  # type: ignore[no-unty
 
 
 def _render(view: services.CaseView, template: str, carer: str, meeting: str | None,
-            extra: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+            extra: dict[str, str] | None = None, on: dt.date | None = None):  # type: ignore[no-untyped-def]
     from referral_builder.documents.letters import render_letter
 
     event = view.case.event(meeting) if meeting else None
-    return render_letter(view.case, template, carer, on=dt.date.today(), meeting=event,
+    return render_letter(view.case, template, carer, on=on or dt.date.today(), meeting=event,
                          extra=extra or None)
+
+
+def _notice(view: services.CaseView, result, sent: dt.date) -> str | None:  # type: ignore[no-untyped-def]
+    """The notice problem of a letter that invites to a meeting (the one it invites to)."""
+    if "meeting_invite" not in result.event.purposes:
+        return None
+    return notice_problem(view, result.event.meeting, sent)
+
+
+def min_notice_days(view: services.CaseView) -> int | None:
+    """The notice the case's checklists ask an invitation to give, in days (the largest)."""
+    days = [int(r.get("days", 7)) for c in view.checklists for i in c.items for r in i.rules
+            if r.name == "min_notice"]
+    return max(days) if days else None
+
+
+def notice_problem(view: services.CaseView, meeting_id: str | None, sent: dt.date
+                   ) -> str | None:
+    """Why an invitation sent on `sent` to meeting `meeting_id` needs a second look, or None."""
+    from referral_builder.web.filters import long_date
+
+    meeting = view.case.event(meeting_id) if meeting_id else None
+    if meeting is None or meeting.date is None:
+        return None
+    if meeting.date < sent:
+        return (f"This letter is dated {long_date(sent)}, after the meeting it is about "
+                f"({long_date(meeting.date)}). It cannot count as the invitation to it.")
+    need = min_notice_days(view)
+    notice = (meeting.date - sent).days
+    if need is not None and notice < need:
+        return (f"This letter gives {notice} day{'s' * (notice != 1)}’ notice of the meeting "
+                f"on {long_date(meeting.date)}; the local authority asks for at least {need}.")
+    return None
 
 
 def _text(docx: bytes) -> list[str]:
@@ -67,15 +101,18 @@ def new(case_id: int):  # type: ignore[no-untyped-def]
                         if k in request.args} if request.method == "GET" else None)
     if form.validate_on_submit():
         extra = _extras(request.form, form.template.data)
+        sent_on = form.sent_on.data or dt.date.today()
         try:
             result = _render(view, form.template.data, form.carer.data, form.meeting.data,
-                             extra)
+                             extra, sent_on)
         except ReferralBuilderError as exc:
             form.template.errors = [f"This letter cannot be written yet: {exc}"]
         else:
             return render_template(
                 "web/letter_preview.html", view=view, form=form, result=result, extra=extra,
-                lines=_text(result.docx), title="Check the letter",
+                lines=_text(result.docx), title="Check the letter", sent_on=sent_on,
+                today=dt.date.today(),
+                notice=_notice(view, result, sent_on),
                 back_url=url_for("letters.new", case_id=case_id))
     return render_template("web/letters.html", view=view, form=form, title="Write a letter",
                            back_url=url_for("cases.task_list", case_id=case_id))
@@ -91,12 +128,13 @@ def download(case_id: int):  # type: ignore[no-untyped-def]
     if not form.validate_on_submit():
         return redirect(url_for("letters.new", case_id=case_id))
     try:
+        on = min(form.sent_on.data or dt.date.today(), dt.date.today())
         result = _render(view, form.template.data, form.carer.data, form.meeting.data or None,
-                         _extras(request.form, form.template.data))
+                         _extras(request.form, form.template.data), on)
     except ReferralBuilderError:
         return redirect(url_for("letters.new", case_id=case_id))
     carer = view.case.carer(form.carer.data)
-    name = f"{result.template.id}-{carer.name if carer else 'letter'}-{dt.date.today()}.docx"
+    name = f"{result.template.id}-{carer.name if carer else 'letter'}-{on}.docx"
     return attachment(result.docx, name, DOCX)
 
 
@@ -110,16 +148,35 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
     form = _form(view)
     if not form.validate_on_submit():
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
+    sent_on = form.sent_on.data or dt.date.today()
+    content = once.digest("letter", [form.template.data, form.carer.data, form.meeting.data,
+                                     sent_on, sorted(_extras(request.form,
+                                                             form.template.data).items())])
+    if (done := once.already_saved(form, case_id, content)) is not None:
+        return done
+    sent_on = form.sent_on.data or dt.date.today()
+    extra = _extras(request.form, form.template.data)
     try:
         result = _render(view, form.template.data, form.carer.data, form.meeting.data,
-                         _extras(request.form, form.template.data))
+                         extra, sent_on)
     except ReferralBuilderError as exc:
         form.template.errors = [f"This letter cannot be written yet: {exc}"]
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
+    notice = _notice(view, result, sent_on)
+    if notice and not form.confirm_notice.data:
+        form.confirm_notice.errors = ["Confirm the date on the letter is right, or go back "
+                                      "and change it"]
+        return render_template(
+            "web/letter_preview.html", view=view, form=form, result=result, extra=extra,
+            lines=_text(result.docx), title="Check the letter", sent_on=sent_on,
+                today=dt.date.today(),
+            notice=notice, problems=[{"text": form.confirm_notice.errors[0],
+                                      "href": "#confirm_notice"}],
+            back_url=url_for("letters.new", case_id=case_id)), 400
     carer = view.case.carer(form.carer.data)
     doc_id = services.add_document(
         database.session(), database.files(), view.record, view.data, content=result.docx,
-        filename=f"{result.template.id}-{form.carer.data}-{dt.date.today()}.docx",
+        filename=f"{result.template.id}-{form.carer.data}-{sent_on}.docx",
         media_type=DOCX, title=f"{result.template.title}: {carer.name if carer else ''}",
         kind="letter", user_id=current_user.id)
     view.data["documents"][-1]["kind"] = "letter_copy"  # documents[].kind (issue 13.3)
@@ -128,7 +185,10 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
     event["documents"] = [doc_id]
     event["by"] = {"name": current_user.name, "role": current_user.role_name}
     view.data["events"].append(event)
-    if (problem := save_or_conflict(view, view.data, form.version.data)) is not None:
+    once.remember(form, case_id, url_for("events.new_details", case_id=case_id,
+                                         event_id=event["id"]), content)
+    # A new letter merges with any other change made meanwhile (the case was loaded afresh).
+    if (problem := save_or_conflict(view, view.data, view.record.version)) is not None:
         form.template.errors = [problem]
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
     return redirect(url_for("events.index", case_id=case_id, recorded=1))

@@ -35,7 +35,7 @@ from referral_builder.registers import (
 )
 from referral_builder.storage.models import RegisterMapping, StoredFile, utcnow
 from referral_builder.storage.retention import remove_unused, replace_register_file
-from referral_builder.web import database
+from referral_builder.web import database, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.services import CaseView
@@ -151,6 +151,7 @@ def _problem_list(exc: RegisterImportError, form: RegisterUploadForm) -> list[di
 def upload(case_id: int):  # type: ignore[no-untyped-def]
     view = case_view(case_id, edit=request.method == "POST")
     form = RegisterUploadForm(data={"version": view.record.version})
+    uploads.flag(form.csv_file)
     problems: list[dict[str, str]] = []
     if form.validate_on_submit():
         upload = form.csv_file.data

@@ -23,6 +23,8 @@ class Task:
     href: str | None
     status: str
     hint: str = ""
+    #: For a task that cannot start yet: why, and the page that unlocks it.
+    why: tuple[str, str, str] | None = None  # (reason, link text, href)
 
 
 def only_declaration_left(view: CaseView) -> bool:
@@ -51,7 +53,10 @@ def tasks(view: CaseView, bundle: StoredFile | None) -> list[Task]:
              IN_PROGRESS if case.events else NOT_STARTED,
              f"{len(case.events)} event{'s' * (len(case.events) != 1)} recorded"),
         Task("Letters", url_for("letters.new", case_id=cid) if carers_done else None,
-             (IN_PROGRESS if letters else NOT_STARTED) if carers_done else CANNOT_START),
+             (IN_PROGRESS if letters else NOT_STARTED) if carers_done else CANNOT_START,
+             why=None if carers_done else (
+                 "You need a parent or carer to write to first.", "Add a parent or carer",
+                 url_for("carers.index", case_id=cid))),
         Task("Evidence check", url_for("cases.evidence", case_id=cid),
              COMPLETED if report.ready else IN_PROGRESS,
              "All items met" if report.ready
@@ -59,9 +64,15 @@ def tasks(view: CaseView, bundle: StoredFile | None) -> list[Task]:
         Task("Declaration", url_for("submit.declaration", case_id=cid)
              if ready_but_declaration else None,
              (COMPLETED if case.declaration.confirmed else NOT_STARTED)
-             if ready_but_declaration else CANNOT_START),
+             if ready_but_declaration else CANNOT_START,
+             why=None if ready_but_declaration else (
+                 "You can make the declaration when every other evidence item is met.",
+                 "See what is still to do", url_for("cases.evidence", case_id=cid))),
         Task("Bundle", url_for("submit.bundle", case_id=cid) if report.ready else None,
-             (COMPLETED if bundle_current else NOT_STARTED) if report.ready else CANNOT_START),
+             (COMPLETED if bundle_current else NOT_STARTED) if report.ready else CANNOT_START,
+             why=None if report.ready else (
+                 "You can build the bundle when every evidence item is met.",
+                 "See what is still to do", url_for("cases.evidence", case_id=cid))),
     ]
     return out
 

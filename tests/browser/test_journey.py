@@ -324,5 +324,10 @@ def test_the_whole_journey(server, browser, tmp_path) -> None:  # type: ignore[n
     j.go(f"/cases/{j.case_id}")
     j.check("task-list-returned")
     assert "previous year's certificate" in page.locator("#return-reason").inner_text()
+    # The school answers the return; the history shows the conversation (issue 14.10).
+    j.fill("Your reply to the local authority", "The previous year's certificate is attached.")
+    j.click("Send the reply", "task-list-replied")
+    history = page.locator("#history").inner_text()
+    assert history.index("previous year's certificate.") < history.index("is attached.")
     assert len(j.checked) > 30
     assert console == [], console  # no CSP violations or script errors on any page

@@ -114,7 +114,7 @@ MISSING = [
      "The log has no contact from the parents"),
     ("wal_current_attendance_certificate",
      lambda c: replace(c, marks=summer_to_autumn(absent(OFF), end=D(2026, 11, 12))),
-     "The register ends on 12 Nov 2026, 6 school days before the referral"),
+     "The register ends on 12 Nov 2026, 6 weekdays before the referral"),
 ]
 
 

@@ -906,13 +906,30 @@ class TestCertificateCurrent:
         r = self.check(D(2026, 11, 13))
         assert r.status == "met"
         assert r.reasons == ("The attendance certificate is produced from marks up to "
-                             "13 Nov 2026, 5 school days before the referral",)
+                             "13 Nov 2026, 5 weekdays before the referral",)
 
     def test_marks_to_six_school_days_before_are_not(self):
         r = self.check(D(2026, 11, 12))
         assert r.status == "not_met"
-        assert r.reasons[0].startswith("The register ends on 12 Nov 2026, 6 school days "
+        assert r.reasons[0].startswith("The register ends on 12 Nov 2026, 6 weekdays "
                                        "before the referral")
+
+    def test_days_after_the_last_mark_are_never_called_school_days(self):
+        # Register to Fri 18 Dec 2026; a referral on Fri 8 Jan 2027 spans the Christmas
+        # holiday, which the register cannot show: the gap is told as weekdays.
+        case = make_case(marks=term_marks(end=D(2026, 12, 18)), referral_date=D(2027, 1, 8))
+        r = result(check_items(case, item("t_item", rule("certificate_current"))))
+        assert r.status == "not_met"
+        assert r.reasons[0].startswith("The register ends on 18 Dec 2026, 15 weekdays before "
+                                       "the referral")
+        assert "school days before" not in r.reasons[0]
+
+    def test_a_referral_on_a_marked_day_counts_school_days(self):
+        # Referral on Fri 13 Nov, register to Fri 20 Nov: the certificate is current, 0 days.
+        case = make_case(marks=term_marks(end=D(2026, 11, 20)), referral_date=D(2026, 11, 13))
+        r = result(check_items(case, item("t_item", rule("certificate_current"))))
+        assert r.reasons == ("The attendance certificate is produced from marks up to "
+                             "13 Nov 2026, 0 school days before the referral",)
 
     def test_the_age_is_a_parameter(self):
         assert self.check(D(2026, 11, 12), max_age_school_days=6).status == "met"

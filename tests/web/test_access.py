@@ -18,6 +18,7 @@ CASE_URLS = [
     "/cases/1/check-answers", "/cases/1/export", "/cases/1/requirements",
     "/cases/1/declaration", "/cases/1/bundle", "/cases/1/bundle/status",
     "/cases/1/bundle/download", "/cases/1/submit", "/cases/1/submitted",
+    "/cases/1/referral-date", "/cases/1/withdraw",
 ]
 
 
@@ -73,7 +74,8 @@ def test_every_case_route_is_covered_by_this_file(app) -> None:  # type: ignore[
                .replace("<doc_id>", "d1").replace("<event_type>", "letter")
                .replace("<item_id>", "wal_medical_investigated") for r in rules}
     # POST only, tested in test_letter_preview.py and the access matrix
-    missing = pattern - covered - {"/cases/1/letters/record", "/cases/1/letters/download"}
+    missing = pattern - covered - {"/cases/1/letters/record", "/cases/1/letters/download",
+                                     "/cases/1/reply"}
     assert not missing
 
 
@@ -123,3 +125,10 @@ def test_a_disabled_user_is_signed_out_at_once(app, client: Client) -> None:  # 
     assert client.get("/cases/1").status_code == 302
     assert "Enter a correct email address" in client.sign_in("dsl@school.example").get_data(
         as_text=True)
+
+
+def test_a_user_of_another_school_cannot_reply_for_the_case(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    with app.extensions["db"].writing() as s:
+        s.get(CaseRecord, 1).status = "returned"
+    client.sign_in("b@other.example")
+    assert client.post("/cases/1/reply", {"message": "Not mine"}).status_code == 404

@@ -13,11 +13,23 @@ def test_the_limits_are_set(app) -> None:  # type: ignore[no-untyped-def]
     assert app.config["MAX_FORM_PARTS"] == 500
 
 
-def test_a_body_over_max_content_length_gets_413(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+def test_an_upload_over_max_content_length_goes_back_to_its_page_with_the_error(
+        app, client: Client) -> None:  # type: ignore[no-untyped-def]
     app.config["MAX_CONTENT_LENGTH"] = 1024
     client.sign_in("dsl@school.example")
     r = client.post("/cases/import", data={"archive": (io.BytesIO(b"x" * 4096), "a.zip")},
                     content_type="multipart/form-data")
+    assert r.status_code == 303 and r.headers["Location"].endswith("/cases/import?too_big=1")
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "The selected file must be smaller than 20MB" in html
+    assert 'class="govuk-error-summary' in html
+
+
+def test_a_body_over_max_content_length_that_is_no_upload_gets_413(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    client.sign_in("dsl@school.example")
+    r = client.post("/cases/1/pupil", data=b"version=1&first_name=" + b"x" * 4096,
+                    content_type="application/x-www-form-urlencoded")
     assert r.status_code == 413
     assert "The file is too big" in r.get_data(as_text=True)
 
