@@ -59,7 +59,7 @@ CASE_RULES: dict[str, frozenset[str]] = {
     "school_days_since": frozenset({"item", "min_school_days"}),
     "review_intervals": frozenset({"min_school_days", "max_school_days", "from_item"}),
     "return_made": frozenset({"trigger"}),
-    "first_day_contact": frozenset({"types", "codes", "before"}),
+    "first_day_contact": frozenset({"types", "codes", "before", "from_item"}),
     "document_of_kind": frozenset({"kinds"}),
     "family_recorded": frozenset(),
     "period_run": frozenset({"below_pct", "inclusive", "school_days"}),

@@ -824,22 +824,30 @@ def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
     """Every absence this school year has a contact (a phone call) on its first day.
 
     An absence starts on a school day with an absent session when the school day before had
-    none; `codes` narrows which marks count as absence.
+    none; `codes` narrows which marks count as absence. With `from_item`, only absences
+    starting on or after that item's earliest evidence count (Stockport Stage 2: "first day
+    calling for any further absences"); until that item has evidence, the whole year does.
     """
     types = tuple(rule.get("types") or ("phone_call",))
     wanted = set(rule.get("codes") or ())
     before = str(rule.get("before") or "")  # "on the morning": a call timed later is not
     reg = ctx.register
+    start = ctx.year_start()
+    since = ""
+    ref = ctx.outcomes.get(str(rule.get("from_item") or ""))
+    if ref is not None and ref.earliest is not None and ref.earliest > start:
+        start = ref.earliest
+        since = f" since {fmt(start)}"
     firsts: list[dt.date] = []
     yesterday = False
-    for d in reg.school_days(ctx.year_start(), ctx.as_of):
+    for d in reg.school_days(start, ctx.as_of):
         away = any((c in wanted) if wanted else reg.cls(d, c) in ABSENT_CLASSES
                    for c in reg.days[d].values())
         if away and not yesterday:
             firsts.append(d)
         yesterday = away
     if not firsts:
-        return True, ["No absence this school year needed a first-day call"], []
+        return True, [f"No absence{since} this school year needed a first-day call"], []
     contacts = {e.date: e for e in ctx.dated_events() if e.type in types
                 and not (before and e.time and e.time >= before)}
     missed = [d for d in firsts if d not in contacts]
@@ -851,10 +859,10 @@ def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
         which = ("the only absence" if len(firsts) == 1
                  else f"{len(missed)} of the {len(firsts)} absences")
         when = f" before {before}" if before else ""
-        return False, [f"No {what} is recorded{when} on the first day of {which} this school "
-                       f"year: {listed}{more}"], used
+        return False, [f"No {what} is recorded{when} on the first day of {which}{since} this "
+                       f"school year: {listed}{more}"], used
     return True, [f"A {what} is recorded on the first day of each of the {len(firsts)} "
-                  "absences this school year"], used
+                  f"absences{since} this school year"], used
 
 
 def return_made(ctx: Context, rule: Rule) -> CaseResult:

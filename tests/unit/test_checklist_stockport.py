@@ -300,3 +300,17 @@ def test_first_day_calling_is_for_absences_with_no_reason_given():
     assert statuses(run(stockport_case(marks=marks)))["stk_s2_first_day_calling"] == "met"
     marks = term_marks(overrides=absent(WEEK_OFF) | absent([D(2026, 10, 14)], "O"))
     assert statuses(run(stockport_case(marks=marks)))["stk_s2_first_day_calling"] == "not_met"
+
+
+@pytest.mark.parametrize(("day", "status"), [
+    (D(2026, 9, 29), "met"),      # Tue before the Stage 2 letters of Wed 30 Sep: Stage 1's time
+    (D(2026, 9, 30), "not_met"),  # the day the letters went: Stage 2 has begun
+    (D(2026, 10, 1), "not_met"),  # a "further absence" after them, with no call that day
+])
+def test_stage_2_first_day_calling_is_for_absences_after_stage_2_began(day, status):
+    # "ensuring first day calling for any further absences": Stage 2 starts with its letter.
+    marks = term_marks(overrides=absent(WEEK_OFF) | absent([day], "O"))
+    report = run(stockport_case(marks=marks))
+    assert statuses(report)["stk_s2_first_day_calling"] == status
+    if status == "not_met":
+        assert "since 30 Sep 2026" in reasons_of(report, "stk_s2_first_day_calling")
