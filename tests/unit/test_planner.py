@@ -353,3 +353,18 @@ def test_a_penalty_notice_with_the_threshold_never_reached_is_blocked_with_the_r
     assert p.earliest_referral_date is None
     assert any("t_notice" in b and "can only be issued once the register shows 10" in b
                for b in p.blocked)
+
+
+AFTER_MEETING = item("t_after", rule("after_meeting"),
+                     evidence={"types": ["letter"], "purposes": ["meeting_outcome"]},
+                     missing="Send the letter after the meeting.")
+
+
+def test_a_letter_after_a_rescheduled_meeting_follows_the_meeting_actually_held():
+    # The meeting of Mon 9 Nov 2026 was moved to Thu 12 Nov (m2 replaces m1).
+    moved = meeting("m1", D(2026, 11, 9), status="rescheduled", attended=None)
+    held = meeting("m2", D(2026, 11, 12), status="held", attended=["c1"], replaces="m1")
+    case = invite_case(D(2026, 11, 16), moved, held)
+    p = plan(case, [checklist(AFTER_MEETING)], D(2026, 11, 16))
+    (step,) = steps_of(p, "t_after")
+    assert step.meeting == "m2" and ready_on(case, p, [checklist(AFTER_MEETING)])
