@@ -42,6 +42,9 @@ class StepSchema(Schema):
     why = fields.String(required=True)
     record = fields.Dict(allow_none=True, required=True)
     free_text_key = fields.String(allow_none=True, required=True)
+    # A paper of a named kind the recorded event attaches (added after referral-plan/1's first
+    # release; absent means none): add it to the case's `documents` with the file attached.
+    document = fields.Dict(allow_none=True, load_default=None)
 
 
 class ExpiringSchema(Schema):
@@ -86,10 +89,12 @@ def _record(plan_step: Any) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {"id": e.id, "type": e.type, "date": plan_step.by.isoformat()}
     for key in ("time", "meeting", "kind", "status", "agency", "support", "service", "of",
-                "outcome"):
+                "outcome", "template"):
         if getattr(e, key) is not None:
             out[key] = getattr(e, key)
-    for key in ("to", "purposes", "encloses"):
+    if e.improved is not None:
+        out["improved"] = e.improved
+    for key in ("to", "purposes", "encloses", "documents", "evidence_for"):
         if getattr(e, key):
             out[key] = list(getattr(e, key))
     if e.with_:
@@ -124,7 +129,10 @@ def dump_plan(plan: Plan) -> dict[str, Any]:
                         "template": s.template, "carers": list(s.carers),
                         "meeting": s.meeting, "not_before": s.not_before, "by": s.by,
                         "why": s.why, "record": _record(s),
-                        "free_text_key": s.statement[0] if s.statement else None}
+                        "free_text_key": s.statement[0] if s.statement else None,
+                        "document": None if s.document is None else {
+                            "id": s.document.id, "file": s.document.file,
+                            "title": s.document.title, "kind": s.document.kind}}
                        for s in plan.next_steps],
         "expiring": [{"item": x.item, "checklist": x.checklist, "event": x.event,
                       "date": x.date, "expires": x.expires, "refer_by": x.refer_by,

@@ -29,7 +29,7 @@ from .engine import (
     condition_holds,
     evaluate_item,
 )
-from .model import Case, Declaration, Event, Mark, Person
+from .model import Case, Declaration, Document, Event, Mark, Person
 from .register import Register
 from .results import CheckReport
 from .rules import CASE_RULES, normalise_role, return_due_dates
@@ -75,6 +75,7 @@ class Step:
     states_pct: bool = False         # the letter states the attendance % on its date
     statement: tuple[str, int] | None = None  # free-text key and minimum words
     closed: tuple[dt.date, ...] = ()  # a register step: the closure days it marks `#`
+    document: Document | None = None  # the document the recorded event attaches
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,7 @@ class _Draft:
     event: Event | None = None
     id: str = ""
     fixed: bool = False                  # a meeting: its date is the date
+    document: Document | None = None     # a paper of a named kind the event attaches
 
 
 # ---- entry point -----------------------------------------------------------------------
@@ -329,8 +331,13 @@ def _draft_item(ctx: Context, item: Item, drafts: list[_Draft], blocked: list[st
         if ok:
             continue
         if rule.name in REGISTER_RULES:
+            extra = ""
+            if rule.name == "first_day_contact":
+                extra = ("; a first-day call cannot be made after that day: if one was made, "
+                         "record it with its date, otherwise the item stays unmet while that "
+                         "absence is in this school year")
             blocked.append(f"{label} depends on the register, not on a step the school can "
-                           f"take: {' '.join(why)}")
+                           f"take: {' '.join(why)}{extra}")
             return
         _draft_case_rule(ctx, item, rule, drafts, blocked, outcome)
     if item.evidence is not None and (force or _evidence_missing(ctx, item)):
@@ -369,6 +376,15 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
                                      f"after the evidence of {fmt(ref.earliest)}",
                                      why, not_before=ctx.register.add_school_days(
                                          ref.earliest, minimum)))
+    elif name == "document_of_kind":
+        kinds = tuple(str(k) for k in (rule.get("kinds") or ("other",)))
+        doc = Document(id="", file="", title=f"The completed {human(kinds[0])}", kind=kinds[0])
+        ev = Event(id="", type="note", date=None,
+                   summary=f"The completed {human(kinds[0])} attached")
+        drafts.append(_Draft(ctx.checklist, item, "event",
+                             f"Attach the completed {human(kinds[0])} (a document of kind "
+                             f"{kinds[0]})", list(outcome.reasons), not_before=as_of, event=ev,
+                             document=doc))
     elif name == "certificate_current":
         pass  # the register step of every plan imports the marks up to the referral date
     elif name == "return_made":
@@ -482,6 +498,9 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
         others = [ctx.carer_label(c.id) for c in case.parent_set if c.id not in carers]
         mine = [w for w in why if not any(f"recorded for {o}" in w for o in others)]
         ev = _event(ctx, item, sel, rules, type_, purposes, carers, agency, meeting_id)
+        # The record says which item it is evidence for and which model letter it used, so
+        # a numbered letter (Letter 1, 2, 3) is read as the one the plan means (A26).
+        ev = replace(ev, evidence_for=(item.id,), template=template)
         d = _Draft(ctx.checklist, item, "event", _action(item, type_, template, carers, agency,
                                                          ctx, rules),
                    mine, carers=carers, not_before=as_of, meeting=meeting_id,
@@ -509,6 +528,31 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
                                    if gap else ref.earliest)
             else:
                 d.after.append((f"item:{ref_id}", gap))
+        if "review_of_item" in rules:
+            r = rules["review_of_item"]
+            gap = int(r.get("min_school_days", 0))
+            ref = ctx.outcomes.get(r.get("item"))
+            target = ctx.case.event(d.event.of) if d.event and d.event.of else None
+            if ref is not None and ref.status == "met" and target is not None and target.date:
+                d.not_before = max(d.not_before, ctx.register.add_school_days(target.date, gap)
+                                   if gap else target.date)
+            else:
+                d.after.append((f"item:{r.get('item')}", gap))
+            if r.get("improved") is False:
+                d.why = [*d.why, "it must record that attendance has not improved (if it has, "
+                         "the process steps down instead and this referral is not due)"]
+        if "notice_lawful" in rules:
+            day = _threshold_day(ctx, rules["notice_lawful"])
+            if day is None:
+                blocked.append(
+                    f"Item {item.number} ({item.id}): a penalty notice can only be issued once "
+                    f"the register shows {rules['notice_lawful'].get('sessions', 10)} "
+                    f"unauthorised sessions in {rules['notice_lawful'].get('school_weeks', 10)} "
+                    "school weeks, which it does not; absences after a notice cannot justify "
+                    "it" + ("; record why it does not apply" if item.requirement == "conditional"
+                            else ""))
+                return
+            d.not_before = max(d.not_before, day)
         if "before_item" in rules:
             d.before.append(f"item:{rules['before_item'].get('item')}")
         if "after_stage_start" in rules:
@@ -634,6 +678,18 @@ def _event(ctx: Context, item: Item, sel: Selector, rules: dict[str, Rule], type
         fields["outcome"] = (rules["outcome_recorded"].get("values") or ("recorded",))[0]
     if "consent_requested" in rules:
         fields["consent_requested"] = True
+    if "review_of_item" in rules:
+        # The review names (`of`) the evidence it reviews: a recorded one, or a planned one
+        # (resolved to its step id when the steps are linked).
+        ref_id = str(rules["review_of_item"].get("item"))
+        ref = ctx.outcomes.get(ref_id)
+        passing = sorted((e for e in (ref.passing if ref else []) if e.date),
+                         key=lambda e: e.date or dt.date.min)
+        fields["of"] = passing[0].id if passing and ref and ref.status == "met" \
+            else f"item:{ref_id}"
+    for name in ("review_of_item", "review_records"):
+        if name in rules and rules[name].get("improved") is not None:
+            fields["improved"] = bool(rules[name].get("improved"))
     roles = (rules["by_role"].get("roles") if "by_role" in rules else None) or (
         item.who.roles if item.who and "school" not in item.who.roles else ())
     if roles:
@@ -674,6 +730,11 @@ def _link(drafts: list[_Draft]) -> None:
             d.id = f"{PLAN_ID}-{d.item.id}-{n + 1}"
         if d.event is not None and d.kind != "meeting":
             d.event = replace(d.event, id=d.id)
+        if d.document is not None and d.event is not None:
+            doc_id = f"{d.id}-doc"
+            d.document = replace(d.document, id=doc_id,
+                                 file=f"evidence/{d.id}-{d.document.kind}.pdf")
+            d.event = replace(d.event, documents=(doc_id,))
     by_item: dict[str, list[str]] = {}
     invites: dict[str, list[str]] = {}
     for d in drafts:
@@ -683,6 +744,9 @@ def _link(drafts: list[_Draft]) -> None:
         if d.event is not None and "meeting_invite" in d.event.purposes and d.meeting:
             invites.setdefault(d.meeting, []).append(d.id)
     for d in drafts:
+        if d.event is not None and d.event.of and d.event.of.startswith("item:"):
+            targets = by_item.get(d.event.of[5:], [])
+            d.event = replace(d.event, of=targets[0] if targets else None)
         after: list[tuple[str, int]] = []
         for ref, gap in d.after:
             if ref.startswith("item:"):
@@ -794,8 +858,11 @@ def simulate(case: Case, steps: Sequence[Step], on: dict[str, dt.date] | None = 
     free_text = dict(case.free_text)
     declaration = case.declaration
     marks = list(case.marks)
+    documents = list(case.documents)
     for step in steps:
         day = (on or {}).get(step.id, step.by)
+        if step.document is not None:
+            documents.append(step.document)
         if step.kind == "register":
             last = max((m.date for m in case.marks), default=day)
             d = last + ONE_DAY
@@ -820,7 +887,8 @@ def simulate(case: Case, steps: Sequence[Step], on: dict[str, dt.date] | None = 
                                       case.declaration.role or "DSL",
                                       dt.datetime.combine(day, dt.time(9, 0)))
     return replace(case, events=tuple(events), not_applicable=not_applicable,
-                   free_text=free_text, declaration=declaration, marks=tuple(marks))
+                   free_text=free_text, declaration=declaration, marks=tuple(marks),
+                   documents=tuple(documents))
 
 
 def _pct(case: Case, day: dt.date) -> float:
@@ -952,7 +1020,7 @@ def _step(d: _Draft, not_before: dt.date, by: dt.date,
         and d.event.type in ("letter", "email", "text")
     return Step(d.item.id, d.checklist.id, d.item.number, d.kind, d.action, not_before,
                 max(by, not_before), why, d.carers, d.template, d.meeting, d.event, d.id,
-                states, statement)
+                states, statement, document=d.document)
 
 
 # ---- expiring evidence -----------------------------------------------------------------

@@ -14,7 +14,16 @@ import pytest
 from referral_builder.schemas.plan import PlanSchema
 
 EXAMPLES = Path(__file__).parents[2] / "examples"
-CASES = sorted(p for p in EXAMPLES.glob("*/case.json") if p.parent.name != "malformed")
+#: Examples no step the school takes can make ready, each with the rule that says so (asserted
+#: explicitly below, so the planner must say why rather than offer a date).
+CANNOT_BE_MADE_READY = {
+    # Stockport, Stage 2: "ensuring first day calling for any further absences"
+    # (stk_s2_first_day_calling, rule first_day_contact, codes N/O). The only absence, from
+    # 9 Nov 2026, had no call that day; a call cannot be made on a day that has passed.
+    "stockport-incomplete": ("stk_s2_first_day_calling", "9 Nov 2026"),
+}
+CASES = sorted(p for p in EXAMPLES.glob("*/case.json")
+               if p.parent.name not in ("malformed", *CANNOT_BE_MADE_READY))
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -27,6 +36,12 @@ def record(case_file: Path, plan: dict, into: Path) -> Path:
     shutil.copytree(case_file.parent, into, dirs_exist_ok=True)
     case = json.loads(case_file.read_text(encoding="utf-8"))
     for step in plan["next_steps"]:
+        if step.get("document"):  # attach the paper: any PDF stands in for the completed form
+            pdf = next(p for p in sorted(into.rglob("*.pdf")) if p.name != "x")
+            target = into / step["document"]["file"]
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(pdf, target)
+            case.setdefault("documents", []).append(step["document"])
         if step["record"] is not None:
             case["events"].append({**step["record"], "summary": step["action"]})
         elif step["kind"] == "not_applicable":
@@ -67,6 +82,18 @@ def test_the_planned_steps_recorded_make_check_exit_0_on_the_printed_date(case_f
     recorded = record(case_file, plan, tmp_path / "case")
     checked = run("check", str(recorded), "--as-of", date)
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.parametrize("name", sorted(CANNOT_BE_MADE_READY))
+def test_an_example_no_school_step_can_make_ready_is_blocked_with_the_reason(name):
+    item, day = CANNOT_BE_MADE_READY[name]
+    result = run("plan", str(EXAMPLES / name / "case.json"), "--format", "json")
+    assert result.returncode == 1, result.stderr  # 1: no referral date can be planned
+    plan = json.loads(result.stdout)
+    assert PlanSchema().validate(plan) == {}
+    assert plan["ready_now"] is False and plan["earliest_referral_date"] is None
+    reason = next(b for b in plan["blocked"] if item in b)
+    assert day in reason and "cannot be made after that day" in reason
 
 
 def test_the_incomplete_example_plans_invitations_a_meeting_and_a_warning_letter():

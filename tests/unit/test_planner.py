@@ -276,3 +276,95 @@ def test_a_record_that_lapses_before_the_planned_referral_is_planned_afresh():
     assert ready_on(case, p, [short])
     without = [s for s in p.next_steps if s.id != fresh.id]
     assert not check(simulate(case, without), [short], p.earliest_referral_date).ready
+
+
+# ---- rule types added by issue 13: a paper of a named kind, reviews, penalty notices -------
+
+FORM = item("t_form", rule("document_of_kind", kinds=["referral_form"]),
+            missing="Attach the completed referral form.")
+
+
+def test_a_document_of_a_named_kind_is_planned_as_attaching_that_paper():
+    case = invite_case(D(2026, 11, 20))
+    p = plan(case, [checklist(FORM)], D(2026, 11, 20))
+    (step,) = [s for s in p.next_steps if s.item == "t_form"]
+    assert step.document is not None and step.document.kind == "referral_form"
+    assert step.event is not None and step.event.documents == (step.document.id,)
+    assert "Attach the completed referral form" in step.action
+    assert p.earliest_referral_date == D(2026, 11, 20) and ready_on(case, p, [checklist(FORM)])
+
+
+LETTER_1 = item("t_letter_1", evidence={"types": ["letter"], "purposes": ["warning"]},
+                missing="Send Letter 1.")
+FIRST_REVIEW = item("t_review", rule("review_of_item", item="t_letter_1", min_school_days=10,
+                                     improved=False),
+                    evidence={"types": ["review"]}, missing="Review Letter 1.")
+
+
+def test_the_review_of_a_letter_names_it_comes_ten_school_days_later_and_records_no_improvement():
+    # Letter 1 on Mon 2 Nov 2026; 10 school days later is Mon 16 Nov.
+    case = invite_case(D(2026, 11, 6), letter("l1", D(2026, 11, 2), "warning"))
+    lists = [checklist(LETTER_1, FIRST_REVIEW)]
+    p = plan(case, lists, D(2026, 11, 6))
+    (step,) = steps_of(p, "t_review")
+    assert step.event is not None and (step.event.of, step.event.improved) == ("l1", False)
+    assert step.not_before == D(2026, 11, 16)
+    assert "has not improved" in step.why
+    assert ready_on(case, p, lists)
+    assert not ready_on(case, p, lists, {step.id: D(2026, 11, 13)})  # 9 school days: too soon
+
+
+def test_the_review_of_a_planned_letter_names_the_planned_letter():
+    case = invite_case(D(2026, 11, 2))
+    lists = [checklist(LETTER_1, FIRST_REVIEW)]
+    p = plan(case, lists, D(2026, 11, 2))
+    (sent,) = steps_of(p, "t_letter_1")
+    (review,) = steps_of(p, "t_review")
+    assert review.event is not None and review.event.of == sent.id
+    assert sent.event is not None and sent.event.evidence_for == ("t_letter_1",)
+    assert review.not_before == D(2026, 11, 16) and ready_on(case, p, lists)
+
+
+NOTICE = item("t_notice", rule("notice_lawful", sessions=10, school_weeks=10),
+              evidence={"types": ["penalty_notice"]}, missing="Record the penalty notice.")
+
+
+def test_a_penalty_notice_issued_too_early_is_replanned_once_the_threshold_is_reached():
+    # Zoë misses Mon 9 to Fri 13 Nov 2026 (O): the 10th session is Fri 13 Nov PM. The notice of
+    # Mon 2 Nov came before it and absences after it cannot justify it (A30). Planned on
+    # Wed 11 Nov, nothing the school does can make a notice lawful yet; on Fri 20 Nov a new
+    # notice can be issued that day.
+    days = [D(2026, 11, 9) + dt.timedelta(days=n) for n in range(5)]
+    case = make_case(marks=term_marks(end=D(2026, 11, 20), overrides=absent(days, "O")),
+                     events=(event("pn", "penalty_notice", D(2026, 11, 2), to=["c1", "c2"]),))
+    early = plan(case, [checklist(NOTICE)], D(2026, 11, 11))
+    assert early.earliest_referral_date is None
+    assert any("t_notice" in b and "absences after a notice cannot justify it" in b
+               for b in early.blocked)
+    p = plan(case, [checklist(NOTICE)], D(2026, 11, 20))
+    (step,) = steps_of(p, "t_notice")
+    assert (step.not_before, step.by) == (D(2026, 11, 20), D(2026, 11, 20))
+    assert ready_on(case, p, [checklist(NOTICE)])
+
+
+def test_a_penalty_notice_with_the_threshold_never_reached_is_blocked_with_the_reason():
+    case = invite_case(D(2026, 11, 20))
+    p = plan(case, [checklist(NOTICE)], D(2026, 11, 20))
+    assert p.earliest_referral_date is None
+    assert any("t_notice" in b and "can only be issued once the register shows 10" in b
+               for b in p.blocked)
+
+
+AFTER_MEETING = item("t_after", rule("after_meeting"),
+                     evidence={"types": ["letter"], "purposes": ["meeting_outcome"]},
+                     missing="Send the letter after the meeting.")
+
+
+def test_a_letter_after_a_rescheduled_meeting_follows_the_meeting_actually_held():
+    # The meeting of Mon 9 Nov 2026 was moved to Thu 12 Nov (m2 replaces m1).
+    moved = meeting("m1", D(2026, 11, 9), status="rescheduled", attended=None)
+    held = meeting("m2", D(2026, 11, 12), status="held", attended=["c1"], replaces="m1")
+    case = invite_case(D(2026, 11, 16), moved, held)
+    p = plan(case, [checklist(AFTER_MEETING)], D(2026, 11, 16))
+    (step,) = steps_of(p, "t_after")
+    assert step.meeting == "m2" and ready_on(case, p, [checklist(AFTER_MEETING)])

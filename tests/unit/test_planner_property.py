@@ -24,6 +24,7 @@ CHECKLISTS = {
     "bloxwich": ["walsall", "bloxwich-academy"],
     "stockport": ["stockport"],
     "east-sussex": ["east-sussex"],
+    "staged-academy": ["stockport", "staged-academy"],
 }
 
 
