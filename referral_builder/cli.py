@@ -59,8 +59,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     path = Path(args.case)
     loaded = services.load_case(path)
+    checklists, report = services.check_case(loaded, as_of=args.as_of)
     try:
-        bundle = build_bundle(loaded.case, as_of=args.as_of, draft=args.draft,
+        bundle = build_bundle(loaded.case, report=report, checklists=checklists,
+                              draft=args.draft,
                               open_document=lambda doc: (path.parent / doc.file).read_bytes(),
                               progress=lambda msg: print(msg, file=sys.stderr))
     except NotReady as exc:

@@ -111,6 +111,11 @@ class LinkSpot(Flowable):  # type: ignore[misc]
         self.width, self.height = self.inner.wrap(avail_width, avail_height)
         return self.width, self.height
 
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """Split like the flowable inside, each piece still a link (a cell of any length)."""
+        return [LinkSpot(piece, self.target, self.spots)
+                for piece in self.inner.split(avail_width, avail_height)]
+
     def draw(self) -> None:
         self.inner.drawOn(self.canv, 0, 0)
         if self.target:

@@ -160,6 +160,7 @@ class _Heartbeat:
 
 
 def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
+    from referral_builder import services as core
     from referral_builder.documents.bundle import build_bundle
     from referral_builder.schemas.case import load_case
 
@@ -172,12 +173,16 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
                 data = json.loads(record.data)
                 rows = {r.doc_id: r.sha256 for r in s.scalars(select(StoredFile).where(
                     StoredFile.case_id == case_id, StoredFile.doc_id.is_not(None)))}
-            case = load_case(data).case
+            loaded = load_case(data)
+            case = loaded.case
+            # The verdict the wizard shows (loader warnings included), computed once.
+            checklists, report = core.check_case(loaded)
 
             def open_document(doc: Any) -> bytes:
                 return store.get(rows[doc.id])
 
-            bundle = build_bundle(case, open_document=open_document, case_json=data,
+            bundle = build_bundle(case, report=report, checklists=checklists,
+                                  open_document=open_document, case_json=data,
                                   progress=beat.progress)
             sha = store.put(bundle.pdf)  # the file is whole before any row points to it
         with db.writing() as s:
