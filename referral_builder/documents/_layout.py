@@ -20,7 +20,14 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Table,
+    TableStyle,
+)
 
 from referral_builder.documents.docx_pdf import body_font
 
@@ -51,9 +58,11 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", body, fontSize=10, leading=12.5, spaceAfter=0),
         "cellb": ParagraphStyle("cellb", body, fontName=bold, fontSize=10, leading=12.5,
                                 spaceAfter=0),
-        "h1": ParagraphStyle("h1", body, fontName=bold, fontSize=20, leading=25, spaceAfter=10),
+        # A heading always keeps company with what follows it (never alone at a page foot).
+        "h1": ParagraphStyle("h1", body, fontName=bold, fontSize=20, leading=25, spaceAfter=10,
+                             keepWithNext=1),
         "h2": ParagraphStyle("h2", body, fontName=bold, fontSize=14, leading=18, spaceBefore=8,
-                             spaceAfter=6),
+                             spaceAfter=6, keepWithNext=1),
         "bold": ParagraphStyle("bold", body, fontName=bold),
         "right": ParagraphStyle("right", body, alignment=TA_RIGHT, spaceAfter=0),
         "warning": ParagraphStyle("warning", body, fontName=bold, backColor=AMBER,
@@ -270,6 +279,19 @@ class _Paragraph(Paragraph):  # type: ignore[misc]
         width, height = super().wrap(avail_width, avail_height)
         self._wrapped = (avail_width, width, height)
         return width, height
+
+
+#: Room a heading needs below it: itself and the first few lines of what it introduces.
+HEADING_ROOM = 45 * mm
+
+
+def heading(markup: str, style: ParagraphStyle) -> list[Flowable]:
+    """A heading that starts a new page rather than sit alone at the foot of one.
+
+    `keepWithNext` alone cannot do this before a long table (the pair is taller than a
+    page, so ReportLab lets the heading stay), hence the conditional page break.
+    """
+    return [CondPageBreak(HEADING_ROOM), para(markup, style)]
 
 
 def para(markup: str, style: ParagraphStyle) -> Paragraph:

@@ -155,3 +155,21 @@ def test_the_embedded_report_is_the_one_given():
     embedded = json.loads(PdfReader(io.BytesIO(bundle.pdf)).attachments[REPORT_ATTACHMENT][0])
     assert embedded == dump_report(report)
     assert embedded["warnings"][0] == "documents[0].file: note"
+
+
+def test_no_heading_is_left_alone_at_the_foot_of_a_page():
+    """A heading with room for itself but not for its table starts the next page."""
+    from reportlab.platypus import Spacer
+
+    from referral_builder.documents import _layout as L
+
+    st_ = L.styles()
+    frame = L.PORTRAIT[1] - 2 * L.MARGIN - L.FOOTER_ROOM
+    rows = [[L.para("Date", st_["cellb"]), L.para("What happened", st_["cellb"])]]
+    rows += [[L.para(f"{n} Sep 2026", st_["cell"]), L.para("Phone call to Mrs Nowak " * 6,
+                                                          st_["cell"])] for n in range(60)]
+    story = [Spacer(1, frame - 30), *L.heading("Walsall checklist", st_["h2"]),
+             L.table(rows, [40, 400])]
+    reader = PdfReader(io.BytesIO(L.render(story, title="t").pdf))
+    assert "Walsall checklist" not in reader.pages[0].extract_text()
+    assert "Walsall checklist" in reader.pages[1].extract_text()
