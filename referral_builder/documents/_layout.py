@@ -61,8 +61,9 @@ def styles() -> dict[str, ParagraphStyle]:
         # A heading always keeps company with what follows it (never alone at a page foot).
         "h1": ParagraphStyle("h1", body, fontName=bold, fontSize=20, leading=25, spaceAfter=10,
                              keepWithNext=1),
+        # (h2 comes before long tables: `heading()` keeps it off a page foot instead.)
         "h2": ParagraphStyle("h2", body, fontName=bold, fontSize=14, leading=18, spaceBefore=8,
-                             spaceAfter=6, keepWithNext=1),
+                             spaceAfter=6),
         "bold": ParagraphStyle("bold", body, fontName=bold),
         "right": ParagraphStyle("right", body, alignment=TA_RIGHT, spaceAfter=0),
         "warning": ParagraphStyle("warning", body, fontName=bold, backColor=AMBER,
@@ -147,7 +148,11 @@ LONG_TABLE_ROWS = 40
 
 def _plain_table(rows: list[list[Any]], widths: Sequence[float], header: bool,
                  extra: Sequence[tuple[Any, ...]]) -> Table:
-    t = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, splitInRow=1)
+    # Split inside a row first: the rest of a tall row then goes to the next page under the
+    # repeated header, never mid-page under a second one (ReportLab places the rest of a
+    # by-row split in the space left, then splits it in-row there).
+    t = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, splitInRow=1,
+              splitByRow=0)
     commands = list(_BASE_STYLE)
     if header:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), LIGHT))
@@ -164,6 +169,22 @@ def table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True
     if header and len(rows) > LONG_TABLE_ROWS:
         return LongTable(rows, widths, extra)
     return _plain_table(rows, widths, header, extra)
+
+
+class _NextFrame(Flowable):  # type: ignore[misc]
+    """Go on at the top of the next frame unless already there, so the rest of a split
+    table never starts again mid-page under a second header row."""
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and not getattr(frame, "_atTop", True):
+            from reportlab.platypus.doctemplate import FrameBreak
+
+            frame.add_generated_content(FrameBreak)
+        return 0, 0
+
+    def draw(self) -> None:
+        return None
 
 
 class LongTable(Flowable):  # type: ignore[misc]
@@ -238,7 +259,8 @@ class LongTable(Flowable):  # type: ignore[misc]
             carried = left[0] if split_row else None
         if rest >= len(self.rows):
             return [parts[0]]
-        return [parts[0], LongTable(self.rows, self.widths, self.extra, rest, carried)]
+        return [parts[0], _NextFrame(),
+                LongTable(self.rows, self.widths, self.extra, rest, carried)]
 
     def draw(self) -> None:  # only reached when every remaining row fits
         t = self._table(len(self.rows) - self.first_row)
