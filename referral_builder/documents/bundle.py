@@ -338,8 +338,8 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
 
     case_bytes = _json(case_json if case_json is not None else dump_case(case))
     report_bytes = _json(dump_report(report))
-    writer.add_attachment(CASE_ATTACHMENT, case_bytes)
-    writer.add_attachment(REPORT_ATTACHMENT, report_bytes)
+    _attach(writer, CASE_ATTACHMENT, case_bytes)
+    _attach(writer, REPORT_ATTACHMENT, report_bytes)
     # Every part embeds its own copy of the fonts and the stamp: keep one of each.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     first = io.BytesIO()
@@ -364,10 +364,21 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
                         REPORT_ATTACHMENT: hashlib.sha256(report_bytes).hexdigest()},
         "page_fingerprints": fingerprints,
     }
-    writer.add_attachment(MANIFEST_ATTACHMENT, _json(manifest))
+    _attach(writer, MANIFEST_ATTACHMENT, _json(manifest))
     out = io.BytesIO()
     writer.write(out)
     return Bundle(out.getvalue(), report, total, sections, bundled, manifest)
+
+
+def _attach(writer: PdfWriter, name: str, data: bytes) -> None:
+    """Embed `data` as a Flate-compressed file (pypdf stores attachments uncompressed; the
+    case of a year's work is megabytes of JSON). Digests are of the uncompressed bytes."""
+    embedded = writer.add_attachment(name, data)
+    try:
+        ref = embedded.pdf_object["/EF"].raw_get("/F")
+        writer._replace_object(ref, ref.get_object().flate_encode())
+    except (AttributeError, KeyError):  # another pypdf: keep it uncompressed, still valid
+        pass
 
 
 def _json(data: Any) -> bytes:

@@ -173,3 +173,16 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page():
     reader = PdfReader(io.BytesIO(L.render(story, title="t").pdf))
     assert "Walsall checklist" not in reader.pages[0].extract_text()
     assert "Walsall checklist" in reader.pages[1].extract_text()
+
+
+def test_the_attachments_are_compressed():
+    case = make_case(events=many_events(300, 2))
+    checklists, report = services.check_case(LoadedCase(case))
+    bundle = build_bundle(case, report=report, checklists=checklists, draft=True,
+                          open_document=lambda d: b"")
+    reader = PdfReader(io.BytesIO(bundle.pdf))
+    for spec in reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"][1::2]:
+        stream = spec.get_object()["/EF"]["/F"].get_object()
+        assert stream.get("/Filter") == "/FlateDecode"
+    case_json = reader.attachments["case.json"][0]
+    assert json.loads(case_json)["reference"] == case.reference
