@@ -223,12 +223,15 @@ def last_submission(session: Session, case_id: int) -> Any:
 
 
 def submitted_bundle(case_id: int) -> StoredFile | None:
-    """The bundle file of the latest submission: frozen, whatever was rebuilt since."""
+    """The bundle file of the latest submission: frozen, whatever was rebuilt since. A case
+    with no recorded submission bundle (made before submissions kept one) gets its latest."""
     from referral_builder.web import database
 
     session = database.session()
     sub = last_submission(session, case_id)
-    if sub is None or sub.bundle_file_id is None:
-        return None
-    found: StoredFile | None = session.get(StoredFile, sub.bundle_file_id)
-    return found
+    if sub is not None and sub.bundle_file_id is not None:
+        found: StoredFile | None = session.get(StoredFile, sub.bundle_file_id)
+        return found
+    return session.scalar(select(StoredFile).where(
+        StoredFile.case_id == case_id, StoredFile.kind == "bundle")
+        .order_by(StoredFile.id.desc()))
