@@ -11,7 +11,7 @@ PORT   ?= 5000
 WORKERS ?= 2
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets system-deps run test lint typecheck unit bench clean
+.PHONY: help install assets system-deps run test lint typecheck unit bench bench-quick clean
 
 help:  ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -59,9 +59,12 @@ unit: install  ## pytest only
 test: install system-deps lint typecheck  ## install everything, then lint, type-check and run every test
 	$(BIN)/pytest -q
 
-bench: install  ## benchmarks: print timings and memory
+bench: install  ## benchmarks: every row of issue 10's table, ratios to floors of the same run
+	$(PY) bench/bench_all.py
 	$(PY) bench/bench_check.py
-	@if [ -f bench/bench_bundle.py ]; then $(PY) bench/bench_bundle.py; fi
+
+bench-quick: install  ## the same rows at small sizes (CI: the bench must never crash)
+	$(PY) bench/bench_all.py --quick
 
 clean:  ## remove caches (keeps .venv and node_modules)
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info

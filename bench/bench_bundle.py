@@ -123,7 +123,13 @@ def ours(case, folder: Path) -> tuple[float, object, list[tuple[str, float]]]:  
     def progress(msg: str) -> None:
         phases.append((msg, time.perf_counter() - start))
 
-    bundle = build_bundle(case, open_document=lambda d: (folder / d.file).read_bytes(),
+    from referral_builder.schemas.case import LoadedCase
+
+    from referral_builder import services
+
+    checklists, report = services.check_case(LoadedCase(case))
+    bundle = build_bundle(case, report=report, checklists=checklists,
+                          open_document=lambda d: (folder / d.file).read_bytes(),
                           draft=True, progress=progress)
     return time.perf_counter() - start, bundle, phases
 

@@ -1,7 +1,19 @@
-"""Find and load the checklist data files (evidence_checklists/*.yaml)."""
+"""Find and load the checklist data files (evidence_checklists/*.yaml).
+
+Checking a case needs only the checklists it names, so `get_checklist` reads `<id>.yaml`
+alone (all files are read only to resolve an alias or to list them). Files are parsed with
+libyaml's C loader when PyYAML has it, and validated once: the validated `Checklist` is kept
+for the process and, between runs, pickled in the user's cache folder under a key made of
+the file's bytes and the source of the code that validates it, so an edited file or a new
+version of the tool is validated afresh. `REFERRAL_BUILDER_CACHE=off` turns the disk cache off.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import tempfile
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,35 +24,94 @@ from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import InvalidChecklist
 from referral_builder.schemas.checklist import build_checklist
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def checklist_dir() -> Path:
     return Path(str(resources.files("referral_builder.evidence_checklists")))
 
 
+@cache
+def _code_key() -> bytes:
+    """A digest of the code that turns YAML into a `Checklist` (schema and domain model)."""
+    import referral_builder.domain.checklist as model
+    import referral_builder.schemas.checklist as schema
+
+    digest = hashlib.sha256()
+    for module in (schema, model):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.digest()
+
+
+def _cache_dir() -> Path | None:
+    setting = os.environ.get("REFERRAL_BUILDER_CACHE", "")
+    if setting.lower() in ("off", "0", "no"):
+        return None
+    if setting:
+        return Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "referral-builder" / "checklists"
+
+
 def load_checklist_file(path: Path) -> Checklist:
     """Load one checklist file, or raise InvalidChecklist naming the file."""
+    raw = path.read_bytes()
+    key = hashlib.sha256(_code_key() + path.name.encode() + b"\0" + raw).hexdigest()
+    folder = _cache_dir()
+    cached = folder / f"{key}.pickle" if folder else None
+    if cached is not None:
+        try:
+            found = pickle.loads(cached.read_bytes())  # our own file, keyed by content
+            if isinstance(found, Checklist):
+                return found
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            pass
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(raw.decode("utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InvalidChecklist(f"{path.name}: not valid YAML: {exc}") from None
     checklist = build_checklist(data, path.name)
     if checklist.id != path.stem:
         raise InvalidChecklist(f"{path.name}: id {checklist.id!r} must match the file name")
+    if cached is not None:
+        _store(cached, pickle.dumps(checklist, protocol=pickle.HIGHEST_PROTOCOL))
     return checklist
+
+
+def _store(path: Path, data: bytes) -> None:
+    """Write the cache entry whole or not at all; a read-only home only loses the speed-up."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+@cache
+def _load(path: Path) -> Checklist:
+    return load_checklist_file(path)
 
 
 @cache
 def all_checklists(directory: Path | None = None) -> dict[str, Checklist]:
     """Return every checklist in `directory` (default: the installed ones) by id."""
     folder = directory or checklist_dir()
-    return {p.stem: load_checklist_file(p) for p in sorted(folder.glob("*.yaml"))}
+    return {p.stem: _load(p) for p in sorted(folder.glob("*.yaml"))}
 
 
 def get_checklist(checklist_id: str, directory: Path | None = None) -> Checklist:
+    """Return the checklist `checklist_id` (or the one that has it as an alias)."""
+    folder = directory or checklist_dir()
+    path = folder / f"{checklist_id}.yaml"
+    if "/" not in checklist_id and "\\" not in checklist_id and path.is_file():
+        return _load(path)  # only the file the case names
     checklists = all_checklists(directory)
     found = checklists.get(checklist_id) or next(
         (c for c in checklists.values() if checklist_id in c.aliases), None)
     if found is None:
-        known = ", ".join(all_checklists(directory)) or "none"
+        known = ", ".join(checklists) or "none"
         raise InvalidChecklist(f"no checklist {checklist_id!r} (known: {known})")
     return found

@@ -27,9 +27,15 @@ def _date(text: str) -> dt.date:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    loaded = services.load_case(Path(args.case))
-    checklists = services.checklists_for(loaded.case)
-    report = services.check(loaded, checklists, as_of=args.as_of)
+    paths = _case_files(args.case)
+    if len(args.case) == 1 and not Path(args.case[0]).is_dir() and args.format != "jsonl":
+        return _check_one(paths[0], args)
+    return _check_many(paths, args)
+
+
+def _check_one(path: Path, args: argparse.Namespace) -> int:
+    loaded = services.load_case(path)
+    checklists, report = services.check_case(loaded, as_of=args.as_of)
     if args.format == "json":
         print(json.dumps(dump_report(report), indent=2, ensure_ascii=False))
     else:
@@ -54,6 +60,61 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return 0 if result.ready_now or result.earliest_referral_date else EXIT_NOT_READY
 
 
+def _case_files(names: Sequence[str]) -> list[Path]:
+    """The case files named, a folder standing for its *.json and */case.json files."""
+    paths: list[Path] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = sorted({*path.glob("*.json"), *path.glob("*/case.json")})
+            if not found:
+                raise ReferralBuilderError(f"{name}: no case files (*.json or */case.json)")
+            paths += found
+        else:
+            paths.append(path)
+    return paths
+
+
+def _check_many(paths: Sequence[Path], args: argparse.Namespace) -> int:
+    """Check every case in this one process: one line per case, in the order given.
+
+    Exit status: 2 if any case is invalid, else 1 if any is not ready, else 0.
+    """
+    worst = EXIT_READY
+    for path in paths:
+        try:
+            loaded = services.load_case(path)
+            _checklists, report = services.check_case(loaded, as_of=args.as_of)
+        except ReferralBuilderError as exc:
+            worst = EXIT_INVALID
+            _line(args.format, {"file": str(path), "status": "invalid", "error": str(exc)},
+                  f"INVALID    {path}: {exc}".replace("\n", " "))
+            continue
+        except OSError as exc:
+            worst = EXIT_INVALID
+            message = f"cannot read {exc.filename}: {exc.strerror}"
+            _line(args.format, {"file": str(path), "status": "invalid", "error": message},
+                  f"INVALID    {path}: {message}")
+            continue
+        if not report.ready:
+            worst = max(worst, EXIT_NOT_READY)
+        out = len(report.outstanding)
+        text = (f"READY      {path}: {report.case}, all {len(report.items)} items met or not "
+                "applicable" if report.ready else
+                f"NOT READY  {path}: {report.case}, {out} of {len(report.items)} items not met"
+                f" ({', '.join(i.id for i in report.outstanding)})")
+        _line(args.format, {"file": str(path), "status": "ready" if report.ready else
+                            "not_ready", "report": dump_report(report)}, text)
+    return worst
+
+
+def _line(fmt: str, record: dict[str, object], text: str) -> None:
+    if fmt in ("json", "jsonl"):
+        print(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+    else:
+        print(text)
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     loaded = services.load_case(Path(args.case))
     sys.stdout.write(render_stats(loaded.case, stats.compute(loaded.case, args.as_of)))
@@ -76,8 +137,10 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     path = Path(args.case)
     loaded = services.load_case(path)
+    checklists, report = services.check_case(loaded, as_of=args.as_of)
     try:
-        bundle = build_bundle(loaded.case, as_of=args.as_of, draft=args.draft,
+        bundle = build_bundle(loaded.case, report=report, checklists=checklists,
+                              draft=args.draft,
                               open_document=lambda doc: (path.parent / doc.file).read_bytes(),
                               progress=lambda msg: print(msg, file=sys.stderr))
     except NotReady as exc:
@@ -226,12 +289,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Check attendance legal-intervention referrals against the local "
                     "authority's evidence checklist.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("check", help="check a case file against its checklists",
-                       description="Exit status: 0 ready, 1 not ready, 2 invalid input.")
-    p.add_argument("case", help="a referral-case/1 JSON file")
+    p = sub.add_parser("check", help="check case files against their checklists",
+                       description="Exit status: 0 ready, 1 not ready, 2 invalid input (for "
+                                   "several cases, the worst of them). Several files or a "
+                                   "folder are checked in one process, one line per case.")
+    p.add_argument("case", nargs="+", help="referral-case/1 JSON files, or folders of them "
+                   "(*.json and */case.json)")
     p.add_argument("--as-of", type=_date, help="check as of this date instead of the referral "
                    "date (YYYY-MM-DD)")
-    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--format", choices=("text", "json", "jsonl"), default="text",
+                   help="json: the full referral-check/1 report of one case; for several "
+                   "cases json and jsonl print one JSON object a line (file, status, report)")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("plan", help="what to do next, and by when, to make the referral ready",
                        description="Exit status: 0 a referral date can be planned, 1 it "

@@ -51,3 +51,11 @@ def check(loaded: LoadedCase, checklists: list[Checklist], as_of: dt.date | None
         return report
     return CheckReport(report.case, report.as_of, report.checklists, report.items,
                        report.attendance, tuple(loaded.warnings) + report.warnings)
+
+
+def check_case(loaded: LoadedCase, as_of: dt.date | None = None,
+               ) -> tuple[list[Checklist], CheckReport]:
+    """Check a loaded case against the checklists it names: the one verdict that `check`,
+    the web app and the bundle all show (the bundle is given this report, never re-checks)."""
+    checklists = checklists_for(loaded.case)
+    return checklists, check(loaded, checklists, as_of)

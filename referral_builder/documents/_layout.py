@@ -20,7 +20,14 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Table,
+    TableStyle,
+)
 
 from referral_builder.documents.docx_pdf import body_font
 
@@ -51,7 +58,10 @@ def styles() -> dict[str, ParagraphStyle]:
         "cell": ParagraphStyle("cell", body, fontSize=10, leading=12.5, spaceAfter=0),
         "cellb": ParagraphStyle("cellb", body, fontName=bold, fontSize=10, leading=12.5,
                                 spaceAfter=0),
-        "h1": ParagraphStyle("h1", body, fontName=bold, fontSize=20, leading=25, spaceAfter=10),
+        # A heading always keeps company with what follows it (never alone at a page foot).
+        "h1": ParagraphStyle("h1", body, fontName=bold, fontSize=20, leading=25, spaceAfter=10,
+                             keepWithNext=1),
+        # (h2 comes before long tables: `heading()` keeps it off a page foot instead.)
         "h2": ParagraphStyle("h2", body, fontName=bold, fontSize=14, leading=18, spaceBefore=8,
                              spaceAfter=6),
         "bold": ParagraphStyle("bold", body, fontName=bold),
@@ -111,6 +121,11 @@ class LinkSpot(Flowable):  # type: ignore[misc]
         self.width, self.height = self.inner.wrap(avail_width, avail_height)
         return self.width, self.height
 
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """Split like the flowable inside, each piece still a link (a cell of any length)."""
+        return [LinkSpot(piece, self.target, self.spots)
+                for piece in self.inner.split(avail_width, avail_height)]
+
     def draw(self) -> None:
         self.inner.drawOn(self.canv, 0, 0)
         if self.target:
@@ -121,20 +136,136 @@ class LinkSpot(Flowable):  # type: ignore[misc]
                                    self.target))
 
 
-def table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True,
-          extra: Sequence[tuple[Any, ...]] = ()) -> Table:
-    """A bordered table with a repeated shaded header row."""
-    t = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, splitInRow=1)
-    commands: list[tuple[Any, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.4, GREY),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 4),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-    ]
+_BASE_STYLE: tuple[tuple[Any, ...], ...] = (
+    ("GRID", (0, 0), (-1, -1), 0.4, GREY),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), 4),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+)
+#: Tables longer than this are laid out a page at a time (`LongTable`).
+LONG_TABLE_ROWS = 40
+
+
+def _plain_table(rows: list[list[Any]], widths: Sequence[float], header: bool,
+                 extra: Sequence[tuple[Any, ...]]) -> Table:
+    # Split inside a row first: the rest of a tall row then goes to the next page under the
+    # repeated header, never mid-page under a second one (ReportLab places the rest of a
+    # by-row split in the space left, then splits it in-row there).
+    t = Table(rows, colWidths=list(widths), repeatRows=1 if header else 0, splitInRow=1,
+              splitByRow=0)
+    commands = list(_BASE_STYLE)
     if header:
         commands.append(("BACKGROUND", (0, 0), (-1, 0), LIGHT))
     t.setStyle(TableStyle(commands + list(extra)))
     return t
+
+
+def table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True,
+          extra: Sequence[tuple[Any, ...]] = ()) -> Flowable:
+    """A bordered table with a repeated shaded header row; any row may split over pages.
+
+    `extra` style commands name rows by their index in `rows` (the header is row 0).
+    """
+    if header and len(rows) > LONG_TABLE_ROWS:
+        return LongTable(rows, widths, extra)
+    return _plain_table(rows, widths, header, extra)
+
+
+class _NextFrame(Flowable):  # type: ignore[misc]
+    """Go on at the top of the next frame unless already there, so the rest of a split
+    table never starts again mid-page under a second header row."""
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        frame = self._doctemplateAttr("frame")
+        if frame is not None and not getattr(frame, "_atTop", True):
+            from reportlab.platypus.doctemplate import FrameBreak
+
+            frame.add_generated_content(FrameBreak)
+        return 0, 0
+
+    def draw(self) -> None:
+        return None
+
+
+class LongTable(Flowable):  # type: ignore[misc]
+    """A table with a header row, laid out one page at a time.
+
+    ReportLab re-measures a whole table each time it splits it at a page foot, so one long
+    table costs rows x pages (a 2,000-event chronology took minutes). This flowable only
+    measures the rows that can fit on the current page, makes a plain `Table` of those
+    (which may split its last row), and carries the rest over: linear in rows and pages.
+    """
+
+    def __init__(self, rows: list[list[Any]], widths: Sequence[float],
+                 extra: Sequence[tuple[Any, ...]], first_row: int = 1,
+                 carried: list[Any] | None = None) -> None:
+        super().__init__()
+        self.rows, self.widths, self.extra = rows, list(widths), extra
+        #: The first body row still to lay out, and the rest of it if it was split.
+        self.first_row, self.carried = first_row, carried
+
+    def _row(self, n: int) -> list[Any]:
+        return self.carried if n == self.first_row and self.carried is not None else self.rows[n]
+
+    def _row_height(self, row: list[Any]) -> float:
+        tallest = 0.0
+        for cell, w in zip(row, self.widths, strict=True):
+            if isinstance(cell, Flowable):
+                tallest = max(tallest, cell.wrap(w - 8, 1e9)[1])
+        return tallest + 6  # top and bottom padding
+
+    def _fits(self, avail_height: float) -> int:
+        """How many body rows to try on a page of `avail_height` (one more than fit)."""
+        used = self._row_height(self.rows[0])
+        n = self.first_row
+        while n < len(self.rows) and used <= avail_height:
+            used += self._row_height(self._row(n))
+            n += 1
+        return n - self.first_row
+
+    def _table(self, count: int) -> Table:
+        first = self.first_row
+        body = [self._row(n) for n in range(first, min(first + count, len(self.rows)))]
+        extra = []
+        for cmd in self.extra:  # keep the commands that name these rows, renumbered
+            (c0, r0), (c1, r1) = cmd[1], cmd[2]
+            if r0 >= 1 and first <= r0 < first + len(body):
+                extra.append((cmd[0], (c0, r0 - first + 1), (c1, r1 - first + 1), *cmd[3:]))
+        return _plain_table([self.rows[0], *body], self.widths, True, extra)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.width = sum(self.widths)
+        count = self._fits(avail_height)
+        if self.first_row + count < len(self.rows):
+            # Taller than the room left is all the frame needs to know to split this.
+            self.height = avail_height + 1
+        else:
+            self.height = self._table(count).wrap(avail_width, avail_height)[1]
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        count = self._fits(avail_height)
+        parts = self._table(count).split(avail_width, avail_height)
+        if not parts:
+            return []
+        if len(parts) == 1:
+            rest, carried = self.first_row + count, None
+        else:
+            shown = len(parts[0]._cellvalues) - 1
+            left = [list(r) for r in parts[1]._cellvalues[1:]]
+            # A row split in two appears in both pieces: its rest comes first next page.
+            split_row = shown + len(left) > count
+            rest = self.first_row + shown - (1 if split_row else 0)
+            carried = left[0] if split_row else None
+        if rest >= len(self.rows):
+            return [parts[0]]
+        return [parts[0], _NextFrame(),
+                LongTable(self.rows, self.widths, self.extra, rest, carried)]
+
+    def draw(self) -> None:  # only reached when every remaining row fits
+        t = self._table(len(self.rows) - self.first_row)
+        t.wrapOn(self.canv, self.width, self.height)
+        t.drawOn(self.canv, 0, 0)
 
 
 def render(story: list[Flowable], *, title: str, pagesize: tuple[float, float] = PORTRAIT,
@@ -152,5 +283,38 @@ def frame_width(pagesize: tuple[float, float]) -> float:
     return float(pagesize[0] - 2 * MARGIN)
 
 
+class _Paragraph(Paragraph):  # type: ignore[misc]
+    """A paragraph that breaks its lines once per width.
+
+    A table that splits over pages is re-measured whole on every page (ReportLab wraps every
+    remaining cell again), which made a long chronology quadratic in its rows: 2,000 events
+    took minutes. Line breaks depend only on the width, so keep them while it is unchanged.
+    """
+
+    _wrapped: tuple[float, float, float] | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        if (self._wrapped is not None and self._wrapped[0] == avail_width
+                and hasattr(self, "blPara")):  # split() drops blPara when it refuses
+            self.width, self.height = self._wrapped[1], self._wrapped[2]
+            return self.width, self.height
+        width, height = super().wrap(avail_width, avail_height)
+        self._wrapped = (avail_width, width, height)
+        return width, height
+
+
+#: Room a heading needs below it: itself and the first few lines of what it introduces.
+HEADING_ROOM = 45 * mm
+
+
+def heading(markup: str, style: ParagraphStyle) -> list[Flowable]:
+    """A heading that starts a new page rather than sit alone at the foot of one.
+
+    `keepWithNext` alone cannot do this before a long table (the pair is taller than a
+    page, so ReportLab lets the heading stay), hence the conditional page break.
+    """
+    return [CondPageBreak(HEADING_ROOM), para(markup, style)]
+
+
 def para(markup: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(markup, style)
+    return _Paragraph(markup, style)

@@ -15,7 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,12 @@ from referral_builder.documents._pdf_worker import page_fingerprint
 from referral_builder.documents.certificate import certificate_part
 from referral_builder.documents.chronology import chronology_part, sorted_events
 from referral_builder.documents.compliance import compliance_part
+from referral_builder.documents.formats import (
+    CASE_ATTACHMENT,
+    MANIFEST_ATTACHMENT,
+    MANIFEST_FORMAT,
+    REPORT_ATTACHMENT,
+)
 from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.documents.sanitise import (
     DEFAULT_LIMITS,
@@ -35,14 +41,11 @@ from referral_builder.documents.sanitise import (
     convert_docx_many,
     sanitise_many,
 )
-from referral_builder.domain import engine
+from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.domain.model import Case, Document
 from referral_builder.domain.results import CheckReport
 
-MANIFEST_FORMAT = "referral-bundle/1"
-CASE_ATTACHMENT, REPORT_ATTACHMENT, MANIFEST_ATTACHMENT = (
-    "case.json", "check-report.json", "manifest.json")
 LETTER_TYPES = ("letter", "email")
 #: (key, letter, title, divider description) in bundle order.
 SECTIONS = (
@@ -60,6 +63,10 @@ SECTIONS = (
      "Meeting notes, records of calls and visits, referrals, agency correspondence and other "
      "documents, in date order."),
 )
+
+
+__all__ = ["CASE_ATTACHMENT", "MANIFEST_ATTACHMENT", "MANIFEST_FORMAT", "REPORT_ATTACHMENT",
+           "Bundle", "DocumentProblem", "NotReady", "build_bundle"]
 
 
 class NotReady(ReferralBuilderError):
@@ -131,23 +138,24 @@ class _Block:
     start: int = 0  # 1-based bundle page, set by _place
 
 
-def build_bundle(case: Case, *, open_document: Callable[[Document], bytes],
-                 case_json: dict[str, Any] | None = None, as_of: dt.date | None = None,
-                 draft: bool = False, progress: Callable[[str], None] | None = None,
+def build_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checklist],
+                 open_document: Callable[[Document], bytes],
+                 case_json: dict[str, Any] | None = None, draft: bool = False,
+                 progress: Callable[[str], None] | None = None,
                  limits: Limits = DEFAULT_LIMITS) -> Bundle:
-    """Check `case` and build its bundle; raise `NotReady` unless ready or `draft`.
+    """Build the bundle of `case` with the check `report` it is given; raise `NotReady`
+    unless the report is ready or this is a `draft`.
 
-    `open_document` returns a document's bytes (PDF or DOCX). Uploaded PDFs are cleaned in
-    child processes under `limits` (raising `UnsafeDocument`); DOCX letters are converted.
-    Raise `DocumentProblem` for a document that cannot be read.
+    The caller checks the case once through `referral_builder.services` (which adds the
+    loader's warnings), so the bundle, the web app and `check` show one verdict; this module
+    only lays out what it is given. `checklists` are those the report was made with (the
+    cover quotes the declaration wording). `open_document` returns a document's bytes (PDF
+    or DOCX). Uploaded PDFs are cleaned in child processes under `limits` (raising
+    `UnsafeDocument`); DOCX letters are converted. Raise `DocumentProblem` for a document
+    that cannot be read.
     """
     say = progress or (lambda _msg: None)
-    from referral_builder import services  # services imports schemas; keep this module light
-
-    as_of = as_of or case.referral_date
-    say("Checking the case against its checklists")
-    checklists = services.checklists_for(case)
-    report = engine.check(case, checklists, as_of)
+    as_of = report.as_of
     if not report.ready and not draft:
         raise NotReady(report)
     docs = _classify(case)
@@ -330,8 +338,8 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
 
     case_bytes = _json(case_json if case_json is not None else dump_case(case))
     report_bytes = _json(dump_report(report))
-    writer.add_attachment(CASE_ATTACHMENT, case_bytes)
-    writer.add_attachment(REPORT_ATTACHMENT, report_bytes)
+    _attach(writer, CASE_ATTACHMENT, case_bytes)
+    _attach(writer, REPORT_ATTACHMENT, report_bytes)
     # Every part embeds its own copy of the fonts and the stamp: keep one of each.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     first = io.BytesIO()
@@ -356,10 +364,21 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
                         REPORT_ATTACHMENT: hashlib.sha256(report_bytes).hexdigest()},
         "page_fingerprints": fingerprints,
     }
-    writer.add_attachment(MANIFEST_ATTACHMENT, _json(manifest))
+    _attach(writer, MANIFEST_ATTACHMENT, _json(manifest))
     out = io.BytesIO()
     writer.write(out)
     return Bundle(out.getvalue(), report, total, sections, bundled, manifest)
+
+
+def _attach(writer: PdfWriter, name: str, data: bytes) -> None:
+    """Embed `data` as a Flate-compressed file (pypdf stores attachments uncompressed; the
+    case of a year's work is megabytes of JSON). Digests are of the uncompressed bytes."""
+    embedded = writer.add_attachment(name, data)
+    try:
+        ref = embedded.pdf_object["/EF"].raw_get("/F")
+        writer._replace_object(ref, ref.get_object().flate_encode())
+    except (AttributeError, KeyError):  # another pypdf: keep it uncompressed, still valid
+        pass
 
 
 def _json(data: Any) -> bytes:

@@ -53,7 +53,7 @@ def certificate_part(case: Case, as_of: dt.date | None = None) -> L.Part:
             "unresolved N codes; resolve them in the register before this is signed.",
             st["warning"]))
     story += [Spacer(1, 3 * mm), L.para(_peak_sentence(s), st["body"]),
-              L.para("Sessions by code", st["h2"]), _by_code(s, as_of, width),
+              *L.heading("Sessions by code", st["h2"]), _by_code(s, as_of, width),
               CondPageBreak(60 * mm),
               L.para("Register, week by week", st["h2"]),
               L.para("One row per week from the start of the period. / and \\ present, "

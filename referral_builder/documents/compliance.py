@@ -75,8 +75,8 @@ def compliance_part(case: Case, report: CheckReport,
     widths[1] = width - sum(widths)
     for ref in report.checklists:
         items = [i for i in report.items if i.checklist == ref.id]
-        story.append(L.para(f"{L.text(ref.title)} (checklist {L.text(ref.id)}, version "
-                            f"{L.text(ref.version)})", st["h2"]))
+        story += L.heading(f"{L.text(ref.title)} (checklist {L.text(ref.id)}, version "
+                           f"{L.text(ref.version)})", st["h2"])
         rows: list[list[Flowable]] = [[L.para(h, st["cellb"]) for h in (
             "Item", "What the authority asks for", "Status", "Why", "Evidence")]]
         shade = []
@@ -96,7 +96,7 @@ def compliance_part(case: Case, report: CheckReport,
                 shade.append(("BACKGROUND", (2, n), (2, n), L.RED))
         story.append(L.table(rows, widths, extra=shade))
     if report.warnings:
-        story.append(L.para("Warnings", st["h2"]))
+        story += L.heading("Warnings", st["h2"])
         story += [L.para("• " + L.text(w), st["small"]) for w in report.warnings]
     return L.render(story, title=f"Compliance: {case.pupil.full_name}", pagesize=L.LANDSCAPE,
                     spots=spots)

@@ -13,10 +13,10 @@ import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from referral_builder import safe_json
-from referral_builder.documents.bundle import (
+from referral_builder.documents.formats import (
     CASE_ATTACHMENT,
     MANIFEST_ATTACHMENT,
     MANIFEST_FORMAT,
@@ -24,9 +24,10 @@ from referral_builder.documents.bundle import (
 )
 from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.documents.sanitise import Limits, inspect_pdf
-from referral_builder.domain import engine
 from referral_builder.domain.errors import ReferralBuilderError
-from referral_builder.domain.model import Case
+
+if TYPE_CHECKING:
+    from referral_builder.schemas.case import LoadedCase
 from referral_builder.domain.results import CheckReport
 
 #: Bundles are bigger than single uploads; the limits still bound a hostile file.
@@ -72,12 +73,13 @@ def verify_bundle(pdf: bytes, authority: str | None = None, *,
         problems.append("This is a draft bundle, made before the referral was ready.")
     _check_attachments(manifest, attachments, problems)
     _check_pages(manifest, info, problems)
-    case = _case(attachments, problems)
+    loaded = _case(attachments, problems)
     bundle_report = _bundle_report(attachments, problems)
     report = None
     missing: list[str] = []
-    if case is not None:
-        report = _recheck(case, manifest, authority, bundle_report, notes)
+    if loaded is not None:
+        case = loaded.case
+        report = _recheck(loaded, manifest, authority, bundle_report, notes)
         missing = [f"{i.number} ({i.id}): " + " ".join(i.reasons) for i in report.outstanding]
         listed = {d.get("id") for d in manifest.get("documents", []) if isinstance(d, dict)}
         problems += [f"Document {d.id} ({d.title or d.file}) is listed in the case but is not "
@@ -183,15 +185,14 @@ def _where(manifest: dict[str, Any], page: int) -> str:
     return "cover and index" if page <= 2 else "unknown section"
 
 
-def _case(attachments: dict[str, bytes], problems: list[str]) -> Case | None:
+def _case(attachments: dict[str, bytes], problems: list[str]) -> LoadedCase | None:
     from referral_builder.schemas.case import load_case
 
     raw = attachments.get(CASE_ATTACHMENT)
     if raw is None:
         return None
     try:
-        case: Case = load_case(safe_json.loads(raw)).case
-        return case
+        return load_case(safe_json.loads(raw))
     except (ValueError, ReferralBuilderError) as exc:
         problems.append(f"The attached case file cannot be read: {exc}")
         return None
@@ -211,10 +212,12 @@ def _bundle_report(attachments: dict[str, bytes], problems: list[str]) -> CheckR
         return None
 
 
-def _recheck(case: Case, manifest: dict[str, Any], authority: str | None,
+def _recheck(loaded: LoadedCase, manifest: dict[str, Any], authority: str | None,
              bundle_report: CheckReport | None, notes: list[str]) -> CheckReport:
+    """Re-check through `services`, as `check` and the web app do (loader warnings too)."""
     from referral_builder import services
 
+    case = loaded.case
     if authority:
         # The officer's question is whether their own authority's checklist is met; a
         # school's internal process is the school's business.
@@ -228,8 +231,8 @@ def _recheck(case: Case, manifest: dict[str, Any], authority: str | None,
         as_of = dt.date.fromisoformat(str(manifest.get("as_of")))
     except ValueError:
         as_of = case.referral_date
-    checklists = services.checklists_for(case)
-    report = engine.check(case, checklists, as_of)
+    loaded = replace(loaded, case=case)
+    report = services.check(loaded, services.checklists_for(case), as_of)
     made = {c.get("id"): c.get("version") for c in manifest.get("checklists", [])}
     for c in report.checklists:
         if c.id in made and made[c.id] != c.version:

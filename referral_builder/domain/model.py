@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 Session = Literal["AM", "PM"]
@@ -220,7 +221,15 @@ class Case:
         return next((c for c in self.carers if c.id == carer_id), None)
 
     def event(self, event_id: str) -> Event | None:
-        return next((e for e in self.events if e.id == event_id), None)
+        return self._events_by_id.get(event_id)
+
+    @cached_property
+    def _events_by_id(self) -> dict[str, Event]:
+        """Events by id, built once per case (the first of a repeated id wins, as before)."""
+        index: dict[str, Event] = {}
+        for e in self.events:
+            index.setdefault(e.id, e)
+        return index
 
     def document(self, document_id: str) -> Document | None:
         return next((d for d in self.documents if d.id == document_id), None)

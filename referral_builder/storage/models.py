@@ -192,6 +192,12 @@ class Submission(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     bundle_file_id: Mapped[int | None] = mapped_column(ForeignKey("case_files.id"))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # Frozen at submission (issue 10): what the LA lists and reads without re-checking.
+    pupil_name: Mapped[str] = mapped_column(String(200), default="")
+    ready: Mapped[bool | None] = mapped_column(Boolean)
+    outstanding: Mapped[int | None] = mapped_column(Integer)
+    attendance_pct: Mapped[float | None] = mapped_column(Float)
+    report: Mapped[str] = mapped_column(Text, default="")  # referral-check/1 JSON
 
 
 class AuditEntry(Base):

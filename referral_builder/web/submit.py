@@ -120,7 +120,10 @@ def build(case_id: int):  # type: ignore[no-untyped-def]
 @roles("school_staff", "dsl", "la_officer")
 def download(case_id: int):  # type: ignore[no-untyped-def]
     case_view(case_id, action="download")
-    latest = _latest_bundle(case_id)
+    # The LA gets exactly the bundle that was submitted; a rebuild is the school's draft
+    # until they submit again.
+    latest = (bundles.submitted_bundle(case_id) if current_user.role == "la_officer"
+              else _latest_bundle(case_id))
     if latest is None:
         abort(404)
     return attachment(database.files().get(latest.sha256), latest.filename, "application/pdf")
@@ -148,7 +151,8 @@ def submit(case_id: int):  # type: ignore[no-untyped-def]
         view.record.submitted_at = utcnow()
         view.record.return_reason = ""
         s.add(Submission(case_id=case_id, action="submitted", user_id=current_user.id,
-                         name=current_user.name, bundle_file_id=latest.id))
+                         name=current_user.name, bundle_file_id=latest.id,
+                         **bundles.frozen_report(view.case, view.report)))
         s.commit()
         return redirect(url_for("submit.confirmation", case_id=case_id))
     return render_template("web/submit.html", view=view, form=form, latest=latest,

@@ -10,9 +10,10 @@ from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
-from referral_builder.schemas.case import load_case
+from referral_builder.schemas.case import LoadedCase, load_case
 from referral_builder.schemas.report import load_report
 
+from referral_builder import services
 from referral_builder.documents.bundle import (
     CASE_ATTACHMENT,
     MANIFEST_ATTACHMENT,
@@ -34,9 +35,16 @@ def evidence_files(case):
             for d in case.documents}
 
 
+def make_bundle(case, *, open_document, as_of=None, **kwargs):
+    """Check the case once through services (as the CLI and web app do), then bundle it."""
+    checklists, report = services.check_case(LoadedCase(case), as_of)
+    return build_bundle(case, report=report, checklists=checklists,
+                        open_document=open_document, **kwargs)
+
+
 def build(case, **kwargs):
     files = evidence_files(case)
-    return build_bundle(case, open_document=lambda d: files[d.id], **kwargs), files
+    return make_bundle(case, open_document=lambda d: files[d.id], **kwargs), files
 
 
 @pytest.fixture(scope="module")
@@ -166,14 +174,14 @@ def test_the_cover_prints_the_declaration_and_names_with_accents(built):
 def test_a_case_that_is_not_ready_is_refused_with_the_outstanding_items():
     case = make_case()
     with pytest.raises(NotReady) as caught:
-        build_bundle(case, open_document=lambda d: b"")
+        make_bundle(case, open_document=lambda d: b"")
     assert "wal_meeting_invite_written" in str(caught.value)
     assert "Record the letter or email inviting the parents" in str(caught.value)
     assert all(i.status == "not_met" for i in caught.value.outstanding)
 
 
 def test_a_draft_bundle_is_stamped_draft_on_every_page():
-    bundle = build_bundle(make_case(), open_document=lambda d: b"", draft=True)
+    bundle = make_bundle(make_case(), open_document=lambda d: b"", draft=True)
     reader = PdfReader(io.BytesIO(bundle.pdf))
     assert not bundle.report.ready
     for text in page_texts(reader):
@@ -185,7 +193,7 @@ def test_a_draft_bundle_is_stamped_draft_on_every_page():
 def test_hostile_evidence_is_cleaned_before_it_is_merged():
     case = ready_case()
     files = evidence_files(case) | {"d3": hostile_pdf()}
-    bundle = build_bundle(case, open_document=lambda d: files[d.id])
+    bundle = make_bundle(case, open_document=lambda d: files[d.id])
     for needle in (b"/JavaScript", b"/OpenAction", b"/Launch", b"payload.exe"):
         assert needle not in bundle.pdf
 
@@ -194,7 +202,7 @@ def test_an_unreadable_document_is_refused_naming_it():
     case = ready_case()
     files = evidence_files(case) | {"d2": b"%PDF-1.4 truncated"}
     with pytest.raises(UnsafeDocument, match=r"Document d2 \(evidence/d2.pdf\)"):
-        build_bundle(case, open_document=lambda d: files[d.id])
+        make_bundle(case, open_document=lambda d: files[d.id])
 
 
 def test_a_missing_document_is_reported_naming_the_file():
@@ -202,7 +210,7 @@ def test_a_missing_document_is_reported_naming_the_file():
         raise FileNotFoundError(2, "No such file or directory", doc.file)
 
     with pytest.raises(DocumentProblem, match=r"Document d\d \(evidence/d\d.pdf\) cannot be read"):
-        build_bundle(ready_case(), open_document=missing)
+        make_bundle(ready_case(), open_document=missing)
 
 
 def test_a_word_letter_is_converted_and_bundled():
@@ -215,7 +223,7 @@ def test_a_word_letter_is_converted_and_bundled():
     case = replace(case, documents=tuple(
         replace(d, file="letters/d1.docx") if d.id == "d1" else d for d in case.documents))
     files = evidence_files(case) | {"d1": out.getvalue()}
-    bundle = build_bundle(case, open_document=lambda d: files[d.id])
+    bundle = make_bundle(case, open_document=lambda d: files[d.id])
     reader = PdfReader(io.BytesIO(bundle.pdf))
     d1 = next(d for d in bundle.documents if d.id == "d1")
     assert "attendance is a concern" in reader.pages[d1.first_page - 1].extract_text()
@@ -226,7 +234,7 @@ def test_an_unreferenced_document_goes_last_in_other_evidence():
     case = replace(case, documents=(*case.documents, Document("d9", "x/d9.pdf", "Extra")))
     files = evidence_files(replace(case, documents=case.documents[:-1])) | {
         "d9": simple_pdf(1, "Extra")}
-    bundle = build_bundle(case, open_document=lambda d: files[d.id])
+    bundle = make_bundle(case, open_document=lambda d: files[d.id])
     assert [d.id for d in bundle.documents if d.section == "evidence"] == ["d3", "d9"]
 
 

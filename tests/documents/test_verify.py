@@ -7,18 +7,17 @@ import io
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from referral_builder.documents.bundle import build_bundle
 from referral_builder.documents.verify import NotABundle, verify_bundle
 from referral_builder.domain.errors import InvalidCase
 from tests.builders import make_case, ready_case, simple_pdf
-from tests.documents.test_bundle import evidence_files
+from tests.documents.test_bundle import evidence_files, make_bundle
 
 
 @pytest.fixture(scope="module")
 def bundle():
     case = ready_case()
     files = evidence_files(case)
-    return build_bundle(case, open_document=lambda d: files[d.id])
+    return make_bundle(case, open_document=lambda d: files[d.id])
 
 
 def edited(pdf: bytes, change) -> bytes:
@@ -75,7 +74,7 @@ def test_removed_pages_of_one_document_are_reported_as_one_range(bundle):
 
 
 def test_a_draft_bundle_is_not_complete():
-    draft = build_bundle(make_case(), open_document=lambda d: b"", draft=True)
+    draft = make_bundle(make_case(), open_document=lambda d: b"", draft=True)
     result = verify_bundle(draft.pdf)
     assert not result.complete
     assert "This is a draft bundle, made before the referral was ready." in result.problems
