@@ -10,6 +10,7 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, ses
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import joinedload
 
 from referral_builder.storage.models import AuditEntry, User, utcnow
 from referral_builder.web import database
@@ -26,7 +27,10 @@ def _load_user(user_id: str) -> User | None:
     uid, _, token = user_id.partition(":")
     if not uid.isdigit() or not token:
         return None
-    user = database.session().get(User, int(uid))
+    # The header names the user's school or authority: load them now, so that an error page
+    # drawn after the request's session has closed (a busy database, a full disk) still can.
+    user = database.session().get(User, int(uid), options=[joinedload(User.school),
+                                                          joinedload(User.authority)])
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -224,7 +225,12 @@ def test_a_letter_can_be_recorded_with_the_date_it_was_sent(app, dsl: Client) ->
     preview = dsl.post("/cases/1/letters", form).get_data(as_text=True)
     assert f"The letter is dated {sent.day} {sent:%B %Y}" in preview
     assert f"Record as sent on {sent.day} {sent:%B %Y}" in preview
-    assert f"on={sent.isoformat()}" in preview
+    # The download (a POST, so no letter details in the URL) carries the same date
+    download = re.search(r'<form[^>]*id="download-letter".*?</form>', preview, re.S).group(0)
+    assert all(f'name="sent_on" value="{part}"' in download
+               for part in (sent.day, sent.month, sent.year))
+    r = dsl.post("/cases/1/letters/download", form)
+    assert r.status_code == 200 and f"{sent.isoformat()}.docx" in r.headers["Content-Disposition"]
     r = dsl.post("/cases/1/letters/record", {**form, "once": once_of(preview)})
     assert r.status_code == 302
     event = case_json(app)["events"][-1]
