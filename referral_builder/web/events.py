@@ -126,14 +126,14 @@ def new_details(case_id: int, event_type: str | None = None,
             return done
         if upload and upload.filename:
             try:
-                content, media = accept_upload(upload.read(), upload.filename)
+                clean, media = accept_upload(upload.read(), upload.filename)
             except Refused as exc:
                 form.attachment.errors = [str(exc)]
                 return render_template("web/event.html", form=form, title=title,
                                        event_type=event_type)
             doc_id = services.add_document(
                 database.session(), database.files(), view.record, view.data,
-                content=content, filename=safe_filename(upload.filename), media_type=media,
+                content=clean, filename=safe_filename(upload.filename), media_type=media,
                 title=f"{EVENT_TYPE_LABELS[event_type]} {event['date']}", kind="evidence",
                 user_id=current_user.id)
             if form.attachment_kind.data not in (None, "", "other"):

@@ -10,7 +10,7 @@ import pytest
 from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
-from referral_builder.storage.models import AuditEntry, CaseRecord, StoredFile
+from referral_builder.storage.models import AuditEntry, CaseRecord, FormToken, StoredFile
 from tests.web.conftest import Client, error_summary, version_of
 
 DSL = "dsl@school.example"
@@ -79,6 +79,11 @@ def test_an_event_with_an_attached_pdf_stores_a_clean_copy(app, dsl: Client) -> 
     download = dsl.get(f"/cases/1/documents/{doc_id}")
     assert download.data.startswith(b"%PDF")
     assert download.headers["Content-Disposition"].startswith("attachment;")
+    # The one-time token keeps a digest of what was saved, never the file itself
+    with app.extensions["db"].writing() as s:
+        contents = s.scalars(select(FormToken.content)).all()
+    assert contents and all(len(c) == 64 and set(c) <= set("0123456789abcdef")
+                            for c in contents)
 
 
 def test_a_file_that_is_not_a_pdf_or_docx_is_refused_by_the_field(dsl: Client) -> None:
