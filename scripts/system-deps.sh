@@ -2,7 +2,8 @@
 # Install the Debian packages the tests and the bundle need, when they are missing:
 #   chromium         headless browser for the browser tests (/usr/bin/chromium)
 #   poppler-utils    pdftoppm / pdftotext, to look at and test bundles
-#   fonts-dejavu-core  a font with Ł, ö, ŵ ... for letters and bundles
+#   fonts-liberation   Liberation Sans, Arial's metrics: letters wrap as in Word
+#   fonts-dejavu-core  DejaVu Sans, for the characters Liberation lacks (ễ, Armenian, ...)
 #   nginx-light      the TLS-terminating proxy of docs/deploy.md, for tests/browser/test_tls_proxy.py
 #   openssl          makes that test's self-signed certificate
 # Run as root, or with sudo available; otherwise it says what to install and goes on.
@@ -10,6 +11,7 @@ set -eu
 missing=""
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
 command -v pdftoppm >/dev/null 2>&1 || missing="$missing poppler-utils"
+[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || missing="$missing fonts-liberation"
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing fonts-dejavu-core"
 [ -x /usr/sbin/nginx ] || missing="$missing nginx-light"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"

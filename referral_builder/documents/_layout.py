@@ -29,7 +29,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from referral_builder.documents.docx_pdf import body_font
+from referral_builder.documents.docx_pdf import FallbackParagraph, _bold_font, body_font
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
@@ -44,9 +44,10 @@ BLUE = colors.HexColor("#1d70b8")
 
 
 def fonts() -> tuple[str, str]:
-    """Return (regular, bold): DejaVu Sans when installed (names like Łukasz), else Helvetica."""
+    """Return (regular, bold): Liberation Sans (DejaVu Sans for what it lacks), else DejaVu Sans,
+    else Helvetica."""
     family = body_font()
-    return (family, "DejaVuSans-Bold") if family == "DejaVuSans" else (family, "Helvetica-Bold")
+    return family, _bold_font(family)
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -283,7 +284,7 @@ def frame_width(pagesize: tuple[float, float]) -> float:
     return float(pagesize[0] - 2 * MARGIN)
 
 
-class _Paragraph(Paragraph):  # type: ignore[misc]
+class _Paragraph(FallbackParagraph):  # type: ignore[misc]
     """A paragraph that breaks its lines once per width.
 
     A table that splits over pages is re-measured whole on every page (ReportLab wraps every

@@ -10,7 +10,7 @@ import docx
 import pytest
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.shared import Cm
+from docx.shared import Cm, Pt
 from pypdf import PdfReader
 
 from referral_builder.documents import docx_pdf
@@ -92,15 +92,74 @@ def test_a_different_first_page_header_is_used_only_on_page_one():
     assert "continued" in second and "LETTERHEAD" not in second
 
 
-def test_fonts_are_dejavu_when_installed():
-    if docx_pdf.body_font() != "DejaVuSans":
-        pytest.skip("fonts-dejavu-core is not installed")
-    reader = PdfReader(io.BytesIO(docx_to_pdf(letter())))
-    fonts = reader.pages[0]["/Resources"]["/Font"]
-    names = {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
-    # ReportLab always lists Helvetica as the canvas's initial font; the text uses DejaVu.
-    assert any(n.endswith("DejaVuSans") for n in names)
-    assert any(n.endswith("DejaVuSans-Bold") for n in names)
+def font_names(pdf: bytes) -> set[str]:
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        fonts = page["/Resources"]["/Font"]
+        names |= {str(f.get_object()["/BaseFont"]).split("+")[-1] for f in fonts.values()}
+    return names
+
+
+def test_letters_are_drawn_in_liberation_sans_the_metrics_of_arial():
+    if docx_pdf.body_font() != "LiberationSans":
+        pytest.skip("fonts-liberation is not installed (scripts/system-deps.sh)")
+    names = font_names(docx_to_pdf(letter()))
+    # ReportLab always lists Helvetica as the canvas's initial font; the text uses Liberation.
+    assert {"LiberationSans", "LiberationSans-Bold", "LiberationSans-Italic"} <= names
+    assert not any(n.startswith("DejaVu") for n in names)  # Ł, ö: all in Liberation
+
+
+def test_a_character_liberation_lacks_is_drawn_in_dejavu_and_kept():
+    if docx_pdf.body_font() != "LiberationSans" or docx_pdf.fallback_font() is None:
+        pytest.skip("fonts-liberation or fonts-dejavu-core is not installed")
+    d = docx.Document()
+    p = d.add_paragraph("Dear ")
+    p.add_run("Nguyễn Thị Ánh").bold = True  # ễ is not in Liberation Sans
+    p.add_run(", Αλέξης Παπαδόπουλος, Жанна Иванова, Գոհար Սարգսյան and Łukasz Wróbel")
+    pdf = docx_to_pdf(save(d))
+    assert {"LiberationSans", "LiberationSans-Bold", "DejaVuSans", "DejaVuSans-Bold"} <= (
+        font_names(pdf))
+    text = pages(pdf)[0]
+    for name in ("Nguyễn Thị Ánh", "Αλέξης Παπαδόπουλος", "Жанна Иванова", "Գոհար Սարգսյան",
+                 "Łukasz Wróbel"):
+        assert name in text
+
+
+def line_ends(pdf: bytes) -> list[str]:
+    """The last word of each line of body text, as pdftotext lays the page out."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                         check=True).stdout.decode()
+    return [line.split()[-1] for line in out.splitlines() if len(line.split()) > 3]
+
+
+def wrapping_letter() -> bytes:
+    d = docx.Document()
+    style = d.styles["Normal"]
+    style.font.name = "Arial"
+    style.font.size = Pt(11)
+    for n in range(3):
+        d.add_paragraph(
+            f"Paragraph {n + 1}. We are writing about Zoë's attendance, which has fallen to "
+            "82.3% this term, below the level the school expects. We would like to meet you "
+            "to agree a plan of support with the pastoral team, the school nurse and Early "
+            "Help, and to explain what happens if attendance does not improve by half term.")
+    return save(d)
+
+
+@pytest.mark.skipif(not libreoffice_available(),
+                    reason="LibreOffice (soffice) is not installed: cannot compare line breaks")
+def test_line_breaks_match_a_libreoffice_rendering_of_the_same_letter():
+    if docx_pdf.body_font() != "LiberationSans":
+        pytest.skip("fonts-liberation is not installed (scripts/system-deps.sh)")
+    data = wrapping_letter()
+    ours = line_ends(docx_to_pdf(data))
+    theirs = line_ends(docx_to_pdf_libreoffice(data))
+    assert ours == theirs
 
 
 def test_pdf_takes_the_title_and_the_page_size():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 import zipfile
 
@@ -225,3 +226,20 @@ def test_the_letter_templates_have_no_unsafe_fields():
     assert templates
     for path in templates:
         check_docx(path.read_bytes(), name=path.name)
+
+
+def test_a_field_is_found_in_a_utf16_part_and_across_a_read_boundary():
+    # Parts with no field tag are not parsed (speed); these must still be parsed in full.
+    xml = body(field(b'INCLUDETEXT "http://x/a"'))
+    utf16 = xml.replace(b'encoding="UTF-8"', b'encoding="UTF-16"').decode().encode("utf-16")
+    with pytest.raises(UnsafeDocument, match="field code INCLUDETEXT "):
+        check_docx(with_document(utf16))
+    simple = b'<w:fldSimple w:instr=" INCLUDETEXT &quot;http://x/a&quot; "/>'
+    start = body(b"<w:r><w:t></w:t></w:r>" + simple).index(b"fldSimple")
+    for cut in range(1, 9):  # the tag's only mention straddles the first 64 KiB read
+        pad = 64 * 1024 - cut - start
+        filler = random.Random(pad).randbytes(pad // 2 + 1).hex().encode()[:pad]  # no zip bomb
+        xml = body(b"<w:r><w:t>" + filler + b"</w:t></w:r>" + simple)
+        assert xml.index(b"fldSimple") == 64 * 1024 - cut
+        with pytest.raises(UnsafeDocument, match="field code INCLUDETEXT "):
+            check_docx(with_document(xml))
