@@ -1,0 +1,61 @@
+"""Issue 14.11 words and 14.7 dates: pages show people's words, never internal values."""
+
+from __future__ import annotations
+
+import html as H
+import re
+
+import pytest
+
+from referral_builder.web.filters import plain
+from tests.web.conftest import Client
+
+DSL = "dsl@school.example"
+
+
+@pytest.fixture
+def dsl(client: Client) -> Client:
+    client.sign_in(DSL)
+    return client
+
+
+def main_text(html: str) -> str:
+    body = html.split("<main", 1)[-1].split("</main>", 1)[0]
+    return re.sub(r"\s+", " ", H.unescape(re.sub(r"<script.*?</script>|<[^>]+>", " ", body,
+                                                  flags=re.S)))
+
+
+def test_engine_sentences_read_as_english() -> None:
+    assert plain("the letter of 13 Oct 2026 (e3) is addressed jointly to Jane Smith (mother)") == (
+        "The letter of 13 October 2026 is addressed jointly to Jane Smith (mother)")
+    assert plain("to Jane Smith (mother); model letter: meeting_invite") == (
+        "To Jane Smith (mother); model letter: meeting invite")
+    assert plain("Only 0 possible sessions") == "No possible sessions"
+    assert plain("it is 1 school days after the letter; 21 school days") == (
+        "It is 1 school day after the letter; 21 school days")
+    assert plain("Item 3 (stage_1_letter): Jane Smith (c1) is not required") == (
+        "Item 3: Jane Smith is not required")
+    assert plain("only 0 of its 5 school days have run") == "None of its 5 school days have run"
+
+
+def test_the_evidence_page_shows_no_event_ids_or_short_dates(dsl: Client) -> None:
+    html = dsl.get("/cases/1/evidence").get_data(as_text=True)
+    text = main_text(html)
+    assert not re.search(r"\(e\d+\)", text)
+    assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}", text)
+    assert "Met by the letter of" in text  # the demo's item 1 names its letter
+    items = [main_text(li).strip() for li in re.findall(r"<li>(.*?)</li>", html, flags=re.S)]
+    assert items and all(i[:1].isupper() or not i[:1].isalpha() for i in items), items
+
+
+def test_the_task_list_shows_no_template_ids(dsl: Client) -> None:
+    text = main_text(dsl.get("/cases/1").get_data(as_text=True))
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b", text), re.findall(r"\b[a-z]+_[a-z_]+\b", text)
+
+
+@pytest.mark.parametrize("kind", ["letter", "review"])
+def test_drop_downs_name_events_by_long_date(dsl: Client, kind: str) -> None:
+    html = dsl.get(f"/cases/1/events/new/{kind}").get_data(as_text=True)
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", html)
+    assert any(re.fullmatch(r"Meeting on \d{1,2} [A-Z][a-z]+ \d{4}.*", o) for o in options)
+    assert not any(re.search(r"\d{4}-\d\d-\d\d", o) for o in options), options
