@@ -255,7 +255,7 @@ def remove(case_id: int, event_id: str):  # type: ignore[no-untyped-def]
     if event is None:
         abort(404)
     form = VersionedForm(data={"version": view.record.version})
-    thing = f"the {EVENT_TYPE_LABELS[event['type']].lower()} on {event.get('date')}"
+    thing = f"the {EVENT_TYPE_LABELS[event['type']].lower()} on {long_date(event.get('date'))}"
     problems = []
     if form.validate_on_submit():
         events.remove(event)

@@ -7,8 +7,6 @@ import re
 
 from flask import Flask
 
-from referral_builder.domain.calendar import fmt
-
 STATUS_TAGS = {
     "met": ("Met", "govuk-tag--green"),
     "not_met": ("Not met", "govuk-tag--red"),
@@ -89,6 +87,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(date_time)
     app.add_template_filter(history_text)
     app.add_template_filter(plain)
-    app.add_template_filter(lambda d: fmt(d) if d else "", "short_date")
+    app.add_template_filter(long_date, "short_date")  # one date form everywhere (issue 14.7)
     app.add_template_filter(lambda s: STATUS_TAGS.get(s, (s, ""))[0], "status_text")
     app.add_template_filter(lambda s: STATUS_TAGS.get(s, (s, ""))[1], "status_class")

@@ -207,7 +207,7 @@ def test_the_whole_journey(server, browser, tmp_path) -> None:  # type: ignore[n
     assert j.todo() < before_register
 
     meeting = weekday_before(today, 30)
-    meeting_option = f"Meeting on {meeting.isoformat()}"
+    meeting_option = f"Meeting on {meeting.day} {meeting:%B %Y}"
     add_event(
         j,
         "Letter",

@@ -59,3 +59,47 @@ def test_drop_downs_name_events_by_long_date(dsl: Client, kind: str) -> None:
     options = re.findall(r"<option[^>]*>([^<]*)</option>", html)
     assert any(re.fullmatch(r"Meeting on \d{1,2} [A-Z][a-z]+ \d{4}.*", o) for o in options)
     assert not any(re.search(r"\d{4}-\d\d-\d\d", o) for o in options), options
+
+
+# ---- 14.7 letters and dates -----------------------------------------------------------------
+
+def _template_options(html: str) -> list[str]:
+    return re.findall(r'name="template" type="radio" value="([^"]+)"', html)
+
+
+def test_the_letter_page_offers_only_the_case_authoritys_letters(dsl: Client) -> None:
+    offered = _template_options(dsl.get("/cases/1/letters").get_data(as_text=True))  # Walsall
+    assert "attendance_concern" in offered and "meeting_invite" in offered
+    assert not [t for t in offered if t.startswith(("east_sussex", "stockport"))], offered
+
+
+def test_another_authoritys_letter_is_refused(dsl: Client) -> None:
+    page = dsl.get("/cases/1/letters").get_data(as_text=True)
+    version = re.search(r'name="version" type="hidden" value="(\d+)"', page)
+    r = dsl.post("/cases/1/letters", {"version": version.group(1) if version else "1",
+                                      "template": "east_sussex_letter_1", "carer": "c1"})
+    assert r.status_code == 200 and "East Sussex Letter 1" not in main_text(
+        r.get_data(as_text=True)).split("There is a problem")[0]
+    assert "govuk-error-summary" in r.get_data(as_text=True)
+
+
+def test_a_school_override_of_another_authoritys_letter_is_offered() -> None:
+    from referral_builder.documents.letters import list_templates
+    from referral_builder.web.letters import offered
+
+    class View:
+        checklists = (type("C", (), {"id": "walsall", "aliases": ()})(),)
+
+    templates = [t for t in list_templates() if t.id.startswith("east_sussex")]
+    assert offered(View(), templates) == []  # type: ignore[arg-type]
+    import dataclasses
+    own = [dataclasses.replace(t, overridden=True) for t in templates]
+    assert offered(View(), own) == own  # type: ignore[arg-type]
+
+
+def test_the_remove_page_and_next_step_use_the_long_date(dsl: Client) -> None:
+    text = main_text(dsl.get("/cases/1/events/e1/remove").get_data(as_text=True))
+    assert re.search(r"remove the letter on \d{1,2} [A-Z][a-z]+ \d{4}\?", text), text[:200]
+    task_list = main_text(dsl.get("/cases/1").get_data(as_text=True))
+    assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}",
+                         task_list)
