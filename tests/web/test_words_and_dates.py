@@ -103,3 +103,34 @@ def test_the_remove_page_and_next_step_use_the_long_date(dsl: Client) -> None:
     task_list = main_text(dsl.get("/cases/1").get_data(as_text=True))
     assert not re.search(r"\b\d{1,2} (Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}",
                          task_list)
+
+
+# ---- 14.6 the tick counts where it was made ------------------------------------------------
+
+def test_the_tick_at_the_start_meets_the_tick_box_item_at_once(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from referral_builder.storage.models import CaseRecord
+
+    dsl.post("/cases/new", {"authority": "walsall"})
+    dsl.post("/cases/new/walsall/requirements", {"confirm": "y"})
+    r = dsl.post("/cases/new/walsall/pupil", {
+        "first_name": "Ruby", "last_name": "Jones", "date_of_birth": ["14", "3", "2016"],
+        "year_group": "Year 5", "address": "3 Oak Street"})
+    case_id = int(r.headers["Location"].split("/")[2])
+    with app.extensions["db"].session() as s:
+        declaration = json.loads(s.get(CaseRecord, case_id).data)["declaration"]
+    assert declaration["confirmed"] is True
+    assert (declaration["name"], declaration["role"]) == ("Sam Patel",
+                                                          "Designated safeguarding lead")
+    evidence = dsl.get(f"/cases/{case_id}/evidence").get_data(as_text=True)
+    card = evidence.split(">Tick-box.", 1)[1].split("</div>", 2)[0]
+    assert "Met" in card
+    assert "Confirmed by Sam Patel (Designated safeguarding lead) on " in main_text(evidence)
+
+
+def test_the_requirements_page_numbers_items_as_the_evidence_check_does(dsl: Client) -> None:
+    html = dsl.get("/cases/new/walsall/requirements").get_data(as_text=True)
+    keys = re.findall(r'<dt class="govuk-summary-list__key">\s*([^<]+?)\s*</dt>',
+                      html.split('id="requirements"', 1)[1])
+    assert keys[:4] == ["Gate", "Window", "Tick-box", "1"] and keys[-1] == "10", keys
