@@ -134,3 +134,32 @@ def test_the_requirements_page_numbers_items_as_the_evidence_check_does(dsl: Cli
     keys = re.findall(r'<dt class="govuk-summary-list__key">\s*([^<]+?)\s*</dt>',
                       html.split('id="requirements"', 1)[1])
     assert keys[:4] == ["Gate", "Window", "Tick-box", "1"] and keys[-1] == "10", keys
+
+
+# ---- 14.12 small screens -------------------------------------------------------------------
+
+def test_the_carer_cards_show_email_and_phone(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from referral_builder.storage.models import CaseRecord
+
+    with app.extensions["db"].session() as s:
+        record = s.get(CaseRecord, 1)
+        data = json.loads(record.data)
+        data["carers"][0].update(email="jane.smith@example.com", phone="07700 900123")
+        record.data = json.dumps(data)
+        s.commit()
+    text = main_text(dsl.get("/cases/1/carers").get_data(as_text=True))
+    assert "Email jane.smith@example.com" in text and "Phone 07700 900123" in text
+    assert "Email Not given" in text  # the second carer has none
+
+
+def test_action_links_never_break_inside_a_word() -> None:
+    from pathlib import Path
+
+    import referral_builder.web
+
+    css = (Path(referral_builder.web.__file__).parent / "static" / "app.css").read_text()
+    rule = css.split(".govuk-summary-list__actions a", 1)[1].split("}", 1)[0]
+    assert ".govuk-table__cell a" in rule and "word-break: keep-all" in rule
+    assert "overflow-wrap: normal" in rule
