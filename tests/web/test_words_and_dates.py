@@ -163,3 +163,10 @@ def test_action_links_never_break_inside_a_word() -> None:
     rule = css.split(".govuk-summary-list__actions a", 1)[1].split("}", 1)[0]
     assert ".govuk-table__cell a" in rule and "word-break: keep-all" in rule
     assert "overflow-wrap: normal" in rule
+
+
+def test_the_chronology_stacks_its_rows_on_a_small_screen(dsl: Client) -> None:
+    html = dsl.get("/cases/1/events").get_data(as_text=True)
+    assert 'class="govuk-table app-table--stack"' in html
+    for label in ("Date", "What", "Documents"):
+        assert f'data-label="{label}"' in html
