@@ -87,6 +87,7 @@ class LetterTemplate:
     encloses: tuple[str, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
     source: str = ""
+    authorities: tuple[str, ...] = ()  # checklist ids whose letter this is; () for every case
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,8 @@ def list_templates(template_dirs: list[Path] | None = None) -> list[LetterTempla
             new_meeting=bool(entry.get("new_meeting")),
             required_any=tuple(tuple(a) for a in entry.get("required_any", ())),
             encloses=tuple(entry.get("encloses", ())), extra=dict(entry.get("extra") or {}),
-            source=entry.get("source", "")))
+            source=entry.get("source", ""),
+            authorities=tuple(entry.get("authorities", ()))))
     return found
 
 

@@ -117,6 +117,12 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
         today = dt.date.today()
         data = services.new_case_data(authority, school, services.next_reference(
             s, authority, today.year), _pupil_json(form, {}), today)
+        tick = s.get(Acknowledgement, ack["id"])
+        if tick is not None and tick.user_id == current_user.id and current_user.role in \
+                get_checklist(slug).param("declaration_roles"):
+            # Issue 14.6: the tick at the start meets the tick-box item at once, as its maker
+            data["declaration"] = {"confirmed": True, "name": tick.name, "role": tick.role,
+                                   "at": tick.at.replace(microsecond=0).isoformat()}
         try:
             record = services.create_case(s, authority=authority, school=school,
                                           created_by=current_user.id, data=data)

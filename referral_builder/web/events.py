@@ -20,6 +20,7 @@ from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
 from referral_builder.web.evidence_files import Refused, accept_upload
+from referral_builder.web.filters import long_date
 
 bp = Blueprint("events", __name__, url_prefix="/cases/<int:case_id>")
 YES_NO = {True: "yes", False: "no"}
@@ -59,21 +60,25 @@ def _form(view: services.CaseView, event_type: str, old: dict[str, Any]) -> Even
     form.restrict_to(event_type)
     carers = [(c["id"], c["name"]) for c in view.data.get("carers", [])]
     events = view.data.get("events", [])
+
+    def on(e: dict[str, Any]) -> str:
+        return long_date(e.get("date")) or "no date"
+
     for name in ("to", "with_carers", "attended"):
         if name in form:
             form[name].choices = carers
     if "meeting" in form:
         form.meeting.choices = [("", "Not about a meeting")] + [
-            (e["id"], f"Meeting on {e.get('date')}") for e in events
+            (e["id"], f"Meeting on {on(e)}") for e in events
             if e["type"] == "meeting" and e["id"] != old.get("id")]
     if "replaces" in form:  # issue 13.3: a rescheduled meeting's new date is a new meeting
         form.replaces.choices = [("", "No")] + [
-            (e["id"], f"Meeting on {e.get('date')} ({e.get('status')})") for e in events
+            (e["id"], f"Meeting on {on(e)} ({e.get('status')})") for e in events
             if e["type"] == "meeting" and e["id"] != old.get("id")
             and e.get("status") in ("rescheduled", "cancelled")]
     if "of" in form:
         form.of.choices = [("", "Select what was reviewed")] + [
-            (e["id"], f"{EVENT_TYPE_LABELS[e['type']]} on {e.get('date')}") for e in events
+            (e["id"], f"{EVENT_TYPE_LABELS[e['type']]} on {on(e)}") for e in events
             if e["id"] != old.get("id")]
     return form
 
@@ -134,7 +139,8 @@ def new_details(case_id: int, event_type: str | None = None,
             doc_id = services.add_document(
                 database.session(), database.files(), view.record, view.data,
                 content=clean, filename=safe_filename(upload.filename), media_type=media,
-                title=f"{EVENT_TYPE_LABELS[event_type]} {event['date']}", kind="evidence",
+                title=f"{EVENT_TYPE_LABELS[event_type]} {long_date(event['date'])}",
+                kind="evidence",
                 user_id=current_user.id)
             if form.attachment_kind.data not in (None, "", "other"):
                 view.data["documents"][-1]["kind"] = form.attachment_kind.data
@@ -161,7 +167,6 @@ def _fingerprint(event: dict[str, Any]) -> str:
 
 
 def _describe(event: dict[str, Any]) -> str:
-    from referral_builder.web.filters import long_date
 
     kind = EVENT_TYPE_LABELS.get(event.get("type", ""), "event").lower()
     when = long_date(event.get("date")) if event.get("date") else "no date"
@@ -250,7 +255,7 @@ def remove(case_id: int, event_id: str):  # type: ignore[no-untyped-def]
     if event is None:
         abort(404)
     form = VersionedForm(data={"version": view.record.version})
-    thing = f"the {EVENT_TYPE_LABELS[event['type']].lower()} on {event.get('date')}"
+    thing = f"the {EVENT_TYPE_LABELS[event['type']].lower()} on {long_date(event.get('date'))}"
     problems = []
     if form.validate_on_submit():
         events.remove(event)

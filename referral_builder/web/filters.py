@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import Flask
-
-from referral_builder.domain.calendar import fmt
 
 STATUS_TAGS = {
     "met": ("Met", "govuk-tag--green"),
@@ -35,6 +34,32 @@ def long_date(value: dt.date | str | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+MONTHS = {m[:3]: m for m in ("January", "February", "March", "April", "May", "June", "July",
+                              "August", "September", "October", "November", "December")}
+_INTERNAL_ID = re.compile(r" \((?:[a-z]{1,3}\d+|[a-z0-9]+(?:_[a-z0-9]+)+)\)")
+_CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+_SHORT_DATE = re.compile(r"\b(\d{1,2}) (" + "|".join(MONTHS) + r") (\d{4})\b")
+_ONE = re.compile(r"\b(?<![\d.,])1 ((?:school )?(?:day|session|week|mark|review|letter|meeting)|"
+                  r"possible session|unauthorised absence)s\b")
+_NONE = re.compile(r"\b([Oo])nly 0 (of\b)?")
+
+
+def plain(text: str | None) -> str:
+    """An engine or planner sentence for people: no ids, codes, short dates, "1 days" or "only 0".
+
+    The published check (referral-check/1) keeps its wording; this is for pages only (issue 14.11).
+    """
+    if not text:
+        return ""
+    text = _INTERNAL_ID.sub("", str(text))
+    text = _CODE.sub(lambda m: m.group(0).replace("_", " "), text)
+    text = _SHORT_DATE.sub(lambda m: f"{m.group(1)} {MONTHS[m.group(2)]} {m.group(3)}", text)
+    text = _ONE.sub(lambda m: f"1 {m.group(1)}", text)
+    text = _NONE.sub(lambda m: ("N" if m.group(1) == "O" else "n")
+                     + ("one of" if m.group(2) else "o "), text)
+    return text[:1].upper() + text[1:]
+
+
 def date_time(value: dt.datetime | None) -> str:
     if not value:
         return ""
@@ -61,6 +86,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
     app.add_template_filter(history_text)
-    app.add_template_filter(lambda d: fmt(d) if d else "", "short_date")
+    app.add_template_filter(plain)
+    app.add_template_filter(long_date, "short_date")  # one date form everywhere (issue 14.7)
     app.add_template_filter(lambda s: STATUS_TAGS.get(s, (s, ""))[0], "status_text")
     app.add_template_filter(lambda s: STATUS_TAGS.get(s, (s, ""))[1], "status_class")

@@ -15,8 +15,16 @@ from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
 from referral_builder.web.evidence_files import DOCX
+from referral_builder.web.filters import long_date
 
 bp = Blueprint("letters", __name__, url_prefix="/cases/<int:case_id>/letters")
+
+
+def offered(view: services.CaseView, templates: list) -> list:  # type: ignore[type-arg]
+    """The case's authority's letters, the model letters and the school's own (issue 14.7)."""
+    ids = {name for c in view.checklists for name in (c.id, *c.aliases)}
+    return [t for t in templates if t.overridden or not t.authorities
+            or ids.intersection(t.authorities)]
 
 
 def _form(view: services.CaseView, data: dict | None = None) -> LetterForm:  # type: ignore[type-arg]
@@ -24,11 +32,12 @@ def _form(view: services.CaseView, data: dict | None = None) -> LetterForm:  # t
 
     form = LetterForm(data={"version": view.record.version, "sent_on": dt.date.today(),
                             **(data or {})})
-    form.template.choices = [(t.id, t.title) for t in list_templates()]
+    form.template.choices = [(t.id, t.title) for t in offered(view, list_templates())]
     form.carer.choices = [(c.id, f"{c.name} ({c.relationship})" if c.relationship else c.name)
                           for c in view.case.carers if not c.contact_restriction]
     form.meeting.choices = [("", "Not about a meeting")] + [
-        (e.id, f"Meeting on {e.date}") for e in view.case.events if e.type == "meeting"]
+        (e.id, f"Meeting on {long_date(e.date) or 'no date'}") for e in view.case.events
+        if e.type == "meeting"]
     return form
 
 

@@ -20,6 +20,7 @@ from referral_builder.domain.planner import Plan, Step, plan
 from referral_builder.storage.models import CaseRecord, User
 from referral_builder.web import database, services
 from referral_builder.web.access import school_user
+from referral_builder.web.filters import long_date
 from referral_builder.web.security import audit
 
 bp = Blueprint("planning", __name__)
@@ -108,7 +109,7 @@ def _globals() -> dict[str, object]:
         return {"due": due, "plan": p, "tag": TAG_CLASSES[due.urgency],
                 "letter": letter_link(view.record.id, due.step, known) if due.step else None}
 
-    return {"next_step_for": next_step_for, "fmt_date": fmt}
+    return {"next_step_for": next_step_for, "fmt_date": long_date}
 
 
 @dataclass(frozen=True)
