@@ -350,6 +350,15 @@ def _siblings(r: _Reader, value: Any) -> tuple[Sibling, ...] | None:
     return tuple(siblings)
 
 
+def load_case_calendar(data: Any) -> SchoolCalendar | None:
+    """Read a `calendar` value on its own (a school's stored term dates); InvalidCase if bad."""
+    r = _Reader()
+    calendar = _school_calendar(r, data)
+    if r.problems:
+        _raise(r)
+    return calendar
+
+
 def _school_calendar(r: _Reader, value: Any) -> SchoolCalendar | None:
     """The optional `calendar`: term dates and closure days (readers accept its absence)."""
     if value is None:
