@@ -145,8 +145,9 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
     """Plan the case as of `as_of` (default: its referral date).
 
     `letters` are the model letters available: (template id, purposes it records).
-    `closures` are the school's holidays and closure days after `as_of` (its term dates):
-    without them every weekday after the register stands in for a school day.
+    `closures` are extra holidays and closure days after `as_of`; the case's `calendar` (its
+    term dates) closes the weekdays outside every term after the register's last mark. Without
+    either, every weekday after the register stands in for a school day.
     """
     as_of = as_of or case.referral_date
     report = check(case, checklists, as_of)
