@@ -13,6 +13,7 @@ so that a newer writer's fields survive a round trip through this reader.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -48,14 +49,18 @@ from referral_builder.domain.model import (
     Person,
     Pupil,
     School,
+    SchoolCalendar,
     Sibling,
+    Term,
 )
 
 FORMAT = "referral-case/1"
 
 TOP_LEVEL = ("format", "reference", "authority", "school_process", "referral_date", "school",
              "pupil", "carers", "register", "events", "documents", "not_applicable",
-             "free_text", "declaration", "siblings")
+             "free_text", "declaration", "siblings", "calendar")
+CALENDAR_KEYS = ("terms", "closures")
+TERM_KEYS = ("from", "to")
 SCHOOL_KEYS = ("name", "urn", "local_authority", "head_teacher", "address")
 PUPIL_KEYS = ("first_name", "last_name", "date_of_birth", "upn", "year_group", "address",
               "admission_date", "flags")
@@ -222,6 +227,7 @@ def load_case(data: Any, base_dir: Path | None = None) -> LoadedCase:
         free_text=_text_map(r, top, "free_text"),
         declaration=_declaration(r, top.get("declaration")),
         siblings=_siblings(r, top.get("siblings")),
+        calendar=_school_calendar(r, top.get("calendar")),
     )
     # null is missing too: accepting it would write a case (empty names, no date of birth)
     # that this reader then refuses (found by tests/fuzz).
@@ -342,6 +348,52 @@ def _siblings(r: _Reader, value: Any) -> tuple[Sibling, ...] | None:
                                 date_of_birth=r.date(d, "date_of_birth", path),
                                 school=r.text(d, "school", path)))
     return tuple(siblings)
+
+
+def load_case_calendar(data: Any) -> SchoolCalendar | None:
+    """Read a `calendar` value on its own (a school's stored term dates); InvalidCase if bad."""
+    r = _Reader()
+    calendar = _school_calendar(r, data)
+    if r.problems:
+        _raise(r)
+    return calendar
+
+
+def _school_calendar(r: _Reader, value: Any) -> SchoolCalendar | None:
+    """The optional `calendar`: term dates and closure days (readers accept its absence)."""
+    if value is None:
+        return None
+    d = r.mapping(value, "calendar", CALENDAR_KEYS, strict=True)
+    terms: list[Term] = []
+    for n, raw in enumerate(r.items(d.get("terms"), "calendar.terms")):
+        path = f"calendar.terms[{n}]"
+        t = r.mapping(raw, path, TERM_KEYS, strict=True)
+        start, end = r.date(t, "from", path, required=True), r.date(t, "to", path, required=True)
+        if start is not None and end is not None:
+            if end < start:
+                r.problem(f"{path}.to", f"{end.isoformat()} is before its from "
+                                        f"({start.isoformat()})")
+            else:
+                terms.append(Term(start, end))
+    ordered = sorted(terms, key=lambda t: t.start)
+    for a, b in itertools.pairwise(ordered):
+        if b.start <= a.end:
+            r.problem("calendar.terms", f"the term {b.start.isoformat()} to {b.end.isoformat()} "
+                                        f"overlaps the term {a.start.isoformat()} to "
+                                        f"{a.end.isoformat()}")
+    closures: list[dt.date] = []
+    raw_closures = r.items(d.get("closures"), "calendar.closures")
+    for n, raw in enumerate(raw_closures):
+        day = r.date({"d": raw}, "d", "") if raw is not None else None
+        if day is None:
+            if r.problems and r.problems[-1][0] == "d":
+                r.problems[-1] = (f"calendar.closures[{n}]", r.problems[-1][1])
+            else:
+                r.problem(f"calendar.closures[{n}]", "null is not a date (YYYY-MM-DD)")
+            continue
+        closures.append(day)
+    return SchoolCalendar(tuple(ordered),
+                          tuple(sorted(set(closures))))
 
 
 def _declaration(r: _Reader, value: Any) -> Declaration:
@@ -599,6 +651,10 @@ def dump_case(case: Case) -> dict[str, Any]:
     out["free_text"] = dict(case.free_text)
     if case.siblings is not None:
         out["siblings"] = [_plain(s) for s in case.siblings]
+    if case.calendar is not None:
+        out["calendar"] = {"terms": [{"from": t.start.isoformat(), "to": t.end.isoformat()}
+                                     for t in case.calendar.terms],
+                           "closures": [d.isoformat() for d in case.calendar.closures]}
     decl = case.declaration
     out["declaration"] = {"confirmed": decl.confirmed, "name": decl.name, "role": decl.role,
                           "at": decl.at.isoformat() if decl.at else None}

@@ -192,6 +192,40 @@ class Sibling:
 
 
 @dataclass(frozen=True)
+class Term:
+    """One term of the school's year, first and last day inclusive."""
+
+    start: dt.date
+    end: dt.date
+
+
+@dataclass(frozen=True)
+class SchoolCalendar:
+    """The school's term dates, for days the register does not cover yet.
+
+    School days are weekdays inside a term and not a closure; where the register has marks,
+    the register wins.
+    """
+
+    terms: tuple[Term, ...] = ()
+    closures: tuple[dt.date, ...] = ()
+
+    def is_school_day(self, day: dt.date) -> bool:
+        return (day.weekday() < 5 and day not in self.closures
+                and any(t.start <= day <= t.end for t in self.terms))
+
+    def closed_days(self, after: dt.date, until: dt.date) -> frozenset[dt.date]:
+        """Weekdays after `after` up to `until` that are outside every term or closures."""
+        out: set[dt.date] = set()
+        day = after + dt.timedelta(days=1)
+        while day <= until:
+            if day.weekday() < 5 and not self.is_school_day(day):
+                out.add(day)
+            day += dt.timedelta(days=1)
+        return frozenset(out)
+
+
+@dataclass(frozen=True)
 class Declaration:
     confirmed: bool = False
     name: str = ""
@@ -216,6 +250,8 @@ class Case:
     declaration: Declaration = field(default_factory=Declaration)
     #: None: not recorded; an empty tuple: recorded as having no siblings.
     siblings: tuple[Sibling, ...] | None = None
+    #: The school's term dates (optional `calendar`); None: not given.
+    calendar: SchoolCalendar | None = None
 
     def carer(self, carer_id: str) -> Carer | None:
         return next((c for c in self.carers if c.id == carer_id), None)

@@ -6,7 +6,8 @@ type, never per authority): what to record, to whom, not before and by which dat
 the plan by simulation: the planned events are added to the case and the engine is run again
 on the candidate referral date. A plan is only offered with a referral date the engine accepts.
 
-Dates beyond the register: every weekday stands in for a school day, as in the register.
+Dates beyond the register: the case's term dates (`calendar`) say which weekdays are school
+days; without them every weekday stands in for a school day, and the plan says so.
 """
 
 from __future__ import annotations
@@ -144,8 +145,9 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
     """Plan the case as of `as_of` (default: its referral date).
 
     `letters` are the model letters available: (template id, purposes it records).
-    `closures` are the school's holidays and closure days after `as_of` (its term dates):
-    without them every weekday after the register stands in for a school day.
+    `closures` are extra holidays and closure days after `as_of`; the case's `calendar` (its
+    term dates) closes the weekdays outside every term after the register's last mark. Without
+    either, every weekday after the register stands in for a school day.
     """
     as_of = as_of or case.referral_date
     report = check(case, checklists, as_of)
@@ -162,7 +164,7 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
     if report.ready:
         return Plan(case.reference, as_of, stands, (), _expiring_now(contexts, as_of), as_of,
                     duties, ready_now=True)
-    closed = frozenset(d for d in closures if d > as_of)
+    closed = frozenset(d for d in closures if d > as_of) | _term_closures(case, register, as_of)
     cal = _calendar(register, as_of, closed)
     drafting = [replace(ctx, register=cal) for ctx in contexts]
     drafts: list[_Draft] = []
@@ -195,13 +197,30 @@ def plan(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = No
                 tuple(dict.fromkeys(blocked)), False, tuple(notes))
 
 
+def _term_closures(case: Case, register: Register, as_of: dt.date) -> frozenset[dt.date]:
+    """The weekdays after the register's last mark that the case's term dates close.
+
+    Weekdays outside every term or listed as closures, up to the last term's end (beyond it
+    the calendar says nothing and weekdays stand in, as without one). The register wins where
+    it has marks: only days after its last mark are taken from the calendar.
+    """
+    calendar = case.calendar
+    if calendar is None or not calendar.terms:
+        return frozenset()
+    after = min(register.last_date or as_of, as_of)
+    until = min(as_of + dt.timedelta(days=4 * HORIZON_DAYS), max(t.end for t in calendar.terms))
+    return calendar.closed_days(after, until)
+
+
 def _calendar(register: Register, as_of: dt.date, closed: frozenset[dt.date]) -> Register:
     """The register to `as_of`, then every weekday ahead as a school day unless closed.
 
     Used for date arithmetic only (school days and weeks ahead), never for figures.
     """
     marks = [Mark(d, s, c) for d, s, c in register.sessions()]  # type: ignore[arg-type]
-    day = max(as_of, register.last_date or as_of) + ONE_DAY
+    # From the register's last mark: days it has not reached yet (as of `as_of` too) are
+    # school days or closed as the term dates say.
+    day = min(as_of, register.last_date or as_of) + ONE_DAY
     for _ in range(4 * HORIZON_DAYS):
         if day.weekday() < 5:
             code = "#" if day in closed else "/"
@@ -991,8 +1010,13 @@ def _schedule(case: Case, checklists: Sequence[Checklist], as_of: dt.date, regis
 def _notes(case: Case, last: dt.date | None, referral: dt.date,
            closed: frozenset[dt.date]) -> list[str]:
     notes = []
-    if not closed:
+    if not closed and case.calendar is None:
         notes.append("No term dates were given: every weekday ahead is taken as a school day.")
+    elif case.calendar is not None and case.calendar.terms:
+        ends = max(t.end for t in case.calendar.terms)
+        if referral > ends:
+            notes.append(f"The term dates end on {fmt(ends)}: every weekday after it is taken "
+                         "as a school day; add the next terms' dates and plan again.")
     if last is not None and last < referral:
         notes.append(f"The register ends on {fmt(last)}: import the marks up to "
                      f"{fmt(referral)} and plan again before referring, as the evidence window "

@@ -285,3 +285,15 @@ class FormToken(Base):
     # token with the same typed values, and is recognised by this instead.
     content: Mapped[str] = mapped_column(String(64), default="", index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class SchoolCalendarRecord(Base):
+    """A school's term dates and closure days, entered by its DSL: the `calendar` of its cases
+    (referral-case/1) when planning and on export. `calendar` is that field's JSON."""
+
+    __tablename__ = "school_calendars"
+    school_id: Mapped[int] = mapped_column(ForeignKey("schools.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    calendar: Mapped[str] = mapped_column(Text)
+    saved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -127,6 +127,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         rate_limits,
         register,
         submit,
+        term_dates,
     )
     from referral_builder.web.filters import register_filters
     from referral_builder.web.security import init_security
@@ -135,7 +136,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     register_filters(app)
     for module in (assets, auth, cases, draft, carers, register, events, letters, submit, la,
-                   admin, planning):
+                   admin, planning, term_dates):
         app.register_blueprint(module.bp)
 
     @app.teardown_appcontext

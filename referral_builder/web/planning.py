@@ -22,6 +22,7 @@ from referral_builder.web import database, services
 from referral_builder.web.access import school_user
 from referral_builder.web.filters import long_date
 from referral_builder.web.security import audit
+from referral_builder.web.term_dates import school_calendar, with_calendar
 
 bp = Blueprint("planning", __name__)
 log = logging.getLogger(__name__)
@@ -46,9 +47,12 @@ def case_plan(view: services.CaseView, today: dt.date | None = None) -> Plan:
 
     today = today or dt.date.today()
     letters = [(t.id, t.purposes) for t in list_templates()]
+    # The school's term dates, when its DSL entered them, are the case's calendar.
+    calendar = school_calendar(database.session(), view.record.school_id)
+    case = with_calendar(view.case, calendar)
     found: Plan = services._REPORTS.get(  # the same content-keyed cache as the check report
-        ("plan", view._key, today),
-        lambda: plan(view.case, view.checklists, today, letters=letters))
+        ("plan", view._key, today, calendar),
+        lambda: plan(case, view.checklists, today, letters=letters))
     return found
 
 

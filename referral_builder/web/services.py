@@ -216,7 +216,13 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, O
 def export_zip(s: Session, store: FileStore, view: CaseView) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("case.json", json.dumps(view.data, ensure_ascii=False, indent=2))
+        from referral_builder.web.term_dates import calendar_json, school_calendar
+
+        data = dict(view.data)
+        calendar = school_calendar(s, view.record.school_id)  # the school's term dates
+        if calendar is not None:
+            data["calendar"] = calendar_json(calendar)
+        z.writestr("case.json", json.dumps(data, ensure_ascii=False, indent=2))
         for doc in view.data.get("documents", []):
             try:
                 z.writestr(doc["file"], document_bytes(s, store, view.record, doc["id"]))

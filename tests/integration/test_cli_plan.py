@@ -121,3 +121,23 @@ def test_an_invalid_case_exits_2_naming_the_field():
     result = run("plan", str(EXAMPLES / "malformed" / "case.json"))
     assert result.returncode == 2
     assert "referral-builder:" in result.stderr
+
+
+def test_plan_uses_the_case_calendar_so_nothing_falls_in_the_christmas_holidays(tmp_path):
+    shutil.copytree(EXAMPLES / "walsall-incomplete", tmp_path / "case")
+    case_file = tmp_path / "case" / "case.json"
+    without = run("plan", str(case_file), "--as-of", "2026-12-18")
+    assert "Earliest referral date: 25 Dec 2026" in without.stdout  # Christmas Day
+    assert "No term dates were given" in without.stdout
+    case = json.loads(case_file.read_text(encoding="utf-8"))
+    case["calendar"] = {"terms": [{"from": "2026-09-03", "to": "2026-10-23"},
+                                  {"from": "2026-11-02", "to": "2026-12-18"},
+                                  {"from": "2027-01-05", "to": "2027-02-12"}],
+                        "closures": ["2027-01-05"]}  # an INSET day opens the spring term
+    case_file.write_text(json.dumps(case), encoding="utf-8")
+    result = run("plan", str(case_file), "--as-of", "2026-12-18")
+    assert result.returncode == 0, result.stderr
+    text = " ".join(result.stdout.split())
+    assert "Earliest referral date: 6 Jan 2027" in text
+    assert "on 6 Jan 2027: Hold the attendance meeting" in text
+    assert "No term dates were given" not in text

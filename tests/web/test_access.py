@@ -39,7 +39,8 @@ def test_a_user_of_another_school_gets_not_found(with_files, client: Client, url
     assert client.post(url.split("?")[0], {"version": "1"}).status_code in (404, 405)
 
 
-@pytest.mark.parametrize("url", ["/cases/1", "/cases/1/bundle/download", "/la/referrals/1"])
+@pytest.mark.parametrize("url", ["/cases/1", "/cases/1/bundle/download", "/la/referrals/1",
+                                 "/school/term-dates"])
 def test_anonymous_users_are_sent_to_sign_in(client: Client, url: str) -> None:
     r = client.get(url)
     assert r.status_code == 302 and "/sign-in" in r.headers["Location"]
@@ -57,6 +58,13 @@ def test_an_la_officer_sees_a_submitted_referral(app, client: Client) -> None:  
     client.sign_in("officer@walsall.example")
     assert client.get("/la/referrals/1").status_code == 200
     assert "WAL-2026-0001" in client.get("/la/").get_data(as_text=True)
+
+
+def test_la_officers_cannot_use_the_schools_term_dates_page(client: Client) -> None:
+    client.sign_in("officer@walsall.example")
+    assert client.get("/school/term-dates").status_code == 403
+    assert client.post("/school/term-dates", {"terms": "1/9/2026 to 18/12/2026"}
+                       ).status_code == 403
 
 
 def test_school_staff_cannot_use_the_la_pages(client: Client) -> None:
