@@ -20,15 +20,10 @@ from wtforms import BooleanField
 from wtforms.validators import InputRequired
 
 
-class DeclarationForm(VersionedForm):
-    referral_date = DateInput("Date of referral", thing="the date of referral",
-                              description="The date you will send the referral. Evidence "
-                                          "windows are counted back from it.")
-    confirmed = BooleanField(
-        "I confirm that the information in this referral is correct to the best of my "
-        "knowledge, and that I have read and understand the evidence requirements",
-        [InputRequired(message="Confirm the declaration to continue")],
-        widget=GovCheckboxInput())
+class _ReferralDateChecked(VersionedForm):
+    """A form with a `referral_date` that must not be too far ahead."""
+
+    referral_date: DateInput
 
     def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
         ok = super().validate(extra_validators)
@@ -37,6 +32,17 @@ class DeclarationForm(VersionedForm):
             self.referral_date.errors = [*self.referral_date.errors, problem]
             ok = False
         return ok
+
+
+class DeclarationForm(_ReferralDateChecked):
+    referral_date = DateInput("Date of referral", thing="the date of referral",
+                              description="The date you will send the referral. Evidence "
+                                          "windows are counted back from it.")
+    confirmed = BooleanField(
+        "I confirm that the information in this referral is correct to the best of my "
+        "knowledge, and that I have read and understand the evidence requirements",
+        [InputRequired(message="Confirm the declaration to continue")],
+        widget=GovCheckboxInput())
 
 
 class SubmitForm(VersionedForm):
@@ -90,19 +96,11 @@ def referral_date_problem(value: dt.date | None, today: dt.date) -> str | None:
     return None
 
 
-class ReferralDateForm(VersionedForm):
+class ReferralDateForm(_ReferralDateChecked):
     referral_date = DateInput("Date of referral", thing="the date of referral",
                               description="The date you will send the referral, for example "
                                           "15 10 2026. Evidence windows are counted back "
                                           "from it.")
-
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
-        ok = super().validate(extra_validators)
-        problem = referral_date_problem(self.referral_date.data, dt.date.today())
-        if problem:
-            self.referral_date.errors = [*self.referral_date.errors, problem]
-            ok = False
-        return ok
 
 
 class ReplyForm(FlaskForm):
