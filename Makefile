@@ -95,7 +95,7 @@ test-postgres: install  ## install and start PostgreSQL (Debian, as root), then 
 HOSTILE_WORKERS ?= 3
 .PHONY: hostile audit audit-online
 
-hostile: install  ## generate 321 hostile files in a temp folder; push each through upload and LA check, or case import
+hostile: install  ## generate 328 hostile files in a temp folder; push each through upload and LA check, case import or register upload
 	$(PY) scripts/hostile_run.py --workers $(HOSTILE_WORKERS)
 
 audit: $(VENV)/.installed  ## offline check of installed packages against scripts/known_vulnerabilities.toml

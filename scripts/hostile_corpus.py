@@ -645,10 +645,24 @@ def unwritable_store() -> Iterator[Sample]:
     yield "unwritable-store-import.zip", _case_zip(*_with_doc("d90-letter.pdf", valid_pdf(1)))
 
 
+def register_files() -> Iterator[Sample]:
+    """Register exports for the register upload (issue 11.3, 11.9, 11.13)."""
+    head = "Date,Session,Mark\n"
+    yield "register-long-field.csv", (head + "2026-09-07,AM," + "/" * 140_000 + "\n").encode()
+    yield "register-nul.csv", (head + "2026-09-07,AM,/\n2026-09-07,PM,\0\n").encode()
+    yield "register-control-chars.csv", (head + "2026-09-07,AM,\x1b[31m/\n").encode()
+    yield "register-utf16-valid.csv", (head + "2026-09-07\tAM\t/\n".replace("\t", ",")
+                                        ).encode("utf-16")
+    rows = "2026-09-07,AM,/\n" * 250_001
+    yield "register-too-many-rows.csv", (head + rows).encode()
+    yield "register-not-a-workbook.xlsx", rezip(valid_docx())
+    yield "register-binary.csv", bytes(range(256)) * 64
+
+
 FAMILIES = (pdf_bombs, circular_references, cyclic_page_trees, encrypted, truncations,
             offset_archives, docx_xml_attacks, zip_bombs, zip_slip, macros, docx_fields,
             polyglots, active_content, malformed_structure, sizes, import_zips,
-            bundle_manifests, unwritable_store)
+            bundle_manifests, unwritable_store, register_files)
 
 
 def generate(folder: Path) -> list[Path]:

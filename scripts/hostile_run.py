@@ -37,13 +37,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-PATHS = ("upload", "la-check", "import")
+PATHS = ("upload", "la-check", "import", "register")
 
 
 def paths_for(name: str) -> tuple[str, ...]:
     """Which paths a corpus file goes through."""
     if name.startswith("import-"):
         return ("import",)
+    if name.startswith("register-"):
+        return ("register",)
     if name.startswith("unwritable-store-"):
         return ("import",) if name.endswith(".zip") else ("upload",)
     return ("upload", "la-check")
@@ -73,7 +75,8 @@ def limits() -> dict[str, tuple[float, float]]:
             "la-check": (BUNDLE_LIMITS.wall_seconds, BUNDLE_LIMITS.memory_bytes / 2**20),
             # one zip: its documents are cleaned one after another, each within the upload's
             # limits, in a child process of its own
-            "import": (DEFAULT_LIMITS.wall_seconds, DEFAULT_LIMITS.memory_bytes / 2**20)}
+            "import": (DEFAULT_LIMITS.wall_seconds, DEFAULT_LIMITS.memory_bytes / 2**20),
+            "register": (DEFAULT_LIMITS.wall_seconds, DEFAULT_LIMITS.memory_bytes / 2**20)}
 
 
 def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
@@ -108,6 +111,7 @@ def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
         r = c.post("/sign-in", data={"email": email, "password": demo.PASSWORD})
         assert r.status_code == 302, f"cannot sign in as {email}"
         clients[path] = c
+    clients["register"] = clients["upload"]  # the same school user
     return app, clients, case_ids
 
 
@@ -132,6 +136,13 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
         accepted = r.status_code == 302
         if r.status_code == 303:  # over the upload limit: back to the page with the error
             r = client.get(r.headers["Location"])
+    elif path == "register":
+        page = client.get(f"/cases/{case_id}/register").get_data(as_text=True)
+        version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
+        r = client.post(f"/cases/{case_id}/register", data={
+            "version": version, "csv_file": (io.BytesIO(data), name)},
+            content_type="multipart/form-data")
+        accepted = r.status_code == 302
     elif path == "import":
         r = client.post("/cases/import", data={"archive": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")

@@ -92,3 +92,26 @@ def test_the_issue_11_inputs_are_refused_with_a_message(tmp_path: Path) -> None:
         assert o.result == "refused" and words in o.message, o
     o = result["unwritable-store-upload.pdf", "upload"]
     assert o.status == 503 and "Files cannot be saved" in o.message, o
+
+
+def test_hostile_register_exports_are_refused_with_a_message_naming_the_line(tmp_path):  # type: ignore[no-untyped-def]
+    files = []
+    for name, data in hostile_corpus.register_files():
+        path = tmp_path / name
+        path.write_bytes(data)
+        files.append(path)
+    result = {o.file: o for o in hostile_run.run(files, workers=1)}
+    assert result["register-utf16-valid.csv"].result == "accepted"
+    expected = {
+        "register-long-field.csv": "line 2 has a cell longer than 131,072 characters",
+        "register-nul.csv": "line 3 has a NUL character",
+        "register-control-chars.csv": "line 2 has a control character",
+        "register-too-many-rows.csv": "more than 250,000 rows",
+        "register-not-a-workbook.xlsx": "not an Excel workbook",
+        "register-binary.csv": "NUL character",
+    }
+    for name, words in expected.items():
+        outcome = result[name]
+        assert (outcome.path, outcome.result) == ("register", "refused"), outcome
+        assert words in outcome.message, outcome
+        assert "\x00" not in outcome.message and "\x1b" not in outcome.message
