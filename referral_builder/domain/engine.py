@@ -52,7 +52,7 @@ def check(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = N
             ctx.window = window_for(register, as_of, int(weeks),
                                     bool(checklist.param("referral_week_counts")),
                                     case.pupil.admission_date, warnings)
-        for item in _dependency_order(checklist.items, _groups(checklist)):
+        for item in evaluation_order(checklist):
             ctx.outcomes[item.id] = evaluate_item(ctx, item)
         results += [_result(checklist, item, ctx.outcomes[item.id]) for item in checklist.items]
         _order_warnings(ctx)
@@ -67,6 +67,12 @@ def check(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = N
         items=tuple(results), attendance=summary,
         warnings=tuple(dict.fromkeys(warnings)),
     )
+
+
+def evaluation_order(checklist: Checklist) -> list[Item]:
+    """The checklist's items, each after the items it refers to and, for numbered letters
+    (A26), after the letters numbered before it: the order the engine evaluates them in."""
+    return _dependency_order(checklist.items, _groups(checklist))
 
 
 def _groups(checklist: Checklist) -> list[list[str]]:
@@ -120,7 +126,7 @@ def evaluate_item(ctx: Context, item: Item) -> ItemOutcome:
     evidence: list[str] = []
     ctx.item_id = item.id
     if item.evidence is not None:
-        met, reasons, passing = _evaluate_evidence(ctx, item, item.evidence)
+        met, reasons, passing = evaluate_evidence(ctx, item, item.evidence)
         evidence = [e.id for e in passing]
     for rule in item.rules:
         if rule.name not in CASE_RULE_NAMES:
@@ -231,7 +237,7 @@ def _apply_requirement(ctx: Context, item: Item, met: bool, reasons: list[str],
     return ItemOutcome("not_met", reasons, passing, evidence)
 
 
-def _evaluate_evidence(ctx: Context, item: Item, sel: Selector,
+def evaluate_evidence(ctx: Context, item: Item, sel: Selector,
                        ) -> tuple[bool, list[str], list[Event]]:
     """Filter the candidate events, then apply the item's `require`."""
     reasons: list[str] = []

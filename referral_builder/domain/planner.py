@@ -24,11 +24,11 @@ from .checklist import Checklist, Item, Rule, Selector
 from .context import Context, ItemOutcome, human, window_for
 from .engine import (
     FLAG_AGENCIES,
-    _dependency_order,
-    _evaluate_evidence,
     check,
     condition_holds,
+    evaluate_evidence,
     evaluate_item,
+    evaluation_order,
 )
 from .model import Case, Declaration, Document, Event, Mark, Person
 from .register import Register
@@ -240,7 +240,7 @@ def _contexts(case: Case, checklists: Sequence[Checklist], as_of: dt.date,
             ctx.window = window_for(register, as_of, int(weeks),
                                     bool(checklist.param("referral_week_counts")),
                                     case.pupil.admission_date, [])
-        for item in _dependency_order(checklist.items):
+        for item in evaluation_order(checklist):
             ctx.outcomes[item.id] = evaluate_item(ctx, item)
         found.append(ctx)
     return found
@@ -366,7 +366,7 @@ def _draft_item(ctx: Context, item: Item, drafts: list[_Draft], blocked: list[st
 def _evidence_missing(ctx: Context, item: Item) -> bool:
     if item.evidence is None:
         return False
-    met, _r, _p = _evaluate_evidence(ctx, item, item.evidence)
+    met, _r, _p = evaluate_evidence(ctx, item, item.evidence)
     return not met
 
 
