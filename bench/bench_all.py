@@ -72,12 +72,12 @@ def bundle_rows(quick: bool, state: dict[str, object]) -> None:
     from bench_bundle import bench_case
     from referral_builder.schemas.case import LoadedCase
 
-    from referral_builder import services
     from referral_builder.documents.bundle import build_bundle
+    from referral_builder.services import checking
 
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     case = bench_case(folder)
-    checklists, report = services.check_case(LoadedCase(case))
+    checklists, report = checking.check_case(LoadedCase(case))
     files = {d.id: (folder / d.file).read_bytes() for d in case.documents}
     start = time.perf_counter()
     bundle = build_bundle(case, report=report, checklists=checklists, draft=True,
@@ -94,7 +94,7 @@ def bundle_rows(quick: bool, state: dict[str, object]) -> None:
         from tests.documents.test_bundle_sizes import many_events
 
         c = make_case(events=many_events(n, 5))
-        cl, rep = services.check_case(LoadedCase(c))
+        cl, rep = checking.check_case(LoadedCase(c))
         t = time.perf_counter()
         b = build_bundle(c, report=rep, checklists=cl, draft=True, open_document=lambda d: b"")
         state[f"pages{n}"] = b.page_count
@@ -148,7 +148,7 @@ def check_rows(quick: bool) -> None:
     from bench_check import large_case
     from referral_builder.schemas.case import LoadedCase
 
-    from referral_builder import services
+    from referral_builder.services import checking
 
     floor = python_pass()
     example = str(ROOT / "examples" / "walsall-ready" / "case.json")
@@ -163,8 +163,8 @@ def check_rows(quick: bool) -> None:
                        enumerate((base.events * (n // len(base.events) + 1))[:n]))
         case = replace(base, events=events)
         loaded = LoadedCase(case)
-        services.check_case(loaded)
-        return timed(lambda: services.check_case(LoadedCase(case)), repeat=5)
+        checking.check_case(loaded)
+        return timed(lambda: checking.check_case(LoadedCase(case)), repeat=5)
 
     small = per_case(200)
     big_n = 2000 if quick else 20000

@@ -22,10 +22,11 @@ from pathlib import Path
 from sqlalchemy import create_engine, make_url, select
 from sqlalchemy.pool import NullPool
 
+from referral_builder.services import demo
 from referral_builder.storage.backup import backup, restore
 from referral_builder.storage.checks import final_files, sha256_of, table_rows
 from referral_builder.storage.models import AuditEntry, CaseRecord, StoredFile
-from referral_builder.web import create_app, demo
+from referral_builder.web import create_app
 
 
 def fill(app, cases: int, files: int, file_kb: int) -> None:  # type: ignore[no-untyped-def]

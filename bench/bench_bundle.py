@@ -125,9 +125,9 @@ def ours(case, folder: Path) -> tuple[float, object, list[tuple[str, float]]]:  
 
     from referral_builder.schemas.case import LoadedCase
 
-    from referral_builder import services
+    from referral_builder.services import checking
 
-    checklists, report = services.check_case(LoadedCase(case))
+    checklists, report = checking.check_case(LoadedCase(case))
     bundle = build_bundle(case, report=report, checklists=checklists,
                           open_document=lambda d: (folder / d.file).read_bytes(),
                           draft=True, progress=progress)

@@ -475,7 +475,7 @@ def _register(r: _Reader, value: Any, base_dir: Path | None) -> tuple[Mark, ...]
 def _register_file(r: _Reader, d: dict[str, Any], key: str, base_dir: Path | None
                    ) -> tuple[Mark, ...]:
     """`register.csv` or `register.file`: a CSV or XLSX export of any supported shape."""
-    from referral_builder.registers import RegisterFileError, import_marks
+    from referral_builder.services.registers import RegisterFileError, import_marks
 
     name = d[key]
     path = f"register.{key}"

@@ -501,7 +501,7 @@ def _case_zip(case: dict | None = None, files: dict[str, bytes] | None = None, *
 def _demo_case(**changes: object) -> dict:  # type: ignore[type-arg]
     import datetime as dt
 
-    from referral_builder.web.demo import demo_case
+    from referral_builder.services.demo import demo_case
 
     case = demo_case("WAL-2026-0001", dt.date.today())
     case.update(changes)

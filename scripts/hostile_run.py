@@ -84,8 +84,9 @@ def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
     signed-in test clients."""
     from sqlalchemy import select
 
+    from referral_builder.services import cases, demo
     from referral_builder.storage.models import Authority, School, User
-    from referral_builder.web import create_app, demo, services
+    from referral_builder.web import create_app
 
     app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": os.urandom(16).hex(),
                       "TESTING": True, "WTF_CSRF_ENABLED": False, "REQUIRE_TOTP": False,
@@ -98,10 +99,10 @@ def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
         creator = s.scalar(select(User).where(User.email == SCHOOL_USER))
         case_ids = [1]
         for _ in range(slots - 1):
-            ref = services.next_reference(s, authority, today.year)
+            ref = cases.next_reference(s, authority, today.year)
             data = demo.demo_case(ref, today)
             data["school"]["name"] = school.name
-            case_ids.append(services.create_case(s, authority=authority, school=school,
+            case_ids.append(cases.create_case(s, authority=authority, school=school,
                                                  created_by=creator.id, data=data).id)
     clients = {}
     for path, email in (("upload", SCHOOL_USER), ("la-check", LA_USER),

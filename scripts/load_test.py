@@ -54,8 +54,10 @@ def populate(env: dict[str, str], users: int) -> list[dict[str, object]]:
     from referral_builder.schemas.case import dump_case, load_case_file
     from sqlalchemy import select
 
+    from referral_builder import accounts
+    from referral_builder.services import cases, demo
     from referral_builder.storage.models import Base, StoredFile, User
-    from referral_builder.web import accounts, create_app, demo, services
+    from referral_builder.web import create_app
 
     app = create_app({"AUTO_UPGRADE_DB": False})
     db = app.extensions["db"]
@@ -88,15 +90,15 @@ def populate(env: dict[str, str], users: int) -> list[dict[str, object]]:
                                      school=school.name)
                 user = s.scalar(select(User).where(User.email == email))
                 creator = creator or user
-                data = demo.demo_case(services.next_reference(s, authority, today.year), today)
+                data = demo.demo_case(cases.next_reference(s, authority, today.year), today)
                 data["school"]["name"] = school.name
-                record = services.create_case(s, authority=authority, school=school,
+                record = cases.create_case(s, authority=authority, school=school,
                                               created_by=user.id, data=data)
                 people.append({"email": email, "case": record.id, "school": n})
             data = json.loads(json.dumps(ready))
-            data["reference"] = services.next_reference(s, authority, today.year)
+            data["reference"] = cases.next_reference(s, authority, today.year)
             data["school"]["name"] = school.name
-            record = services.create_case(s, authority=authority, school=school,
+            record = cases.create_case(s, authority=authority, school=school,
                                           created_by=creator.id, data=data)
             for doc in data["documents"]:
                 content = (folder / doc["file"]).read_bytes()

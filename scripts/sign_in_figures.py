@@ -26,8 +26,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select
 
+from referral_builder import accounts
+from referral_builder.accounts import signin as auth
+from referral_builder.accounts import totp
+from referral_builder.services import demo
 from referral_builder.storage.models import User
-from referral_builder.web import accounts, auth, create_app, demo, totp
+from referral_builder.web import create_app
 
 DSL = "dsl@school.example"
 

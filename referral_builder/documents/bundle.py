@@ -146,7 +146,7 @@ def build_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checkl
     """Build the bundle of `case` with the check `report` it is given; raise `NotReady`
     unless the report is ready or this is a `draft`.
 
-    The caller checks the case once through `referral_builder.services` (which adds the
+    The caller checks the case once through `referral_builder.services.checking` (which adds the
     loader's warnings), so the bundle, the web app and `check` show one verdict; this module
     only lays out what it is given. `checklists` are those the report was made with (the
     cover quotes the declaration wording). `open_document` returns a document's bytes (PDF

@@ -215,7 +215,7 @@ def _bundle_report(attachments: dict[str, bytes], problems: list[str]) -> CheckR
 def _recheck(loaded: LoadedCase, manifest: dict[str, Any], authority: str | None,
              bundle_report: CheckReport | None, notes: list[str]) -> CheckReport:
     """Re-check through `services`, as `check` and the web app do (loader warnings too)."""
-    from referral_builder import services
+    from referral_builder.services import checking
 
     case = loaded.case
     if authority:
@@ -232,7 +232,7 @@ def _recheck(loaded: LoadedCase, manifest: dict[str, Any], authority: str | None
     except ValueError:
         as_of = case.referral_date
     loaded = replace(loaded, case=case)
-    report = services.check(loaded, services.checklists_for(case), as_of)
+    report = checking.check(loaded, checking.checklists_for(case), as_of)
     made = {c.get("id"): c.get("version") for c in manifest.get("checklists", [])}
     for c in report.checklists:
         if c.id in made and made[c.id] != c.version:

@@ -1,7 +1,7 @@
 """Read register marks exported from a school MIS, from rows of text cells.
 
 File decoding (CSV encodings and delimiters, XLSX workbooks, size limits) lives outside the
-domain, in `referral_builder.registers`; this module only sees rows: each a line number and
+domain, in `referral_builder.services.registers`; this module only sees rows: each a line number and
 its cells as text (dates already written as ``YYYY-MM-DD`` when a spreadsheet held a date).
 
 Three shapes are read, told apart automatically from the header row:

@@ -10,10 +10,10 @@ from flask import abort, g
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Conflict
 
+from referral_builder.services.cases import CaseView
 from referral_builder.storage.models import CaseRecord, User
 from referral_builder.web import database
 from referral_builder.web.security import audit
-from referral_builder.web.services import CaseView
 
 SCHOOL_ROLES = ("school_staff", "dsl")
 

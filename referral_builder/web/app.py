@@ -66,12 +66,6 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def assets_dir() -> Path:
-    """Where GOV.UK Frontend's dist/govuk/ is (installed by `npm ci`)."""
-    env = os.environ.get("GOVUK_FRONTEND_DIR")
-    return Path(env) if env else REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
-
-
 def build_app(config: dict[str, Any] | None = None) -> Flask:
     instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("REFERRAL_BUILDER_INSTANCE")
     app = Flask("referral_builder.web", instance_relative_config=True, static_folder="static",
@@ -113,10 +107,11 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["AUTO_UPGRADE_DB"]:
         upgrade(db.engine)
 
+    from referral_builder.accounts import rate_limits
+    from referral_builder.accounts import signin as auth
     from referral_builder.web import (
         admin,
         assets,
-        auth,
         carers,
         cases,
         draft,
@@ -124,7 +119,6 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         la,
         letters,
         planning,
-        rate_limits,
         register,
         submit,
         term_dates,

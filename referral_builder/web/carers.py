@@ -6,7 +6,8 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from referral_builder.forms.carers import RELATIONSHIPS, AddAnotherForm, CarerForm
 from referral_builder.forms.case import VersionedForm
-from referral_builder.web import once, services
+from referral_builder.services import cases
+from referral_builder.web import once
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 
@@ -49,7 +50,7 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
     title = "Change a parent or carer" if existing else "Add a parent or carer"
     problems = []
     if form.validate_on_submit():
-        carer = {"id": carer_id if existing else services.next_id(carers, "c"),
+        carer = {"id": carer_id if existing else cases.next_id(carers, "c"),
                  "name": form.name.data, "relationship": form.relationship.data,
                  "parental_responsibility": form.parental_responsibility.boolean,
                  "day_to_day_care": form.day_to_day_care.boolean,

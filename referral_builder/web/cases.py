@@ -18,6 +18,8 @@ from referral_builder.forms.case import (
     PupilForm,
 )
 from referral_builder.forms.submit import ImportForm
+from referral_builder.services import cases
+from referral_builder.services.evidence import Refused, accept_upload
 from referral_builder.storage.files import FileStoreError
 from referral_builder.storage.models import (
     Acknowledgement,
@@ -27,9 +29,8 @@ from referral_builder.storage.models import (
     Submission,
     utcnow,
 )
-from referral_builder.web import database, once, services, uploads
+from referral_builder.web import database, once, uploads
 from referral_builder.web.access import CaseSent, case_view, school_user
-from referral_builder.web.evidence_files import Refused, accept_upload
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
 
@@ -53,7 +54,7 @@ def index():  # type: ignore[no-untyped-def]
     records = database.session().scalars(
         select(CaseRecord).where(CaseRecord.school_id == current_user.school_id)
         .order_by(CaseRecord.updated_at.desc())).all()
-    views = [services.CaseView(r) for r in records]
+    views = [cases.CaseView(r) for r in records]
     audit("list", detail=f"{len(views)} cases of school {current_user.school_id}")
     return render_template("web/cases.html", views=views, title="Your cases")
 
@@ -115,7 +116,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
         database.begin_writing()  # the next reference is read and used in one transaction
         school = current_user.school
         today = dt.date.today()
-        data = services.new_case_data(authority, school, services.next_reference(
+        data = cases.new_case_data(authority, school, cases.next_reference(
             s, authority, today.year), _pupil_json(form, {}), today)
         tick = s.get(Acknowledgement, ack["id"])
         if tick is not None and tick.user_id == current_user.id and current_user.role in \
@@ -124,7 +125,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
             data["declaration"] = {"confirmed": True, "name": tick.name, "role": tick.role,
                                    "at": tick.at.replace(microsecond=0).isoformat()}
         try:
-            record = services.create_case(s, authority=authority, school=school,
+            record = cases.create_case(s, authority=authority, school=school,
                                           created_by=current_user.id, data=data)
         except InvalidCase as exc:
             return _invalid(form, exc, "web/pupil.html", title="Pupil details")
@@ -158,13 +159,13 @@ def _invalid(form, exc: InvalidCase, template: str, **ctx):  # type: ignore[no-u
     return render_template(template, form=form, problems=problems, **ctx)
 
 
-def save_or_conflict(view: services.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
+def save_or_conflict(view: cases.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
     """Save; return a message for the user when it cannot be saved."""
     if not view.editable:
         raise CaseSent(view.record.id)
     try:
-        services.save_case(database.session(), view.record, data, version)
-    except services.Conflict:
+        cases.save_case(database.session(), view.record, data, version)
+    except cases.Conflict:
         abort(409)
     except InvalidCase as exc:
         database.session().rollback()
@@ -281,7 +282,7 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
     from referral_builder.web.downloads import attachment
 
     view = case_view(case_id, action="export")
-    data = services.export_zip(database.session(), database.files(), view)
+    data = cases.export_zip(database.session(), database.files(), view)
     return attachment(data, f"{view.record.reference}.zip", "application/zip")
 
 
@@ -294,7 +295,7 @@ def import_case():  # type: ignore[no-untyped-def]
         try:
             # The slow part (unpacking, cleaning every document, storing the files) comes
             # first, without the database's write lock.
-            data, files = services.read_import_zip(form.archive.data.read())
+            data, files = cases.read_import_zip(form.archive.data.read())
             accepted = _accept_documents(data, files)
             stored = {doc_id: (database.files().put(content), media, len(content))
                       for doc_id, (content, media) in accepted.items()}
@@ -338,10 +339,10 @@ def _import(data: dict, stored: dict[str, tuple[str, str, int]]) -> CaseRecord: 
     if authority is None:
         raise InvalidCase("authority", f"no authority {data['authority']!r} is set up here")
     school = current_user.school
-    data["reference"] = services.next_reference(s, authority, dt.date.today().year)
-    data["school"] = services.school_json(school)
+    data["reference"] = cases.next_reference(s, authority, dt.date.today().year)
+    data["school"] = cases.school_json(school)
     data.pop("declaration", None)
-    record = services.create_case(s, authority=authority, school=school,
+    record = cases.create_case(s, authority=authority, school=school,
                                   created_by=current_user.id, data=data)
     record.imported_at = utcnow()
     for doc in data.get("documents", []):
@@ -353,7 +354,7 @@ def _import(data: dict, stored: dict[str, tuple[str, str, int]]) -> CaseRecord: 
     return record
 
 
-def needs_acknowledgement(view: services.CaseView) -> bool:
+def needs_acknowledgement(view: cases.CaseView) -> bool:
     """An imported case whose evidence requirements nobody has confirmed here yet."""
     if view.record.imported_at is None:
         return False

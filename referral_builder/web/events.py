@@ -15,11 +15,12 @@ from referral_builder.forms.events import (
     EventTypeForm,
     safe_filename,
 )
-from referral_builder.web import database, once, services, uploads
+from referral_builder.services import cases
+from referral_builder.services.evidence import Refused, accept_upload
+from referral_builder.web import database, once, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
-from referral_builder.web.evidence_files import Refused, accept_upload
 from referral_builder.web.filters import long_date
 
 bp = Blueprint("events", __name__, url_prefix="/cases/<int:case_id>")
@@ -55,7 +56,7 @@ def new(case_id: int):  # type: ignore[no-untyped-def]
                            back_url=url_for("events.index", case_id=case_id))
 
 
-def _form(view: services.CaseView, event_type: str, old: dict[str, Any]) -> EventForm:
+def _form(view: cases.CaseView, event_type: str, old: dict[str, Any]) -> EventForm:
     form = EventForm(data={"version": view.record.version, **_form_data(old)})
     form.restrict_to(event_type)
     carers = [(c["id"], c["name"]) for c in view.data.get("carers", [])]
@@ -136,7 +137,7 @@ def new_details(case_id: int, event_type: str | None = None,
                 form.attachment.errors = [str(exc)]
                 return render_template("web/event.html", form=form, title=title,
                                        event_type=event_type)
-            doc_id = services.add_document(
+            doc_id = cases.add_document(
                 database.session(), database.files(), view.record, view.data,
                 content=clean, filename=safe_filename(upload.filename), media_type=media,
                 title=f"{EVENT_TYPE_LABELS[event_type]} {long_date(event['date'])}",
@@ -211,7 +212,7 @@ def _event_json(form: EventForm, event_type: str, old: dict[str, Any],
     e: dict[str, Any] = {k: v for k, v in old.items() if k not in (
         *SIMPLE, *BOOLEANS, "with", "outcome", "status", "attended", "states_attendance_pct",
         "time", "by", "summary")}
-    e.update({"id": old.get("id") or services.next_id(events, "e"), "type": event_type,
+    e.update({"id": old.get("id") or cases.next_id(events, "e"), "type": event_type,
               "date": form.date.data.isoformat()})
     if form.time.data:
         e["time"] = form.time.data
@@ -276,7 +277,7 @@ def document(case_id: int, doc_id: str):  # type: ignore[no-untyped-def]
     if doc is None:
         abort(404)
     try:
-        content = services.document_bytes(database.session(), database.files(), view.record,
+        content = cases.document_bytes(database.session(), database.files(), view.record,
                                           doc_id)
     except (KeyError, FileNotFoundError):
         abort(404)

@@ -8,11 +8,12 @@ from sqlalchemy import func, select
 
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.submit import DecisionForm, VerifyForm
+from referral_builder.services import bundles
+from referral_builder.services.cases import CaseView
 from referral_builder.storage.models import CaseRecord, School, Submission
-from referral_builder.web import bundles, database, uploads
+from referral_builder.web import database, uploads
 from referral_builder.web.access import VISIBLE_TO_LA, case_view, la_officer
 from referral_builder.web.security import audit
-from referral_builder.web.services import CaseView
 
 bp = Blueprint("la", __name__, url_prefix="/la")
 

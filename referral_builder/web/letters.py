@@ -10,24 +10,25 @@ from flask_login import current_user
 
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.letters import LetterForm
-from referral_builder.web import database, once, services
+from referral_builder.services import cases
+from referral_builder.services.evidence import DOCX
+from referral_builder.web import database, once
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
-from referral_builder.web.evidence_files import DOCX
 from referral_builder.web.filters import long_date
 
 bp = Blueprint("letters", __name__, url_prefix="/cases/<int:case_id>/letters")
 
 
-def offered(view: services.CaseView, templates: list) -> list:  # type: ignore[type-arg]
+def offered(view: cases.CaseView, templates: list) -> list:  # type: ignore[type-arg]
     """The case's authority's letters, the model letters and the school's own (issue 14.7)."""
     ids = {name for c in view.checklists for name in (c.id, *c.aliases)}
     return [t for t in templates if t.overridden or not t.authorities
             or ids.intersection(t.authorities)]
 
 
-def _form(view: services.CaseView, data: dict | None = None) -> LetterForm:  # type: ignore[type-arg]
+def _form(view: cases.CaseView, data: dict | None = None) -> LetterForm:  # type: ignore[type-arg]
     from referral_builder.documents.letters import list_templates
 
     form = LetterForm(data={"version": view.record.version, "sent_on": dt.date.today(),
@@ -53,7 +54,7 @@ def _extras(source, template_id: str) -> dict[str, str]:  # type: ignore[no-unty
     return {k: v for k, v in found.items() if v}
 
 
-def _render(view: services.CaseView, template: str, carer: str, meeting: str | None,
+def _render(view: cases.CaseView, template: str, carer: str, meeting: str | None,
             extra: dict[str, str] | None = None, on: dt.date | None = None):  # type: ignore[no-untyped-def]
     from referral_builder.documents.letters import render_letter
 
@@ -62,21 +63,21 @@ def _render(view: services.CaseView, template: str, carer: str, meeting: str | N
                          extra=extra or None)
 
 
-def _notice(view: services.CaseView, result, sent: dt.date) -> str | None:  # type: ignore[no-untyped-def]
+def _notice(view: cases.CaseView, result, sent: dt.date) -> str | None:  # type: ignore[no-untyped-def]
     """The notice problem of a letter that invites to a meeting (the one it invites to)."""
     if "meeting_invite" not in result.event.purposes:
         return None
     return notice_problem(view, result.event.meeting, sent)
 
 
-def min_notice_days(view: services.CaseView) -> int | None:
+def min_notice_days(view: cases.CaseView) -> int | None:
     """The notice the case's checklists ask an invitation to give, in days (the largest)."""
     days = [int(r.get("days", 7)) for c in view.checklists for i in c.items for r in i.rules
             if r.name == "min_notice"]
     return max(days) if days else None
 
 
-def notice_problem(view: services.CaseView, meeting_id: str | None, sent: dt.date
+def notice_problem(view: cases.CaseView, meeting_id: str | None, sent: dt.date
                    ) -> str | None:
     """Why an invitation sent on `sent` to meeting `meeting_id` needs a second look, or None."""
     from referral_builder.web.filters import long_date
@@ -183,14 +184,14 @@ def record(case_id: int):  # type: ignore[no-untyped-def]
                                       "href": "#confirm_notice"}],
             back_url=url_for("letters.new", case_id=case_id)), 400
     carer = view.case.carer(form.carer.data)
-    doc_id = services.add_document(
+    doc_id = cases.add_document(
         database.session(), database.files(), view.record, view.data, content=result.docx,
         filename=f"{result.template.id}-{form.carer.data}-{sent_on}.docx",
         media_type=DOCX, title=f"{result.template.title}: {carer.name if carer else ''}",
         kind="letter", user_id=current_user.id)
     view.data["documents"][-1]["kind"] = "letter_copy"  # documents[].kind (issue 13.3)
     event = dump_event(result.event)  # records the template it was drafted from
-    event["id"] = services.next_id(view.data.setdefault("events", []), "e")
+    event["id"] = cases.next_id(view.data.setdefault("events", []), "e")
     event["documents"] = [doc_id]
     event["by"] = {"name": current_user.name, "role": current_user.role_name}
     view.data["events"].append(event)

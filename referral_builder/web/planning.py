@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from referral_builder.domain.calendar import fmt
 from referral_builder.domain.planner import Plan, Step, plan
+from referral_builder.services import cases
 from referral_builder.storage.models import CaseRecord, User
-from referral_builder.web import database, services
+from referral_builder.web import database
 from referral_builder.web.access import school_user
 from referral_builder.web.filters import long_date
 from referral_builder.web.security import audit
@@ -41,7 +42,7 @@ class NextDue:
     step: Step | None = None
 
 
-def case_plan(view: services.CaseView, today: dt.date | None = None) -> Plan:
+def case_plan(view: cases.CaseView, today: dt.date | None = None) -> Plan:
     """The plan for a stored case as of today (cached with the case's check report)."""
     from referral_builder.documents.letters import list_templates
 
@@ -50,7 +51,7 @@ def case_plan(view: services.CaseView, today: dt.date | None = None) -> Plan:
     # The school's term dates, when its DSL entered them, are the case's calendar.
     calendar = school_calendar(database.session(), view.record.school_id)
     case = with_calendar(view.case, calendar)
-    found: Plan = services._REPORTS.get(  # the same content-keyed cache as the check report
+    found: Plan = cases._REPORTS.get(  # the same content-keyed cache as the check report
         ("plan", view._key, today, calendar),
         lambda: plan(case, view.checklists, today, letters=letters))
     return found
@@ -99,7 +100,7 @@ def letter_link(case_id: int, step: Step, known_events: set[str]) -> str | None:
 
 @bp.app_context_processor
 def _globals() -> dict[str, object]:
-    def next_step_for(view: services.CaseView) -> dict[str, object] | None:
+    def next_step_for(view: cases.CaseView) -> dict[str, object] | None:
         if not view.editable:
             return None
         today = dt.date.today()
@@ -118,7 +119,7 @@ def _globals() -> dict[str, object]:
 
 @dataclass(frozen=True)
 class Row:
-    view: services.CaseView
+    view: cases.CaseView
     plan: Plan
     due: NextDue
     processes: tuple[str, ...]
@@ -131,10 +132,10 @@ def caseload():  # type: ignore[no-untyped-def]
     today = dt.date.today()
     records = database.session().scalars(
         select(CaseRecord).where(CaseRecord.school_id == current_user.school_id,
-                                 CaseRecord.status.in_(services.EDITABLE))).all()
+                                 CaseRecord.status.in_(cases.EDITABLE))).all()
     rows = []
     for record in records:
-        view = services.CaseView(record)
+        view = cases.CaseView(record)
         p = case_plan(view, today)
         rows.append(Row(view, p, next_due(p, today), tuple(c.id for c in view.checklists),
                         stage_of(p)))
@@ -196,11 +197,11 @@ def feed(token: str):  # type: ignore[no-untyped-def]
         abort(404)
     records = database.session().scalars(
         select(CaseRecord).where(CaseRecord.school_id == user.school_id,
-                                 CaseRecord.status.in_(services.EDITABLE))).all()
+                                 CaseRecord.status.in_(cases.EDITABLE))).all()
     today = dt.date.today()
     events: list[tuple[str, dt.date, str, str]] = []
     for record in records:
-        view = services.CaseView(record)
+        view = cases.CaseView(record)
         p = case_plan(view, today)
         for step in p.next_steps:
             # No pupil or carer names leave the service: the reference and the item only.

@@ -26,7 +26,8 @@ from referral_builder.forms.register import (
     RegisterSheetForm,
     RegisterUploadForm,
 )
-from referral_builder.registers import (
+from referral_builder.services.cases import CaseView
+from referral_builder.services.registers import (
     RegisterFile,
     RegisterFileError,
     header_key,
@@ -38,7 +39,6 @@ from referral_builder.storage.retention import remove_unused, replace_register_f
 from referral_builder.web import database, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
-from referral_builder.web.services import CaseView
 
 bp = Blueprint("register", __name__, url_prefix="/cases/<int:case_id>/register")
 MAX_PROBLEMS_SHOWN = 20

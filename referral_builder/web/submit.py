@@ -21,8 +21,9 @@ from sqlalchemy import select
 from referral_builder.domain.checklist import DEFAULT_PARAMETERS
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.submit import DeclarationForm
+from referral_builder.services import bundles
 from referral_builder.storage.models import ROLE_NAMES, StoredFile, Submission, utcnow
-from referral_builder.web import bundles, database
+from referral_builder.web import database
 from referral_builder.web.access import case_view, roles, school_user
 from referral_builder.web.cases import _latest_bundle, needs_acknowledgement, save_or_conflict
 from referral_builder.web.downloads import attachment

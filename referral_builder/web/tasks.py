@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from flask import url_for
 
 from referral_builder.domain.checklist import Checklist, Item
+from referral_builder.services.cases import CaseView
 from referral_builder.storage.models import StoredFile
-from referral_builder.web.services import CaseView
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, CANNOT_START = (
     "Not started", "In progress", "Completed", "Cannot start yet")

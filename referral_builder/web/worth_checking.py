@@ -3,8 +3,8 @@ invitations dated after their meeting or with short notice, and evidence with no
 
 from __future__ import annotations
 
+from referral_builder.services.cases import CaseView
 from referral_builder.web.filters import long_date
-from referral_builder.web.services import CaseView
 
 COPY_TYPES = {"letter": "letter", "email": "email", "document": "document"}
 

@@ -50,7 +50,8 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     from werkzeug.serving import make_server
 
-    from referral_builder.web import create_app, demo
+    from referral_builder.services import demo
+    from referral_builder.web import create_app
     from tests import database
 
     config = {"INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),

@@ -14,8 +14,8 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from referral_builder.web import totp
-from referral_builder.web.demo import PASSWORD
+from referral_builder.accounts import totp
+from referral_builder.services.demo import PASSWORD
 from tests.browser.conftest import AXE, SHOTS
 
 pytestmark = pytest.mark.slow

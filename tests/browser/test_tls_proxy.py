@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 
-from referral_builder.web import totp
-from referral_builder.web.demo import PASSWORD
+from referral_builder.accounts import totp
+from referral_builder.services.demo import PASSWORD
 from tests.browser.conftest import AXE, CHROMIUM, REPO
 
 pytestmark = pytest.mark.slow
@@ -67,7 +67,8 @@ def behind_nginx(tmp_path_factory):  # type: ignore[no-untyped-def]
         pytest.skip("needs nginx and openssl (make system-deps)")
     from werkzeug.serving import make_server
 
-    from referral_builder.web import create_app, demo
+    from referral_builder.services import demo
+    from referral_builder.web import create_app
     from tests import database
 
     tmp = tmp_path_factory.mktemp("tls")

@@ -13,7 +13,6 @@ from pypdf import PdfReader
 from referral_builder.schemas.case import LoadedCase, load_case
 from referral_builder.schemas.report import load_report
 
-from referral_builder import services
 from referral_builder.documents.bundle import (
     CASE_ATTACHMENT,
     MANIFEST_ATTACHMENT,
@@ -24,6 +23,7 @@ from referral_builder.documents.bundle import (
 )
 from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.domain.model import Document
+from referral_builder.services import checking
 from tests.builders import make_case, ready_case, simple_pdf
 from tests.documents.test_sanitise import hostile_pdf
 
@@ -37,7 +37,7 @@ def evidence_files(case):
 
 def make_bundle(case, *, open_document, as_of=None, **kwargs):
     """Check the case once through services (as the CLI and web app do), then bundle it."""
-    checklists, report = services.check_case(LoadedCase(case), as_of)
+    checklists, report = checking.check_case(LoadedCase(case), as_of)
     return build_bundle(case, report=report, checklists=checklists,
                         open_document=open_document, **kwargs)
 

@@ -6,9 +6,9 @@ import io
 
 from pypdf import PdfReader
 
-from referral_builder import services
 from referral_builder.documents.compliance import compliance_pdf, evidence_pages
 from referral_builder.domain import engine
+from referral_builder.services import checking
 from tests.builders import make_case, ready_case
 
 
@@ -18,7 +18,7 @@ def text_of(pdf: bytes) -> str:
 
 
 def check(case):
-    return engine.check(case, services.checklists_for(case))
+    return engine.check(case, checking.checklists_for(case))
 
 
 def test_every_item_is_listed_in_the_authoritys_words_with_its_status():

@@ -28,7 +28,7 @@ from referral_builder.domain.model import (
     SUPPORT_OUTCOMES,
     SUPPORTS,
 )
-from referral_builder.web.demo import demo_case
+from referral_builder.services.demo import demo_case
 from tests.fuzz.profile import count, fuzz_settings
 from tests.unit.test_register_import import registers
 

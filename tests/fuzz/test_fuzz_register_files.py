@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from referral_builder.domain import register_import as ri
 from referral_builder.domain.errors import RegisterImportError
-from referral_builder.registers import RegisterFileError, mapping_for, read_file
+from referral_builder.services.registers import RegisterFileError, mapping_for, read_file
 from tests.fuzz.profile import count, fuzz_settings
 from tests.samples.registers import make_samples as samples
 

@@ -26,7 +26,7 @@ def test_a_null_school_or_pupil_is_refused_not_accepted_then_unreadable(section:
     from referral_builder.schemas.case import load_case
 
     from referral_builder.domain.errors import InvalidCase
-    from referral_builder.web.demo import demo_case
+    from referral_builder.services.demo import demo_case
 
     data = demo_case("WAL-2026-0001", dt.date(2026, 11, 20))
     data[section] = None
@@ -43,7 +43,7 @@ def test_an_event_with_a_null_type_is_refused() -> None:
     from referral_builder.schemas.case import load_case
 
     from referral_builder.domain.errors import InvalidCase
-    from referral_builder.web.demo import demo_case
+    from referral_builder.services.demo import demo_case
 
     data = demo_case("WAL-2026-0001", dt.date(2026, 11, 20))
     data["events"][0]["type"] = None
@@ -60,7 +60,7 @@ def test_a_mark_with_a_null_session_is_refused_not_dropped() -> None:
     from referral_builder.schemas.case import load_case
 
     from referral_builder.domain.errors import InvalidCase
-    from referral_builder.web.demo import demo_case
+    from referral_builder.services.demo import demo_case
 
     data = demo_case("WAL-2026-0001", dt.date(2026, 11, 20))
     data["register"]["marks"][0]["session"] = None

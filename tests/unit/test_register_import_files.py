@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from referral_builder import registers
 from referral_builder.domain import register_import as ri
 from referral_builder.domain.errors import RegisterImportError
 from referral_builder.domain.model import Mark
-from referral_builder.registers import RegisterFileError, import_marks, read_file
+from referral_builder.services import registers
+from referral_builder.services.registers import RegisterFileError, import_marks, read_file
 from tests.samples.registers import make_samples as samples
 
 SAMPLES = Path(samples.__file__).parent

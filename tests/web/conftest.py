@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from referral_builder.web import accounts, create_app, demo
+from referral_builder import accounts
+from referral_builder.services import demo
+from referral_builder.web import create_app
 from tests import database
 
 PASSWORD = demo.PASSWORD

@@ -124,7 +124,7 @@ def test_every_post_route_refuses_a_missing_csrf_token(tmp_path) -> None:  # typ
 
 
 def test_a_disabled_user_is_signed_out_at_once(app, client: Client) -> None:  # type: ignore[no-untyped-def]
-    from referral_builder.web import accounts
+    from referral_builder import accounts
 
     client.sign_in("dsl@school.example")
     assert client.get("/cases/1").status_code == 200

@@ -16,6 +16,8 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
+from referral_builder import accounts
+from referral_builder.services import demo
 from referral_builder.storage.models import (
     AuditEntry,
     Authority,
@@ -23,7 +25,6 @@ from referral_builder.storage.models import (
     School,
     StoredFile,
 )
-from referral_builder.web import accounts, demo
 from tests.web.conftest import PASSWORD, Client, make_app
 
 SAMPLE_IDS = {"carer_id": "c1", "event_id": "e1", "doc_id": "d1", "event_type": "letter",

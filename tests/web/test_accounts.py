@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from referral_builder import accounts
+from referral_builder.accounts import signin as auth
 from referral_builder.storage.models import User
-from referral_builder.web import accounts, auth
 from tests.web.conftest import PASSWORD, Client, error_summary, field_errors
 
 DSL = "dsl@school.example"

@@ -46,14 +46,14 @@ def test_the_bundle_cover_prints_who_really_declared(app, client) -> None:  # ty
     from pypdf import PdfReader
     from referral_builder.schemas.case import load_case
 
-    from referral_builder import services as core
     from referral_builder.documents.pages import cover_part
+    from referral_builder.services import checking
 
     client.sign_in("dsl@school.example")
     assert declare(client, name="Someone Else", role="Head").status_code == 302
     loaded = load_case(case_json(app))
-    checklists = core.checklists_for(loaded.case)
-    cover = cover_part(loaded.case, core.check(loaded, checklists), checklists, draft=False)
+    checklists = checking.checklists_for(loaded.case)
+    cover = cover_part(loaded.case, checking.check(loaded, checklists), checklists, draft=False)
     text = " ".join(PdfReader(io.BytesIO(cover.pdf)).pages[0].extract_text().split())
     assert "Confirmed by Sam Patel, Designated safeguarding lead" in text
     assert "Someone Else" not in text
@@ -72,16 +72,16 @@ def test_school_staff_who_are_not_the_dsl_cannot_declare(app, client) -> None:  
 
 
 def test_an_authority_can_let_school_staff_declare(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from referral_builder.web import services
+    from referral_builder.services import cases
 
-    real = services.core.checklists_for
+    real = cases.checking.checklists_for
 
     def with_staff(case):  # type: ignore[no-untyped-def]
         return [dataclasses.replace(c, parameters={
             **c.parameters, "declaration_roles": ["dsl", "school_staff"]})
             if c.kind == "authority" else c for c in real(case)]
 
-    monkeypatch.setattr(services.core, "checklists_for", with_staff)
+    monkeypatch.setattr(cases.checking, "checklists_for", with_staff)
     client.sign_in("staff@school.example")
     assert declare(client).status_code == 302
     made = case_json(app)["declaration"]

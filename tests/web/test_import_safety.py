@@ -17,8 +17,8 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from referral_builder.services import cases
 from referral_builder.storage.models import CaseRecord, StoredFile
-from referral_builder.web import services
 from tests.web.conftest import Client, field_errors
 from tests.web.test_wizard import case_json, small_pdf
 
@@ -200,15 +200,15 @@ def test_lying_sizes_in_the_headers_are_caught_while_reading(app, dsl: Client) -
 
 def test_the_total_unpacked_size_is_capped_while_reading(monkeypatch) -> None:
     """Headers that claim little, entries that unpack to more: the running total stops it."""
-    monkeypatch.setattr(services, "MAX_IMPORT_BYTES", 3000)
+    monkeypatch.setattr(cases, "MAX_IMPORT_BYTES", 3000)
     data = {"format": "referral-case/1"}
     files = {f"evidence/{n}.pdf": bytes(range(256)) * 8 for n in range(3)}
     archive = make_zip(data, files, raw_case=b" " * 10 + json.dumps(data).encode())
     z = zipfile.ZipFile(io.BytesIO(archive))
-    budget = [services.MAX_IMPORT_BYTES]
-    with pytest.raises(services.InvalidCase, match="unpacks to more than"):
+    budget = [cases.MAX_IMPORT_BYTES]
+    with pytest.raises(cases.InvalidCase, match="unpacks to more than"):
         for info in z.infolist():
-            services._read_entry(z, info, budget)
+            cases._read_entry(z, info, budget)
 
 
 # ---- 11.9: damaged zips, deep JSON, an unwritable file store ----------------------------------

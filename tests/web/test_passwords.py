@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from referral_builder.web import accounts
-from referral_builder.web.passwords import WeakPassword, check_password, common_passwords
+from referral_builder import accounts
+from referral_builder.accounts.passwords import WeakPassword, check_password, common_passwords
 
 
 @pytest.mark.parametrize("password,message", [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from referral_builder.accounts import rate_limits
 from referral_builder.storage.models import RateLimitCounter
-from referral_builder.web import rate_limits
 from tests.web.conftest import Client, make_app
 
 DSL = "dsl@school.example"

@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import func, select
 
 from referral_builder.cli import main
+from referral_builder.cli import security as security_commands
+from referral_builder.services import demo
 from referral_builder.storage.models import (
     AuditEntry,
     Authority,
@@ -18,7 +20,6 @@ from referral_builder.storage.models import (
     StoredFile,
     Submission,
 )
-from referral_builder.web import demo, security_commands
 from tests.web.conftest import make_app
 
 NOW = dt.datetime(2027, 6, 1, 12, 0)

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from referral_builder.web import totp
+from referral_builder.accounts import totp
 from tests.web.conftest import PASSWORD, Client, error_summary, make_app
 
 DSL = "dsl@school.example"

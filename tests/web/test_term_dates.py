@@ -12,8 +12,9 @@ import zipfile
 import icalendar
 import pytest
 
+from referral_builder.services import cases
 from referral_builder.storage.models import CaseRecord, SchoolCalendarRecord
-from referral_builder.web import planning, services
+from referral_builder.web import planning
 from tests.web.conftest import Client
 
 DSL = "dsl@school.example"
@@ -87,7 +88,7 @@ def _plan_as_of(app, today: dt.date):  # type: ignore[no-untyped-def]
     with app.test_request_context():
         from referral_builder.web import database
 
-        view = services.CaseView(database.session().get(CaseRecord, 1))
+        view = cases.CaseView(database.session().get(CaseRecord, 1))
         return planning.case_plan(view, today)
 
 

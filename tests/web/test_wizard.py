@@ -196,7 +196,7 @@ def test_a_slow_bundle_shows_its_progress(app, dsl: Client, monkeypatch) -> None
     import threading
 
     from referral_builder.documents import bundle as bundle_module
-    from referral_builder.web import bundles
+    from referral_builder.services import bundles
 
     release = threading.Event()
 

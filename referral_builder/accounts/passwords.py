@@ -24,7 +24,7 @@ class WeakPassword(ReferralBuilderError):
 
 @cache
 def common_passwords() -> frozenset[str]:
-    data = (resources.files("referral_builder.web") / "common-passwords.txt.gz").read_bytes()
+    data = (resources.files("referral_builder.accounts") / "common-passwords.txt.gz").read_bytes()
     return frozenset(gzip.decompress(data).decode("utf-8").split())
 
 

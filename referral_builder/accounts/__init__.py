@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import generate_password_hash
 
+from referral_builder.accounts.passwords import WeakPassword, check_password
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.storage.models import (
@@ -18,7 +19,6 @@ from referral_builder.storage.models import (
     School,
     User,
 )
-from referral_builder.web.passwords import WeakPassword, check_password
 
 
 class AccountError(ReferralBuilderError):

@@ -25,11 +25,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from referral_builder import safe_json
-from referral_builder import services as core
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import InvalidCase
 from referral_builder.domain.results import CheckReport
 from referral_builder.schemas.case import LoadedCase, load_case
+from referral_builder.services import checking
 from referral_builder.storage.files import FileStore
 from referral_builder.storage.models import Authority, CaseRecord, School, StoredFile, utcnow
 
@@ -65,12 +65,12 @@ class CaseView:
 
     @cached_property
     def checklists(self) -> list[Checklist]:
-        return core.checklists_for(self.case)
+        return checking.checklists_for(self.case)
 
     @cached_property
     def report(self) -> CheckReport:
         return _REPORTS.get(("report", self._key, dt.date.today()),
-                            lambda: core.check(self.loaded, self.checklists))
+                            lambda: checking.check(self.loaded, self.checklists))
 
     @property
     def editable(self) -> bool:

@@ -160,9 +160,9 @@ class _Heartbeat:
 
 
 def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
-    from referral_builder import services as core
     from referral_builder.documents.bundle import build_bundle
     from referral_builder.schemas.case import load_case
+    from referral_builder.services import checking
 
     db = app.extensions["db"]
     store = app.extensions["files"]
@@ -176,7 +176,7 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
             loaded = load_case(data)
             case = loaded.case
             # The verdict the wizard shows (loader warnings included), computed once.
-            checklists, report = core.check_case(loaded)
+            checklists, report = checking.check_case(loaded)
 
             def open_document(doc: Any) -> bytes:
                 return store.get(rows[doc.id])

@@ -8,10 +8,11 @@ import json
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from referral_builder import accounts
 from referral_builder.domain.calendar import school_year_start
+from referral_builder.services import cases
 from referral_builder.storage.files import FileStore
 from referral_builder.storage.models import Authority, User
-from referral_builder.web import accounts, services
 
 PASSWORD = "demo-password-1"
 SCHOOL = "Bloxwich Demo Primary"
@@ -35,9 +36,9 @@ def create(s: Session, store: FileStore, today: dt.date | None = None, *,
                                  authority="walsall")
         authority = accounts.find_authority(s, "walsall")
         creator = s.scalar(select(User).where(User.email == USERS[0][0]))
-        data = demo_case(services.next_reference(s, authority, today.year), today)
+        data = demo_case(cases.next_reference(s, authority, today.year), today)
         data["school"]["name"] = school.name
-        services.create_case(s, authority=authority, school=school, created_by=creator.id,
+        cases.create_case(s, authority=authority, school=school, created_by=creator.id,
                              data=data)
     lines = [f"Demo ready. Sign in at {url.rstrip('/')}/sign-in with any of these "
              f"(password {PASSWORD}):"]

@@ -14,6 +14,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from referral_builder.cli._app import flask_app
+
 #: gthread: each worker answers the bundle-status polls and page views of other users while
 #: one of its threads waits on an upload or the first seconds of a bundle build.
 THREADS = 4
@@ -30,9 +32,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self):  # type: ignore[no-untyped-def]
-        from referral_builder.web import create_app
-
-        return create_app(self.app_config)
+        return flask_app(**self.app_config)
 
 
 def options(host: str, port: int, workers: int, threads: int = THREADS) -> dict[str, Any]:
@@ -58,9 +58,7 @@ def options(host: str, port: int, workers: int, threads: int = THREADS) -> dict[
 
 def prepare() -> None:
     """Upgrade the schema, sweep temporary files and make the secret key, in the master."""
-    from referral_builder.web import create_app
-
-    app = create_app()  # upgrades (AUTO_UPGRADE_DB) and sweeps the file store
+    app = flask_app()  # upgrades (AUTO_UPGRADE_DB) and sweeps the file store
     app.extensions["db"].engine.dispose()
 
 

@@ -11,7 +11,8 @@ import getpass
 import os
 from typing import Any
 
-from referral_builder.web import ops_commands
+from referral_builder.cli import ops as ops_commands
+from referral_builder.cli._app import flask_app
 
 
 def add_parsers(sub: Any) -> None:
@@ -60,15 +61,9 @@ def add_parsers(sub: Any) -> None:
                    help="Flask's single-process development server instead")
     p.set_defaults(func=ops_commands.cmd_serve)
     ops_commands.add_parsers(sub)  # backup, restore
-    from referral_builder.web import security_commands
+    from referral_builder.cli import security as security_commands
 
     security_commands.add_parsers(sub)  # set-retention, retention
-
-
-def _app():  # type: ignore[no-untyped-def]
-    from referral_builder.web import create_app
-
-    return create_app()
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -76,25 +71,25 @@ def cmd_db(args: argparse.Namespace) -> int:
         return ops_commands.cmd_db_check(args)
     from referral_builder.storage.migrate import upgrade
 
-    app = _app()
+    app = flask_app()
     upgrade(app.extensions["db"].engine)
     print(f"Database is up to date: {app.config['DATABASE_URL']}")
     return 0
 
 
 def cmd_create_authority(args: argparse.Namespace) -> int:
-    from referral_builder.web import accounts
+    from referral_builder import accounts
 
-    with _app().extensions["db"].writing() as s:
+    with flask_app().extensions["db"].writing() as s:
         accounts.create_authority(s, args.slug, args.name)
     print(f"Created authority {args.slug}")
     return 0
 
 
 def cmd_create_school(args: argparse.Namespace) -> int:
-    from referral_builder.web import accounts
+    from referral_builder import accounts
 
-    with _app().extensions["db"].writing() as s:
+    with flask_app().extensions["db"].writing() as s:
         accounts.create_school(s, args.name, args.authority, urn=args.urn,
                                head_teacher=args.head_teacher, address=args.address)
     print(f"Created school {args.name}")
@@ -102,11 +97,11 @@ def cmd_create_school(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
-    from referral_builder.web import accounts
+    from referral_builder import accounts
 
     password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass(
         "Password (12 characters or more; three random words work well): ")
-    with _app().extensions["db"].writing() as s:
+    with flask_app().extensions["db"].writing() as s:
         accounts.create_user(s, args.email, args.name, args.role, password,
                              school=args.school, authority=args.authority,
                              temporary=args.temporary)
@@ -115,18 +110,18 @@ def cmd_create_user(args: argparse.Namespace) -> int:
 
 
 def cmd_disable_user(args: argparse.Namespace) -> int:
-    from referral_builder.web import accounts
+    from referral_builder import accounts
 
-    with _app().extensions["db"].writing() as s:
+    with flask_app().extensions["db"].writing() as s:
         accounts.disable_user(s, args.email)
     print(f"Disabled {args.email}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from referral_builder.web import demo
+    from referral_builder.services import demo
 
-    app = _app()
+    app = flask_app()
     with app.extensions["db"].writing() as s:
         host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
         lines = demo.create(s, app.extensions["files"],

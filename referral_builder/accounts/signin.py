@@ -19,6 +19,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from referral_builder.accounts import recovery, totp
+from referral_builder.accounts.passwords import WeakPassword, check_password
 from referral_builder.forms.auth import (
     ChangePasswordForm,
     CodeForm,
@@ -28,8 +30,7 @@ from referral_builder.forms.auth import (
     SignInForm,
 )
 from referral_builder.storage.models import User, utcnow
-from referral_builder.web import database, recovery, totp
-from referral_builder.web.passwords import WeakPassword, check_password
+from referral_builder.web import database
 from referral_builder.web.security import audit
 
 bp = Blueprint("auth", __name__)

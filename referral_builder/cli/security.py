@@ -38,12 +38,12 @@ def cmd_reset_password(args: argparse.Namespace) -> int:
     import getpass
     import os
 
-    from referral_builder.web import accounts
-    from referral_builder.web.commands import _app
+    from referral_builder import accounts
+    from referral_builder.cli._app import flask_app
 
     password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass(
         "Temporary password (12 characters or more): ")
-    with _app().extensions["db"].writing() as s:
+    with flask_app().extensions["db"].writing() as s:
         accounts.reset_password(s, args.email, password, second_factor=args.second_factor)
     print(f"Reset {args.email}: their sessions have ended and they must choose a new password "
           f"at their next sign-in" + (", then set up their authenticator app again"
@@ -61,11 +61,11 @@ def _days(text: str) -> int | None:
 
 
 def cmd_set_retention(args: argparse.Namespace) -> int:
-    from referral_builder.web import accounts
-    from referral_builder.web.commands import _app
+    from referral_builder import accounts
+    from referral_builder.cli._app import flask_app
 
     days = _days(args.days)
-    with _app().extensions["db"].writing() as s:
+    with flask_app().extensions["db"].writing() as s:
         accounts.find_authority(s, args.authority).retention_days = days
     print(f"{args.authority}: finished referrals are kept "
           f"{'forever' if days is None else f'for {days} days after their last change'}")
@@ -73,11 +73,11 @@ def cmd_set_retention(args: argparse.Namespace) -> int:
 
 
 def cmd_retention(args: argparse.Namespace, now: dt.datetime | None = None) -> int:
+    from referral_builder.cli._app import flask_app
     from referral_builder.storage import retention
     from referral_builder.storage.models import utcnow
-    from referral_builder.web.commands import _app
 
-    app = _app()
+    app = flask_app()
     db, store = app.extensions["db"], app.extensions["files"]
     with db.session(write=not args.dry_run) as s:
         expired = retention.find_expired(s, now or utcnow())

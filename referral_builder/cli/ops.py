@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from referral_builder.cli._app import flask_app
+
 
 def add_parsers(sub: Any) -> None:
     p = sub.add_parser("backup", help="write the database and evidence files to one tar file")
@@ -20,19 +22,13 @@ def add_parsers(sub: Any) -> None:
     p.set_defaults(func=cmd_restore)
 
 
-def _app(**config: Any):  # type: ignore[no-untyped-def]
-    from referral_builder.web import create_app
-
-    return create_app(config or None)
-
-
 def cmd_db_check(args: argparse.Namespace) -> int:
     """Check the database (and with --files the file store); exit 1 on any problem."""
     from sqlalchemy.exc import DBAPIError
 
     from referral_builder.storage.checks import CheckResult, check_database, check_files
 
-    app = _app(AUTO_UPGRADE_DB=False)
+    app = flask_app(AUTO_UPGRADE_DB=False)
     db, store = app.extensions["db"], app.extensions["files"]
     try:
         results = [check_database(db.engine, quick=args.quick)]
@@ -57,7 +53,7 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     from referral_builder.storage.backup import BackupError, backup
 
-    app = _app()
+    app = flask_app()
     started = time.monotonic()
     try:
         summary = backup(app.extensions["db"].engine, app.extensions["files"],
@@ -75,7 +71,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from referral_builder.storage.backup import BackupError, restore
     from referral_builder.storage.migrate import upgrade
 
-    app = _app()
+    app = flask_app()
     engine = app.extensions["db"].engine
     try:
         summary = restore(engine, app.extensions["files"], Path(args.archive),
@@ -91,10 +87,10 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if args.dev:
-        app = _app()
+        app = flask_app()
         app.run(host=args.host, port=args.port)
         return 0
-    from referral_builder.web.server import serve
+    from referral_builder.cli.server import serve
 
     serve(args.host, args.port, args.workers, args.threads)
     return 0

@@ -9,12 +9,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from referral_builder import services
 from referral_builder.checklists import all_checklists
+from referral_builder.cli.report_text import render_check, render_stats
 from referral_builder.domain import stats
 from referral_builder.domain.errors import ReferralBuilderError
-from referral_builder.report_text import render_check, render_stats
 from referral_builder.schemas.report import dump_report
+from referral_builder.services import checking
 
 EXIT_READY, EXIT_NOT_READY, EXIT_INVALID = 0, 1, 2
 
@@ -34,8 +34,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check_one(path: Path, args: argparse.Namespace) -> int:
-    loaded = services.load_case(path)
-    checklists, report = services.check_case(loaded, as_of=args.as_of)
+    loaded = checking.load_case(path)
+    checklists, report = checking.check_case(loaded, as_of=args.as_of)
     if args.format == "json":
         print(json.dumps(dump_report(report), indent=2, ensure_ascii=False))
     else:
@@ -48,8 +48,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from referral_builder.domain.planner import plan
     from referral_builder.schemas.plan import dump_plan, render_plan
 
-    loaded = services.load_case(Path(args.case))
-    checklists = services.checklists_for(loaded.case)
+    loaded = checking.load_case(Path(args.case))
+    checklists = checking.checklists_for(loaded.case)
     letters = [(t.id, t.purposes) for t in list_templates()]
     result = plan(loaded.case, checklists, args.as_of, letters=letters)
     if args.format == "json":
@@ -83,8 +83,8 @@ def _check_many(paths: Sequence[Path], args: argparse.Namespace) -> int:
     worst = EXIT_READY
     for path in paths:
         try:
-            loaded = services.load_case(path)
-            _checklists, report = services.check_case(loaded, as_of=args.as_of)
+            loaded = checking.load_case(path)
+            _checklists, report = checking.check_case(loaded, as_of=args.as_of)
         except ReferralBuilderError as exc:
             worst = EXIT_INVALID
             _line(args.format, {"file": str(path), "status": "invalid", "error": str(exc)},
@@ -116,7 +116,7 @@ def _line(fmt: str, record: dict[str, object], text: str) -> None:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    loaded = services.load_case(Path(args.case))
+    loaded = checking.load_case(Path(args.case))
     sys.stdout.write(render_stats(loaded.case, stats.compute(loaded.case, args.as_of)))
     return 0
 
@@ -136,8 +136,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
     from referral_builder.documents.bundle import NotReady, build_bundle
 
     path = Path(args.case)
-    loaded = services.load_case(path)
-    checklists, report = services.check_case(loaded, as_of=args.as_of)
+    loaded = checking.load_case(path)
+    checklists, report = checking.check_case(loaded, as_of=args.as_of)
     try:
         bundle = build_bundle(loaded.case, report=report, checklists=checklists,
                               draft=args.draft,
@@ -198,7 +198,7 @@ def cmd_letter(args: argparse.Namespace) -> int:
     from referral_builder.documents.letters import render_letter
     from referral_builder.domain.errors import InvalidCase
 
-    case = services.load_case(Path(args.case)).case
+    case = checking.load_case(Path(args.case)).case
     meeting = None
     if args.meeting:
         meeting = case.event(args.meeting)
@@ -234,7 +234,7 @@ def cmd_register(args: argparse.Namespace) -> int:
     from referral_builder.domain import register_import as ri
     from referral_builder.domain.calendar import fmt
     from referral_builder.domain.errors import RegisterImportError
-    from referral_builder.registers import RegisterFileError, mapping_for, read_file
+    from referral_builder.services.registers import RegisterFileError, mapping_for, read_file
 
     columns = {role: getattr(args, f"{opt}_column") for opt, role in REGISTER_COLUMNS
                if getattr(args, f"{opt}_column")}
@@ -358,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--today", type=_date, help=argparse.SUPPRESS)
     p.add_argument("-o", "--output", help="write the marks as a register JSON object")
     p.set_defaults(func=cmd_register)
-    from referral_builder.web.commands import add_parsers as add_web_parsers
+    from referral_builder.cli.commands import add_parsers as add_web_parsers
 
     add_web_parsers(sub)  # db, create-authority, create-school, create-user, demo, serve
     return parser

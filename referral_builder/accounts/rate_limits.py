@@ -31,8 +31,8 @@ from sqlalchemy import Engine, Table, case, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from referral_builder.accounts import signin as auth
 from referral_builder.storage.models import RateLimitCounter
-from referral_builder.web import auth
 
 SCHEME = "referral-builder-db"
 _table = cast(Table, RateLimitCounter.__table__)
