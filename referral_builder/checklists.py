@@ -20,6 +20,7 @@ from pathlib import Path
 
 import yaml
 
+from referral_builder.config import Config
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import InvalidChecklist
 from referral_builder.schemas.checklist import build_checklist
@@ -44,13 +45,7 @@ def _code_key() -> bytes:
 
 
 def _cache_dir() -> Path | None:
-    setting = os.environ.get("REFERRAL_BUILDER_CACHE", "")
-    if setting.lower() in ("off", "0", "no"):
-        return None
-    if setting:
-        return Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "referral-builder" / "checklists"
+    return Config.from_env().checklist_cache_dir
 
 
 def load_checklist_file(path: Path) -> Checklist:

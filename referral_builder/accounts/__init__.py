@@ -10,7 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from referral_builder.accounts.passwords import WeakPassword, check_password
 from referral_builder.checklists import get_checklist
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import AccountError
 from referral_builder.storage.models import (
     ROLES,
     AuditEntry,
@@ -19,10 +19,6 @@ from referral_builder.storage.models import (
     School,
     User,
 )
-
-
-class AccountError(ReferralBuilderError):
-    """An account cannot be created; the message says why."""
 
 
 def create_authority(s: Session, slug: str, name: str) -> Authority:

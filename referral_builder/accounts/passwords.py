@@ -12,14 +12,10 @@ import gzip
 from functools import cache
 from importlib import resources
 
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import WeakPassword
 
 MIN_LENGTH = 12
 MAX_LENGTH = 256
-
-
-class WeakPassword(ReferralBuilderError):
-    """The password cannot be used; the message says why, in words for the user."""
 
 
 @cache

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 from typing import Any
 
 from referral_builder.cli import ops as ops_commands
 from referral_builder.cli._app import flask_app
+from referral_builder.config import Config
 
 
 def add_parsers(sub: Any) -> None:
@@ -99,7 +99,7 @@ def cmd_create_school(args: argparse.Namespace) -> int:
 def cmd_create_user(args: argparse.Namespace) -> int:
     from referral_builder import accounts
 
-    password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass(
+    password = Config.from_env().password or getpass.getpass(
         "Password (12 characters or more; three random words work well): ")
     with flask_app().extensions["db"].writing() as s:
         accounts.create_user(s, args.email, args.name, args.role, password,

@@ -7,11 +7,8 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from referral_builder.domain.errors import ReferralBuilderError
-
-
-class RetentionError(ReferralBuilderError):
-    """The retention command cannot run as asked; the message says why."""
+from referral_builder.config import Config
+from referral_builder.domain.errors import RetentionError
 
 
 def add_parsers(sub: Any) -> None:
@@ -36,12 +33,11 @@ def add_parsers(sub: Any) -> None:
 
 def cmd_reset_password(args: argparse.Namespace) -> int:
     import getpass
-    import os
 
     from referral_builder import accounts
     from referral_builder.cli._app import flask_app
 
-    password = os.environ.get("REFERRAL_BUILDER_PASSWORD") or getpass.getpass(
+    password = Config.from_env().password or getpass.getpass(
         "Temporary password (12 characters or more): ")
     with flask_app().extensions["db"].writing() as s:
         accounts.reset_password(s, args.email, password, second_factor=args.second_factor)

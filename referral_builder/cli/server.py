@@ -9,12 +9,12 @@ Bundle builds run in a thread of the worker that was asked and are tracked in th
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from referral_builder.cli._app import flask_app
+from referral_builder.config import Config
 
 #: gthread: each worker answers the bundle-status polls and page views of other users while
 #: one of its threads waits on an upload or the first seconds of a bundle build.
@@ -46,7 +46,7 @@ def options(host: str, port: int, workers: int, threads: int = THREADS) -> dict[
         "accesslog": "-",
         "errorlog": "-",
         # X-Forwarded-Proto from the reverse proxy on the same host only; see docs/deploy.md.
-        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        "forwarded_allow_ips": Config.from_env().forwarded_allow_ips,
     }
     from gunicorn.config import KNOWN_SETTINGS
 

@@ -22,6 +22,8 @@ import json
 import sys
 from typing import Any
 
+from referral_builder.domain.errors import FileRefused
+
 #: Annotation subtypes kept on evidence pages (markup only); links, widgets, media go.
 SAFE_ANNOTATIONS = frozenset({
     "/Text", "/FreeText", "/Line", "/Square", "/Circle", "/Polygon", "/PolyLine", "/Highlight",
@@ -29,8 +31,7 @@ SAFE_ANNOTATIONS = frozenset({
 PAGE_KEYS_DROPPED = ("/AA", "/Thumb", "/B", "/PieceInfo", "/Trans")
 
 
-class Refused(Exception):
-    """The file is refused; the message is for school staff."""
+Refused = FileRefused  # the old name
 
 
 def set_limits(limits: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ from referral_builder.documents.sanitise import (
     sanitise_many,
 )
 from referral_builder.domain.checklist import Checklist
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import DocumentProblem, NotReady
 from referral_builder.domain.model import Case, Document
 from referral_builder.domain.results import CheckReport
 
@@ -67,21 +67,6 @@ SECTIONS = (
 
 __all__ = ["CASE_ATTACHMENT", "MANIFEST_ATTACHMENT", "MANIFEST_FORMAT", "REPORT_ATTACHMENT",
            "Bundle", "DocumentProblem", "NotReady", "build_bundle"]
-
-
-class NotReady(ReferralBuilderError):
-    """The case does not meet its checklist; `outstanding` lists the items not met."""
-
-    def __init__(self, report: CheckReport) -> None:
-        self.report = report
-        self.outstanding = report.outstanding
-        lines = [f"- Item {i.number} ({i.id}): " + " ".join(i.reasons) for i in self.outstanding]
-        super().__init__(f"The referral is not ready: {len(self.outstanding)} checklist "
-                         "item(s) are not met.\n" + "\n".join(lines))
-
-
-class DocumentProblem(ReferralBuilderError):
-    """A document named in the case cannot be read or converted; the message names it."""
 
 
 @dataclass(frozen=True)

@@ -54,8 +54,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from referral_builder.config import Config
 from referral_builder.documents.safety import UnsafeDocument, check_docx
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import ConversionFailed, ReferralBuilderError
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +81,6 @@ _MIN_PAGE, _MAX_PAGE = 72.0, 14400.0  # points: 1 inch to 200 inches, PDF's own 
 A4_PAGE = (21 * cm, 29.7 * cm, 2.54 * cm, 2.54 * cm, 2.54 * cm, 2.54 * cm, 1.25 * cm, 1.25 * cm)
 
 
-class ConversionFailed(ReferralBuilderError):
-    """LibreOffice could not convert a document; the message gives its output."""
-
-
 # ---- fonts ----------------------------------------------------------------------------------
 
 
@@ -100,7 +97,7 @@ def _register(family: str, files: dict[str, Path], names: dict[str, str]) -> boo
 
 
 def _find(files: dict[str, str]) -> dict[str, Path] | None:
-    extra = os.environ.get("REFERRAL_BUILDER_FONT_DIR")
+    extra = Config.from_env().font_dir
     for folder in ([extra] if extra else []) + list(FONT_DIRS):
         paths = {suffix: Path(folder) / file for suffix, file in files.items()}
         if all(p.is_file() for p in paths.values()):
@@ -216,7 +213,7 @@ def docx_to_pdf(docx: bytes, *, title: str = "", prefer_libreoffice: bool = Fals
     `title` sets the PDF's title (default: the DOCX's own title property).
     """
     check_docx(docx)
-    wants_lo = prefer_libreoffice or os.environ.get("REFERRAL_BUILDER_PDF") == "libreoffice"
+    wants_lo = prefer_libreoffice or Config.from_env().wants_libreoffice
     if wants_lo and libreoffice_available():
         try:
             return docx_to_pdf_libreoffice(docx)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -26,9 +25,16 @@ import yaml
 from docxtpl import DocxTemplate
 from jinja2.sandbox import SandboxedEnvironment
 
+from referral_builder.config import Config
 from referral_builder.documents.safety import check_docx
 from referral_builder.domain import stats
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import (
+    ContactRestricted,
+    LetterError,
+    MissingField,
+    TemplateFailed,
+    UnknownTemplate,
+)
 from referral_builder.domain.model import LETTER_PURPOSES, Carer, Case, Event
 
 ENV_LETTER_DIR = "REFERRAL_BUILDER_LETTER_DIR"
@@ -47,30 +53,6 @@ OUTCOMES = {"accepted": "accepted", "refused": "refused", "no_response": "no rep
 BOOLEAN_EXTRAS = {"invite_pupil"}
 GENERAL_EXTRAS = {"signatory_name", "signatory_role"}  # every template's signature block
 MEETING_MODES = ("none", "required", "optional")
-
-
-class LetterError(ReferralBuilderError):
-    """A letter cannot be drafted; the message says what to change."""
-
-
-class UnknownTemplate(LetterError):
-    """No letter template has the id asked for."""
-
-
-class MissingField(LetterError):
-    """The case lacks something the letter prints. `path` names the field in the case file."""
-
-    def __init__(self, path: str, need: str, problem: str = "is empty") -> None:
-        self.path, self.need, self.problem = path, need, problem
-        super().__init__(f"{path} {problem}: the letter needs {need}")
-
-
-class ContactRestricted(LetterError):
-    """The carer must not be contacted (the case records why)."""
-
-
-class TemplateFailed(LetterError):
-    """A template (usually a school's own) cannot be filled in."""
 
 
 @dataclass(frozen=True)
@@ -130,8 +112,7 @@ def _metadata() -> tuple[dict[str, Any], ...]:
 def _override_dirs(template_dirs: list[Path] | None) -> list[Path]:
     if template_dirs is not None:
         return [Path(d) for d in template_dirs]
-    env = os.environ.get(ENV_LETTER_DIR, "")
-    return [Path(d) for d in env.split(os.pathsep) if d]
+    return [Path(d) for d in Config.from_env().letter_dirs]  # ENV_LETTER_DIR
 
 
 def list_templates(template_dirs: list[Path] | None = None) -> list[LetterTemplate]:

@@ -12,7 +12,7 @@ import zipfile
 import zlib
 from xml.parsers import expat
 
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import UnsafeDocument
 
 MAX_ENTRIES = 500
 MAX_UNCOMPRESSED = 50 * 1024 * 1024  # bytes, the whole archive
@@ -28,10 +28,6 @@ _DECLARATION = re.compile(
     rb"|<\x00!\x00(d\x00o\x00c\x00t\x00y\x00p\x00e|e\x00n\x00t\x00i\x00t\x00y)"
     rb"|\x00<\x00!(\x00d\x00o\x00c\x00t\x00y\x00p\x00e|\x00e\x00n\x00t\x00i\x00t\x00y)",
     re.IGNORECASE)
-
-
-class UnsafeDocument(ReferralBuilderError):
-    """A Word file was refused before it was opened; the message says why, for school staff."""
 
 
 def check_docx(data: bytes, *, name: str = "The Word document") -> None:

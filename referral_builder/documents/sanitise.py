@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from referral_builder.config import child_environment
 from referral_builder.documents.safety import UnsafeDocument
 
 __all__ = ["Limits", "UnsafeDocument", "convert_docx_many", "inspect_pdf", "sanitise_many",
@@ -155,8 +156,7 @@ def _batch(job: str, files: Sequence[tuple[str, bytes]], batch: list[int], limit
 
 
 def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if k in ("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT", "HOME")}
+    return child_environment(("PATH", "LANG", "LC_ALL", "PYTHONPATH", "SYSTEMROOT", "HOME"))
 
 
 def inspect_pdf(data: bytes, *, limits: Limits = DEFAULT_LIMITS,

@@ -24,7 +24,7 @@ from referral_builder.documents.formats import (
 )
 from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.documents.sanitise import Limits, inspect_pdf
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import NotABundle, ReferralBuilderError
 
 if TYPE_CHECKING:
     from referral_builder.schemas.case import LoadedCase
@@ -33,10 +33,6 @@ from referral_builder.domain.results import CheckReport
 #: Bundles are bigger than single uploads; the limits still bound a hostile file.
 BUNDLE_LIMITS = Limits(max_bytes=300 * 1024 * 1024, max_pages=5000, memory_bytes=2 << 30,
                        cpu_seconds=240, wall_seconds=300.0, strict=True)
-
-
-class NotABundle(ReferralBuilderError):
-    """The PDF cannot be read, or was not made by referral-builder; the message says which."""
 
 
 @dataclass(frozen=True)

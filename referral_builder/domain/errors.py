@@ -1,6 +1,14 @@
-"""Domain exceptions. Every message names the offending value so staff can fix it."""
+"""Every exception the package raises on purpose, all derived from `ReferralBuilderError`.
+
+Every message names the offending value so staff can fix it.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .results import CheckReport
 
 
 class ReferralBuilderError(Exception):
@@ -46,3 +54,107 @@ class InvalidReport(ReferralBuilderError):
         self.path = path
         self.message = message
         super().__init__(f"{path}: {message}" if path else message)
+
+
+# ---- every other error the package raises on purpose --------------------------------------
+# One module for all of them (tests/unit/test_exceptions.py): they live in the domain because
+# the domain may import nothing above it, and every layer may import the domain. Each is
+# re-exported under its old name from the module that raises it.
+
+
+class ConfigError(ReferralBuilderError, ValueError):
+    """An environment variable has a value that cannot be used (`referral_builder.config`)."""
+
+
+class FileRefused(ReferralBuilderError):
+    """An untrusted file (an upload, or a PDF in the sandboxed reader) is refused; the message
+    says why, for school staff. `services.evidence.Refused` and `documents._pdf_worker.Refused`
+    are this class."""
+
+
+class Conflict(ReferralBuilderError):
+    """The case changed since the form was shown, or was submitted (`services.cases`)."""
+
+
+class RegisterFileError(ReferralBuilderError, ValueError):
+    """A file `services.registers` cannot read as a register; the message says why and what
+    to do."""
+
+
+class AccountError(ReferralBuilderError):
+    """An account cannot be created; the message says why."""
+
+
+class WeakPassword(ReferralBuilderError):
+    """The password cannot be used; the message says why, in words for the user."""
+
+
+class RetentionError(ReferralBuilderError):
+    """The retention command cannot run as asked; the message says why."""
+
+
+class BackupError(ReferralBuilderError):
+    """A backup or restore could not be made; the message says why."""
+
+
+class FileStoreError(ReferralBuilderError, OSError):
+    """A file could not be written to the store (full, read-only, missing or not a folder).
+    Still an OSError, as before it joined the package's errors."""
+
+    USER_MESSAGE = ("the file store cannot be written to, so nothing was saved; try again "
+                    "later, and tell your administrator if it goes on")
+
+
+# ---- documents --------------------------------------------------------------------------------
+
+
+class UnsafeDocument(ReferralBuilderError):
+    """A Word file or PDF was refused before it was opened; the message says why, for school
+    staff."""
+
+
+class ConversionFailed(ReferralBuilderError):
+    """LibreOffice could not convert a document; the message gives its output."""
+
+
+class NotReady(ReferralBuilderError):
+    """The case does not meet its checklist; `outstanding` lists the items not met."""
+
+    def __init__(self, report: CheckReport) -> None:
+        self.report = report
+        self.outstanding = report.outstanding
+        lines = [f"- Item {i.number} ({i.id}): " + " ".join(i.reasons) for i in self.outstanding]
+        super().__init__(f"The referral is not ready: {len(self.outstanding)} checklist "
+                         "item(s) are not met.\n" + "\n".join(lines))
+
+
+class DocumentProblem(ReferralBuilderError):
+    """A document named in the case cannot be read or converted; the message names it."""
+
+
+class NotABundle(ReferralBuilderError):
+    """The PDF cannot be read, or was not made by referral-builder; the message says which."""
+
+
+class LetterError(ReferralBuilderError):
+    """A letter cannot be drafted; the message says what to change."""
+
+
+class UnknownTemplate(LetterError):
+    """No letter template has the id asked for."""
+
+
+class MissingField(LetterError):
+    """The case lacks something the letter prints. `path` names the field in the case file."""
+
+    def __init__(self, path: str, need: str, problem: str = "is empty") -> None:
+        self.path, self.need, self.problem = path, need, problem
+        super().__init__(f"{path} {problem}: the letter needs {need}")
+
+
+class ContactRestricted(LetterError):
+    """The carer must not be contacted (the case records why)."""
+
+
+class TemplateFailed(LetterError):
+    """A template (usually a school's own) cannot be filled in."""

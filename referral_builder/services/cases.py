@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from referral_builder import safe_json
 from referral_builder.domain.checklist import Checklist
+from referral_builder.domain.errors import Conflict as Conflict
 from referral_builder.domain.errors import InvalidCase
 from referral_builder.domain.results import CheckReport
 from referral_builder.schemas.case import LoadedCase, load_case
@@ -34,10 +35,6 @@ from referral_builder.storage.files import FileStore
 from referral_builder.storage.models import Authority, CaseRecord, School, StoredFile, utcnow
 
 EDITABLE = ("draft", "returned")
-
-
-class Conflict(Exception):
-    """The case changed since the form was shown."""
 
 
 @dataclass

@@ -6,15 +6,14 @@ imported case.
 
 from __future__ import annotations
 
-from referral_builder.domain.errors import ReferralBuilderError
+from referral_builder.domain.errors import FileRefused, ReferralBuilderError
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 #: The same as the request limit (MAX_CONTENT_LENGTH), which bounds an upload.
 MAX_FILE_BYTES = 25 * 1024 * 1024
 
 
-class Refused(Exception):
-    """The file cannot be accepted; the message says why, for the user."""
+Refused = FileRefused  # the old name
 
 
 def accept_upload(content: bytes, filename: str, *,

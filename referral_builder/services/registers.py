@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from referral_builder.domain import register_import as ri
+from referral_builder.domain.errors import RegisterFileError as RegisterFileError
 from referral_builder.domain.errors import RegisterImportError
 from referral_builder.domain.model import Mark
 
@@ -34,10 +35,6 @@ MAX_RATIO = 200
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class RegisterFileError(ValueError):
-    """A file this service cannot read as a register; the message says why and what to do."""
 
 
 @dataclass(frozen=True)

@@ -34,15 +34,13 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import NullPool
 
 from referral_builder import safe_json
+from referral_builder.config import child_environment
+from referral_builder.domain.errors import BackupError
 from referral_builder.storage.checks import final_files, sha256_of, table_digests
 from referral_builder.storage.files import FileStore, durable_replace
 
 FORMAT = "referral-builder-backup/1"
 MANIFEST = "manifest.json"
-
-
-class BackupError(Exception):
-    """A backup or restore could not be made; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -84,7 +82,7 @@ def _pg_args(engine: Engine) -> tuple[list[str], dict[str, str]]:
         args += ["--port", str(url.port)]
     if url.username:
         args += ["--username", url.username]
-    env = dict(os.environ)
+    env = child_environment()
     if url.password:
         env["PGPASSWORD"] = str(url.password)
     if sslmode := url.query.get("sslmode"):

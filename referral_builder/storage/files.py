@@ -16,6 +16,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from referral_builder.domain.errors import FileStoreError
+
 TEMP_PREFIX = ".tmp-"
 
 
@@ -35,13 +37,6 @@ def durable_replace(tmp: Path, final: Path) -> None:
         os.fsync(fh.fileno())
     os.replace(tmp, final)
     fsync_dir(final.parent)
-
-
-class FileStoreError(OSError):
-    """A file could not be written to the store (full, read-only, missing or not a folder)."""
-
-    USER_MESSAGE = ("the file store cannot be written to, so nothing was saved; try again "
-                    "later, and tell your administrator if it goes on")
 
 
 class FileStore:

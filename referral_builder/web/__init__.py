@@ -6,11 +6,17 @@ Flask's start-up cost.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from referral_builder.config import Config
 
 
-def create_app(config: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    """Build the Flask app; `config` overrides the defaults (tests pass their own)."""
+def create_app(config: dict[str, Any] | None = None, settings: Config | None = None) -> Flask:
+    """Build the Flask app; `settings` replace the environment's (`Config.from_env()`) and
+    `config` overrides any Flask setting (tests pass their own)."""
     from referral_builder.web.app import build_app
 
-    return build_app(config)
+    return build_app(config, settings)

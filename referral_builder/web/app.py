@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import secrets
 from importlib import resources
 from pathlib import Path
@@ -16,6 +15,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from referral_builder.config import Config
 from referral_builder.storage.db import Database, sqlite_url
 from referral_builder.storage.files import FileStore, FileStoreError
 from referral_builder.storage.migrate import upgrade
@@ -39,25 +39,16 @@ DEFAULTS: dict[str, Any] = {
     "ABSOLUTE_TIMEOUT_HOURS": 10,
     "LOGIN_LOCKOUT_FAILURES": 5,
     "LOGIN_LOCKOUT_MINUTES": 15,
-    #: POSTs to the sign-in and account pages (web/rate_limits.py). A school's staff often
-    #: share one public address, so that limit is the looser one.
-    #: REFERRAL_BUILDER_RATE_LIMIT_PER_* change them ("20 per hour"; the load scripts, whose
-    #: simulated users all come from 127.0.0.1, raise them).
-    "RATE_LIMIT_PER_ACCOUNT": os.environ.get("REFERRAL_BUILDER_RATE_LIMIT_PER_ACCOUNT",
-                                             "10 per 15 minutes"),
-    "RATE_LIMIT_PER_ADDRESS": os.environ.get("REFERRAL_BUILDER_RATE_LIMIT_PER_ADDRESS",
-                                             "100 per 15 minutes"),
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "AUTO_UPGRADE_DB": True,
     "BUNDLE_IN_BACKGROUND": True,
-    #: A second factor (TOTP) for every account; REFERRAL_BUILDER_REQUIRE_TOTP=0 turns it off
-    #: for a local demo only.
-    "REQUIRE_TOTP": os.environ.get("REFERRAL_BUILDER_REQUIRE_TOTP", "1") != "0",
+    # RATE_LIMIT_PER_ACCOUNT, RATE_LIMIT_PER_ADDRESS (POSTs to the sign-in and account pages,
+    # accounts/rate_limits.py), REQUIRE_TOTP and TRUSTED_PROXIES come from `Config`.
 }
 
 
-def _secret_key(instance: Path) -> str:
-    if key := os.environ.get("REFERRAL_BUILDER_SECRET_KEY"):
+def _secret_key(instance: Path, settings: Config) -> str:
+    if key := settings.secret_key:
         return key
     path = instance / "secret_key"
     if not path.is_file():
@@ -66,26 +57,28 @@ def _secret_key(instance: Path) -> str:
     return path.read_text().strip()
 
 
-def build_app(config: dict[str, Any] | None = None) -> Flask:
-    instance = (config or {}).get("INSTANCE_PATH") or os.environ.get("REFERRAL_BUILDER_INSTANCE")
+def build_app(config: dict[str, Any] | None = None, settings: Config | None = None) -> Flask:
+    """The app: `settings` (default: `Config.from_env()`) give the deployment's values and
+    `config` overrides any Flask setting (tests, scripts)."""
+    settings = settings or Config.from_env()
+    instance = (config or {}).get("INSTANCE_PATH") or settings.instance
     app = Flask("referral_builder.web", instance_relative_config=True, static_folder="static",
                 template_folder=None, instance_path=str(Path(instance).resolve()) if instance
                 else None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(DEFAULTS)
-    app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or sqlite_url(app.instance_path)
-    app.config["FILES_DIR"] = (os.environ.get("REFERRAL_BUILDER_FILES_DIR")
-                               or str(Path(app.instance_path) / "files"))
-    app.config.setdefault("TRUSTED_PROXIES",
-                          int(os.environ.get("REFERRAL_BUILDER_TRUSTED_PROXIES", "0")))
+    app.config.update(settings.flask_settings())
+    app.config["DATABASE_URL"] = settings.database_url or sqlite_url(app.instance_path)
+    app.config["FILES_DIR"] = settings.files_dir or str(Path(app.instance_path) / "files")
     app.config.update(config or {})
+    app.extensions["config"] = settings
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy: take the client's address, scheme and host from the
         # X-Forwarded-* headers that this many proxies set (docs/deploy.md).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
                                 x_host=proxies)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path), settings)
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(Path(str(resources.files("referral_builder.templates")))),

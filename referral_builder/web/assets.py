@@ -7,12 +7,13 @@ rewritten to Arial and the GDS Transport @font-face rules removed.
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cache
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, send_from_directory
+
+from referral_builder.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +24,7 @@ _STACK = re.compile(r"font-family:\s*\"?GDS Transport\"?,\s*arial,\s*sans-serif"
 
 def assets_dir() -> Path:
     """Where GOV.UK Frontend's dist/govuk/ is (installed by `npm ci`)."""
-    env = os.environ.get("GOVUK_FRONTEND_DIR")
+    env = Config.from_env().govuk_frontend_dir
     return Path(env) if env else REPO_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 
 
