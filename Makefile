@@ -50,8 +50,8 @@ run: install  ## start the app on SQLite with a demo school, LA, users and case
 lint: $(VENV)/.installed  ## ruff over everything
 	$(BIN)/ruff check .
 
-typecheck: $(VENV)/.installed  ## mypy, strict on the domain core
-	$(BIN)/mypy referral_builder/domain
+typecheck: $(VENV)/.installed  ## mypy over the package (strict on domain and services), forms, schemas
+	$(BIN)/mypy referral_builder forms schemas
 
 unit: install  ## pytest only
 	$(BIN)/pytest -q

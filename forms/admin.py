@@ -17,7 +17,7 @@ class AuditFilterForm(FlaskForm):
                           description="For example, 27 3 2026")
     date_to = DateInput("To", thing="the date to end on", required=False)
 
-    def validate_date_to(self, field) -> None:  # type: ignore[no-untyped-def]
+    def validate_date_to(self, field) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("The date to end on must be the same as or after the date "
                                   "to start from")

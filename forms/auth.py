@@ -47,7 +47,7 @@ class NewRecoveryCodesForm(FlaskForm):
     code = Text("Or a code from your authenticator app", max_length=10, thing="the code",
                 description="The 6 digits it shows now")
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
             return False
         if not (self.password.data or self.code.data):

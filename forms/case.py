@@ -36,7 +36,7 @@ SEND_LABELS = {"none": "No special educational needs",
 
 
 class HiddenTextInput(TextInput):
-    def __call__(self, field, **kwargs):  # type: ignore[no-untyped-def]
+    def __call__(self, field, **kwargs):
         kwargs.setdefault("hidden", True)
         kwargs.setdefault("aria-hidden", "true")
         kwargs.setdefault("tabindex", "-1")
@@ -89,7 +89,7 @@ class PupilForm(VersionedForm):
     admission_date = DateInput("Date the pupil joined the school (optional)",
                                thing="the date the pupil joined the school", required=False)
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         problem = date_of_birth_problem(self.date_of_birth.data, self.year_group.data,
                                         dt.date.today())

@@ -102,7 +102,7 @@ REQUIRED = {"to": "who it was sent to", "purposes": "what it was about", "kind":
             "the plan or contract reviewed", "notice_status": "the status of the notice"}
 
 
-def _pct(form, field) -> None:  # type: ignore[no-untyped-def]
+def _pct(form, field) -> None:
     if field.data:
         try:
             value = float(field.data.rstrip("%"))
@@ -177,7 +177,7 @@ class EventForm(VersionedForm):
                 delattr(self, name)
         return kept
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         for name, thing in REQUIRED.items():
             field = self._fields.get(name)

@@ -29,7 +29,7 @@ class Text(StringField):
     widget = GovTextInput()
 
     def __init__(self, label: str = "", validators: Sequence = (), *, max_length: int = 200,
-                 thing: str = "", **kw) -> None:  # type: ignore[no-untyped-def]
+                 thing: str = "", **kw) -> None:
         thing = thing or label.lower()
         v = [*validators, Length(max=max_length,
                                  message=f"{thing[0].upper()}{thing[1:]} must be "
@@ -41,7 +41,7 @@ class LongText(TextAreaField):
     widget = GovTextArea()
 
     def __init__(self, label: str = "", validators: Sequence = (), *, max_length: int = 5000,
-                 **kw) -> None:  # type: ignore[no-untyped-def]
+                 **kw) -> None:
         v = [*validators, Length(max=max_length,
                                  message=f"{label} must be {max_length} characters or fewer")]
         super().__init__(label, v, filters=[_clean_multiline], **kw)
@@ -64,11 +64,11 @@ def _clean_multiline(value: str | None) -> str | None:
 class Radios(SelectField):
     widget = GovRadioInput()
 
-    def __init__(self, label: str = "", validators: Sequence = (), **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, label: str = "", validators: Sequence = (), **kw) -> None:
         kw.setdefault("validate_choice", True)
         super().__init__(label, validators, **kw)
 
-    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+    def pre_validate(self, form) -> None:
         if self.data in (None, "", "None"):
             return  # the required-ness is the InputRequired validator's job
         super().pre_validate(form)
@@ -81,15 +81,15 @@ class Dropdown(Radios):
 class Checkboxes(SelectMultipleField):
     widget = GovCheckboxesInput()
 
-    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
-        known = {str(v) for v, _ in self.choices}  # type: ignore[misc]
+    def pre_validate(self, form) -> None:
+        known = {str(v) for v, _ in self.choices}
         for value in self.data or []:
             if str(value) not in known:
                 raise ValidationError(f"“{value}” is not one of the choices")
 
 
 class YesNo(Radios):
-    def __init__(self, label: str = "", validators: Sequence = (), **kw) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, label: str = "", validators: Sequence = (), **kw) -> None:
         super().__init__(label, validators, choices=[("yes", "Yes"), ("no", "No")], **kw)
 
     @property
@@ -107,7 +107,7 @@ class DateInput(Field):
     widget = GovDateInput()
 
     def __init__(self, label: str = "", validators: Sequence = (), *, thing: str = "",
-                 required: bool = True, **kw) -> None:  # type: ignore[no-untyped-def]
+                 required: bool = True, **kw) -> None:
         super().__init__(label, validators, **kw)
         self.thing = thing or label.lower()
         self.required = required
@@ -141,7 +141,7 @@ class DateInput(Field):
         except ValueError:
             self._problem = f"{self.thing[0].upper()}{self.thing[1:]} must be a real date"
 
-    def pre_validate(self, form) -> None:  # type: ignore[no-untyped-def]
+    def pre_validate(self, form) -> None:
         problem = getattr(self, "_problem", None)
         if problem is None and self.data is None and self.required and self.raw_data is None:
             problem = f"Enter {self.thing}"
@@ -149,8 +149,8 @@ class DateInput(Field):
             raise StopValidation(problem)
 
 
-def not_in_future(thing: str):  # type: ignore[no-untyped-def]
-    def check(form, field) -> None:  # type: ignore[no-untyped-def]
+def not_in_future(thing: str):
+    def check(form, field) -> None:
         if field.data and field.data > dt.date.today():
             raise ValidationError(f"{thing[0].upper()}{thing[1:]} must be today or in the past")
     return check
@@ -164,7 +164,7 @@ TOO_BIG = f"The selected file must be smaller than {UPLOAD_LIMIT_MB}MB"
 UPLOAD_HINT = f"The file must be smaller than {UPLOAD_LIMIT_MB}MB."
 
 
-def small_enough(form, field) -> None:  # type: ignore[no-untyped-def]
+def small_enough(form, field) -> None:
     """Refuse an uploaded file over the limit, before it is read."""
     stream = getattr(field.data, "stream", None)
     if stream is None or not getattr(field.data, "filename", ""):

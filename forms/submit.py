@@ -25,7 +25,7 @@ class _ReferralDateChecked(VersionedForm):
 
     referral_date: DateInput
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         problem = referral_date_problem(self.referral_date.data, dt.date.today())
         if problem:
@@ -56,7 +56,7 @@ class DecisionForm(FlaskForm):
     reason = LongText("Reasons (needed to return it)", max_length=5000,
                       description="Say what is missing or wrong. The school will see this.")
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if self.decision.data == "return" and not self.reason.data:
             self.reason.errors = [*self.reason.errors, "Enter the reasons for returning it"]
@@ -108,7 +108,7 @@ class ReplyForm(FlaskForm):
                        description="Say what you have changed, or answer their question. "
                                    "They see it with the referral when you send it again.")
 
-    def validate(self, extra_validators=None) -> bool:  # type: ignore[no-untyped-def]
+    def validate(self, extra_validators=None) -> bool:
         ok = super().validate(extra_validators)
         if not (self.message.data or "").strip():
             self.message.errors = [*self.message.errors, "Enter your reply"]

@@ -262,7 +262,7 @@ def _raise(r: _Reader) -> None:
     more = len(r.problems) - 1
     exc = InvalidCase(path, message + (f" (and {more} more problem{'s' * (more > 1)})"
                                        if more else ""))
-    exc.problems = list(r.problems)  # type: ignore[attr-defined]
+    exc.problems = list(r.problems)
     raise exc
 
 
@@ -468,7 +468,7 @@ def _register(r: _Reader, value: Any, base_dir: Path | None) -> tuple[Mark, ...]
                             f"[{seen[date, session]}]")
             continue
         seen[date, session] = n
-        marks.append(Mark(date, session, code))  # type: ignore[arg-type]
+        marks.append(Mark(date, session, code))  # type: ignore[arg-type]  # one of SESSIONS
     return tuple(marks)
 
 

@@ -45,7 +45,7 @@ def hash_password(password: str) -> str:
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in():  # type: ignore[no-untyped-def]
+def sign_in():
     form = SignInForm()
     problems = []
     if form.validate_on_submit():
@@ -81,14 +81,14 @@ def _start_session(user: User) -> None:
     session.permanent = False
 
 
-def _finish_sign_in(user: User):  # type: ignore[no-untyped-def]
+def _finish_sign_in(user: User):
     _start_session(user)
     if user.must_change_password:
         return redirect(url_for("auth.change_password"))
     return redirect(url_for("cases.home"))
 
 
-def _pending_user() -> tuple[dict, User | None]:  # type: ignore[type-arg]
+def _pending_user() -> tuple[dict, User | None]:
     """The user who gave a right password in the last few minutes, if any."""
     pending = session.get("pending") or {}
     user = database.session().get(User, pending.get("user", 0)) if pending else None
@@ -99,7 +99,7 @@ def _pending_user() -> tuple[dict, User | None]:  # type: ignore[type-arg]
 
 
 @bp.route("/sign-in/code", methods=["GET", "POST"])
-def second_factor():  # type: ignore[no-untyped-def]
+def second_factor():
     """The second factor: set up an authenticator app the first time, then a code each time."""
     pending, user = _pending_user()
     if user is None:
@@ -132,7 +132,7 @@ def second_factor():  # type: ignore[no-untyped-def]
                            else "Enter the code from your authenticator app")
 
 
-def _show_new_codes(user: User):  # type: ignore[no-untyped-def]
+def _show_new_codes(user: User):
     """Make a new set of recovery codes and show them, this once (only hashes are kept)."""
     codes = recovery.replace_codes(database.session(), user.id)
     database.session().commit()
@@ -142,7 +142,7 @@ def _show_new_codes(user: User):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/sign-in/recovery-code", methods=["GET", "POST"])
-def recovery_code():  # type: ignore[no-untyped-def]
+def recovery_code():
     """Sign in with a recovery code instead of the authenticator app; each code works once."""
     _, user = _pending_user()
     if user is None or not user.totp_secret:
@@ -163,9 +163,9 @@ def recovery_code():  # type: ignore[no-untyped-def]
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
-def recovery_codes():  # type: ignore[no-untyped-def]
+def recovery_codes():
     """How many codes are left, and a button to make a new set (which ends the old one)."""
-    user = database.session().get(User, current_user.id)
+    user = database.session().get_one(User, current_user.id)
     form = NewRecoveryCodesForm()
     if form.validate_on_submit():
         if _proves_identity(user, form.password.data or "", form.code.data or ""):
@@ -195,9 +195,9 @@ def _proves_identity(user: User, password: str, code: str) -> bool:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
-def change_password():  # type: ignore[no-untyped-def]
+def change_password():
     """Change the password: the current one first; the new one follows the NCSC rules."""
-    user = database.session().get(User, current_user.id)
+    user = database.session().get_one(User, current_user.id)
     form = ChangePasswordForm()
     if form.validate_on_submit():
         current, new = form.current_password.data or "", form.new_password.data or ""
@@ -229,7 +229,7 @@ _WHILE_CHANGING = {"auth.change_password", "auth.sign_out", "assets.asset", "sta
 
 
 @bp.before_app_request
-def _must_change_password():  # type: ignore[no-untyped-def]
+def _must_change_password():
     """After an administrator's reset, nothing else until a new password is chosen."""
     if request.endpoint in _WHILE_CHANGING or request.endpoint is None:
         return None
@@ -274,7 +274,7 @@ def _authenticate(email: str, password: str) -> User | None:
 
 
 @bp.get("/sign-out")
-def sign_out_page():  # type: ignore[no-untyped-def]
+def sign_out_page():
     """A GET never signs anyone out (a link or image on another site could send one): it
     shows the button that does."""
     if not current_user.is_authenticated:
@@ -284,7 +284,7 @@ def sign_out_page():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/sign-out")
-def sign_out():  # type: ignore[no-untyped-def]
+def sign_out():
     if current_user.is_authenticated:
         s = database.session()
         user = s.get(User, current_user.id)

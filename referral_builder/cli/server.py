@@ -21,7 +21,7 @@ from referral_builder.config import Config
 THREADS = 4
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     def __init__(self, options: dict[str, Any], app_config: dict[str, Any]) -> None:
         self.options = options
         self.app_config = app_config
@@ -31,7 +31,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self):  # type: ignore[no-untyped-def]
+    def load(self):
         return flask_app(**self.app_config)
 
 

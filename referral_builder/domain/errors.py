@@ -18,8 +18,11 @@ class ReferralBuilderError(Exception):
 class InvalidCase(ReferralBuilderError):
     """A case file breaks the `referral-case/1` format.
 
-    `path` is the field path (``events[3].meeting``), so a message can point at it.
+    `path` is the field path (``events[3].meeting``), so a message can point at it; when the
+    case file is read, `problems` lists every (path, message) found, the first one raised.
     """
+
+    problems: list[tuple[str, str]]
 
     def __init__(self, path: str, message: str) -> None:
         self.path = path

@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import OperationalError
@@ -62,7 +63,7 @@ def make_engine(url: str) -> Engine:
                                               "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves, below
         cur = dbapi_conn.cursor()
         if ":memory:" not in url and url not in ("sqlite://", "sqlite:///"):
@@ -73,7 +74,7 @@ def make_engine(url: str) -> Engine:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):  # type: ignore[no-untyped-def]
+    def _on_begin(conn):
         raw = conn.connection.dbapi_connection
         if conn.get_execution_options().get("immediate", False):
             _begin_immediate(raw)
@@ -83,7 +84,7 @@ def make_engine(url: str) -> Engine:
             conn.info["sqlite_txn"] = "read"
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _before_write(conn, _cursor, statement, _params, _context, _many):  # type: ignore[no-untyped-def]
+    def _before_write(conn, _cursor, statement, _params, _context, _many):
         if conn.info.get("sqlite_txn") == "read" and _WRITE_STATEMENT.match(statement):
             begin_writing(conn)
 
@@ -118,13 +119,14 @@ def begin_writing(conn: Connection) -> None:
     """
     if conn.info.get("sqlite_txn") != "read":
         return
-    raw = conn.connection.dbapi_connection
-    if raw.in_transaction:  # type: ignore[union-attr]
-        raw.execute("COMMIT")  # type: ignore[union-attr]
+    # Only SQLite connections are marked "read" (_on_begin), so this is sqlite3's connection.
+    raw = cast(sqlite3.Connection, conn.connection.dbapi_connection)
+    if raw.in_transaction:
+        raw.execute("COMMIT")
     try:
-        _begin_immediate(raw)  # type: ignore[arg-type]
+        _begin_immediate(raw)
     except BaseException:
-        raw.execute("BEGIN")  # type: ignore[union-attr]  # keep the session's transaction
+        raw.execute("BEGIN")  # keep the session's transaction
         raise
     conn.info["sqlite_txn"] = "write"
 

@@ -75,8 +75,8 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
     if proxies := app.config["TRUSTED_PROXIES"]:
         # Behind a reverse proxy: take the client's address, scheme and host from the
         # X-Forwarded-* headers that this many proxies set (docs/deploy.md).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
-                                x_host=proxies)
+        proxy = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = proxy  # type: ignore[method-assign]  # Flask's documented way to wrap
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path), settings)
 
@@ -133,13 +133,13 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
             session.close()
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(_e: CSRFError):  # type: ignore[no-untyped-def]
+    def _csrf_error(_e: CSRFError):
         return render_template("web/error.html", title="Your form has expired",
                                message="For your security, forms time out. Go back, refresh "
                                        "the page and try again."), 400
 
     @app.errorhandler(OperationalError)
-    def _database_error(e: OperationalError):  # type: ignore[no-untyped-def]
+    def _database_error(e: OperationalError):
         if is_busy(e):
             return busy_response()
         log.exception("database error on %s", request.path)
@@ -147,7 +147,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
                                "service", message="Try again later."), 500
 
     @app.errorhandler(FileStoreError)
-    def _file_store_error(_e: FileStoreError):  # type: ignore[no-untyped-def]
+    def _file_store_error(_e: FileStoreError):
         log.exception("the file store cannot be written to, on %s", request.path)
         session = g.pop("db_session", None)
         if session is not None:
@@ -172,7 +172,7 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
 
 
-def busy_response():  # type: ignore[no-untyped-def]
+def busy_response():
     """503 with a message: the database stayed busy longer than the request may wait."""
     log.warning("database busy on %s", request.path)
     g.pop("audit", None)
@@ -186,7 +186,7 @@ def busy_response():  # type: ignore[no-untyped-def]
     return body, 503, {"Retry-After": "5"}
 
 
-def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
+def _error_page(code: int, title: str):
     messages = {
         404: "If you typed the web address, check it is correct.",
         403: "You can only see cases for your own school or authority.",
@@ -197,7 +197,7 @@ def _error_page(code: int, title: str):  # type: ignore[no-untyped-def]
         500: "Try again later.",
     }
 
-    def handler(_e: Exception):  # type: ignore[no-untyped-def]
+    def handler(_e: Exception):
         if code == 413:
             from referral_builder.web.uploads import too_big_redirect
 

@@ -66,7 +66,7 @@ def date_time(value: dt.datetime | None) -> str:
     return f"{value.day} {value:%B %Y} at {value:%H:%M}"
 
 
-def error_list(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def error_list(form) -> dict[str, object]:
     """The error summary for a form, each link pointing at the first box of its field.
 
     govuk-frontend-wtf links a date to its fieldset; the design system links to the day box.

@@ -16,7 +16,7 @@ from referral_builder.forms.fields import TOO_BIG, UPLOAD_LIMIT_BYTES
 __all__ = ["TOO_BIG", "UPLOAD_LIMIT_BYTES", "flag", "too_big_redirect"]
 
 
-def too_big_redirect():  # type: ignore[no-untyped-def]
+def too_big_redirect():
     """For a refused upload POST: back to the same page, to show the error there."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if request.method == "POST" and request.mimetype == "multipart/form-data" and limit \
@@ -25,7 +25,7 @@ def too_big_redirect():  # type: ignore[no-untyped-def]
     return None
 
 
-def flag(field) -> None:  # type: ignore[no-untyped-def]
+def flag(field) -> None:
     """Show the too-big error on `field` after a refused upload (or a file over the limit)."""
     if request.method == "GET" and request.args.get("too_big"):
         field.errors = [TOO_BIG]
