@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
@@ -133,13 +135,13 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
             session.close()
 
     @app.errorhandler(CSRFError)
-    def _csrf_error(_e: CSRFError):
+    def _csrf_error(_e: CSRFError) -> ResponseReturnValue:
         return render_template("web/error.html", title="Your form has expired",
                                message="For your security, forms time out. Go back, refresh "
                                        "the page and try again."), 400
 
     @app.errorhandler(OperationalError)
-    def _database_error(e: OperationalError):
+    def _database_error(e: OperationalError) -> ResponseReturnValue:
         if is_busy(e):
             return busy_response()
         log.exception("database error on %s", request.path)
@@ -147,7 +149,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
                                "service", message="Try again later."), 500
 
     @app.errorhandler(FileStoreError)
-    def _file_store_error(_e: FileStoreError):
+    def _file_store_error(_e: FileStoreError) -> ResponseReturnValue:
         log.exception("the file store cannot be written to, on %s", request.path)
         session = g.pop("db_session", None)
         if session is not None:
@@ -172,7 +174,7 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
 
 
-def busy_response():
+def busy_response() -> tuple[str, int, dict[str, str]]:
     """503 with a message: the database stayed busy longer than the request may wait."""
     log.warning("database busy on %s", request.path)
     g.pop("audit", None)
@@ -186,7 +188,7 @@ def busy_response():
     return body, 503, {"Retry-After": "5"}
 
 
-def _error_page(code: int, title: str):
+def _error_page(code: int, title: str) -> Callable[[Exception], ResponseReturnValue]:
     messages = {
         404: "If you typed the web address, check it is correct.",
         403: "You can only see cases for your own school or authority.",
@@ -197,7 +199,7 @@ def _error_page(code: int, title: str):
         500: "Try again later.",
     }
 
-    def handler(_e: Exception):
+    def handler(_e: Exception) -> ResponseReturnValue:
         if code == 413:
             from referral_builder.web.uploads import too_big_redirect
 

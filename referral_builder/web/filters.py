@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from flask import Flask
 
@@ -66,7 +67,7 @@ def date_time(value: dt.datetime | None) -> str:
     return f"{value.day} {value:%B %Y} at {value:%H:%M}"
 
 
-def error_list(form) -> dict[str, object]:
+def error_list(form: Any) -> dict[str, Any]:
     """The error summary for a form, each link pointing at the first box of its field.
 
     govuk-frontend-wtf links a date to its fieldset; the design system links to the day box.

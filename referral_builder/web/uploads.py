@@ -9,14 +9,17 @@ the same page with `?too_big=1`, which shows the same inline error on the file f
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import current_app, redirect, request
+from werkzeug.wrappers import Response
 
 from referral_builder.forms.fields import TOO_BIG, UPLOAD_LIMIT_BYTES
 
 __all__ = ["TOO_BIG", "UPLOAD_LIMIT_BYTES", "flag", "too_big_redirect"]
 
 
-def too_big_redirect():
+def too_big_redirect() -> Response | None:
     """For a refused upload POST: back to the same page, to show the error there."""
     limit = current_app.config.get("MAX_CONTENT_LENGTH")
     if request.method == "POST" and request.mimetype == "multipart/form-data" and limit \
@@ -25,7 +28,7 @@ def too_big_redirect():
     return None
 
 
-def flag(field) -> None:
+def flag(field: Any) -> None:
     """Show the too-big error on `field` after a refused upload (or a file over the limit)."""
     if request.method == "GET" and request.args.get("too_big"):
         field.errors = [TOO_BIG]
