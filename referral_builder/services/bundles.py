@@ -160,9 +160,8 @@ class _Heartbeat:
 
 
 def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
-    from referral_builder.documents.bundle import build_bundle
     from referral_builder.schemas.case import load_case
-    from referral_builder.services import checking
+    from referral_builder.services.bundling import build_bundle
 
     db = app.extensions["db"]
     store = app.extensions["files"]
@@ -175,14 +174,12 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
                     StoredFile.case_id == case_id, StoredFile.doc_id.is_not(None)))}
             loaded = load_case(data)
             case = loaded.case
-            # The verdict the wizard shows (loader warnings included), computed once.
-            checklists, report = checking.check_case(loaded)
 
             def open_document(doc: Any) -> bytes:
                 return store.get(rows[doc.id])
 
-            bundle = build_bundle(case, report=report, checklists=checklists,
-                                  open_document=open_document, case_json=data,
+            # Checks once (the verdict the wizard shows), refuses a case not ready.
+            bundle = build_bundle(loaded, open_document=open_document, case_json=data,
                                   progress=beat.progress)
             sha = store.put(bundle.pdf)  # the file is whole before any row points to it
         with db.writing() as s:
@@ -201,7 +198,6 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
             s.execute(update(BundleJob).where(BundleJob.id == job_id).values(
                 state="failed", error=(str(exc) or exc.__class__.__name__)[:2000],
                 finished_at=utcnow()))
-
 
 def frozen_report(case: Any, report: Any) -> dict[str, Any]:
     """The columns of a `Submission` that freeze its check report (issue 10): the LA

@@ -94,7 +94,7 @@ def verify():  # type: ignore[no-untyped-def]
     uploads.flag(form.bundle)
     result = None
     if form.validate_on_submit():
-        from referral_builder.documents.verify import NotABundle, verify_bundle
+        from referral_builder.services.bundling import NotABundle, verify_bundle
 
         authority = current_user.authority.slug if current_user.authority else None
         try:
