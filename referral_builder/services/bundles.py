@@ -199,35 +199,3 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
                 state="failed", error=(str(exc) or exc.__class__.__name__)[:2000],
                 finished_at=utcnow()))
 
-def frozen_report(case: Any, report: Any) -> dict[str, Any]:
-    """The columns of a `Submission` that freeze its check report (issue 10): the LA
-    dashboard lists from these and never re-loads or re-checks a submitted case."""
-    from referral_builder.schemas.report import dump_report
-
-    return {"pupil_name": case.pupil.full_name[:200], "ready": report.ready,
-            "outstanding": len(report.outstanding),
-            "attendance_pct": report.attendance.attendance_pct,
-            "report": json.dumps(dump_report(report), ensure_ascii=False)}
-
-
-def last_submission(session: Session, case_id: int) -> Any:
-    from referral_builder.storage.models import Submission
-
-    return session.scalar(select(Submission).where(
-        Submission.case_id == case_id, Submission.action == "submitted")
-        .order_by(Submission.at.desc(), Submission.id.desc()))
-
-
-def submitted_bundle(case_id: int) -> StoredFile | None:
-    """The bundle file of the latest submission: frozen, whatever was rebuilt since. A case
-    with no recorded submission bundle (made before submissions kept one) gets its latest."""
-    from referral_builder.web import database
-
-    session = database.session()
-    sub = last_submission(session, case_id)
-    if sub is not None and sub.bundle_file_id is not None:
-        found: StoredFile | None = session.get(StoredFile, sub.bundle_file_id)
-        return found
-    return session.scalar(select(StoredFile).where(
-        StoredFile.case_id == case_id, StoredFile.kind == "bundle")
-        .order_by(StoredFile.id.desc()))
