@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from referral_builder.domain.errors import ReferralBuilderError
+from .errors import ReferralBuilderError
 
 DRAFT, SUBMITTED, ACCEPTED, RETURNED = "draft", "submitted", "accepted", "returned"
 STATUSES = (DRAFT, SUBMITTED, ACCEPTED, RETURNED)
