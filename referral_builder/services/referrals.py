@@ -3,10 +3,19 @@
 Each step asks the state machine (`domain.lifecycle`) whether the person may take it now,
 then sets the case's status and writes the `Submission` row of its history, in one commit.
 The queries the submission and LA pages need are here too, so no view touches a model.
+
+A declaration goes out of date when the case changes after it: confirming it records the
+SHA-256 of the case as declared (`declaration.case_sha256`: the `referral-case/1` JSON
+without its declaration, keys sorted). Any later change to the case makes the two differ;
+the task list and the declaration page then say "confirm again", and the referral cannot be
+sent until it is confirmed again. A declaration without `case_sha256` (made before this rule,
+or in a file from elsewhere) is taken as current.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,9 +36,12 @@ from referral_builder.storage.models import (
     utcnow,
 )
 
-__all__ = ["ROLE_NAMES", "Actor", "DashboardPage", "NotAllowed", "StaleVersion", "decide",
-           "frozen_report", "history", "last_submission", "latest_bundle", "submit",
-           "submitted_bundle"]
+__all__ = ["ROLE_NAMES", "Actor", "DashboardPage", "NotAllowed", "StaleVersion",
+           "case_fingerprint", "decide", "declaration_out_of_date", "declare", "frozen_report",
+           "history", "last_submission", "latest_bundle", "submit", "submitted_bundle"]
+
+OUT_OF_DATE = ("The declaration was made before the referral last changed: confirm it again, "
+               "then build the bundle again.")
 
 
 class Actor(Protocol):
@@ -62,6 +74,8 @@ def submit(s: Session, record: CaseRecord, *, by: Actor, version: int | str,
         raise NotAllowed(f"The referral cannot be sent: {len(report.outstanding)} checklist "
                          "item(s) are not met.", action="submit", status=record.status,
                          role=by.role)
+    if declaration_out_of_date(json.loads(record.data)):
+        raise NotAllowed(OUT_OF_DATE, action="submit", status=record.status, role=by.role)
     if bundle is None or not is_current(bundle, record):
         raise NotAllowed("The referral cannot be sent: build its bundle first (the case has "
                          "changed since the last one).", action="submit",
@@ -92,6 +106,29 @@ def decide(s: Session, record: CaseRecord, *, by: Actor, decision: str,
     s.add(row)
     s.commit()
     return row
+
+
+def case_fingerprint(data: dict[str, Any]) -> str:
+    """The SHA-256 of the case JSON without its declaration (keys sorted, compact)."""
+    rest = {k: v for k, v in data.items() if k != "declaration"}
+    text = json.dumps(rest, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def declare(data: dict[str, Any], *, name: str, role: str, at: dt.datetime) -> None:
+    """Record the declaration in the case JSON `data`, made now by `name` as `role`, for the
+    case exactly as it is (its fingerprint). The caller saves `data`."""
+    data["declaration"] = {"confirmed": True, "name": name, "role": role,
+                           "at": at.replace(microsecond=0).isoformat(),
+                           "case_sha256": case_fingerprint(data)}
+
+
+def declaration_out_of_date(data: dict[str, Any]) -> bool:
+    """Whether the case changed after its declaration was confirmed."""
+    made = data.get("declaration")
+    if not isinstance(made, dict) or not made.get("confirmed") or "case_sha256" not in made:
+        return False
+    return bool(made["case_sha256"] != case_fingerprint(data))
 
 
 def frozen_report(case: Case, report: CheckReport) -> dict[str, Any]:

@@ -64,14 +64,14 @@ def declaration(case_id: int) -> ResponseReturnValue:
     problems = []
     if ready and form.validate_on_submit():
         view.data["referral_date"] = form.referral_date.data.isoformat()
-        view.data["declaration"] = {"confirmed": True, "name": current_user.name,
-                                    "role": current_user.role_name,
-                                    "at": dt.datetime.now().replace(microsecond=0).isoformat()}
+        referrals.declare(view.data, name=current_user.name, role=current_user.role_name,
+                          at=dt.datetime.now())
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             return redirect(url_for("cases.check_answers", case_id=case_id))
         problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/declaration.html", view=view, form=form, ready=ready,
                            may_declare=may_declare,
+                           out_of_date=referrals.declaration_out_of_date(view.data),
                            declarers=[referrals.ROLE_NAMES.get(r, r).lower()
                                       for r in allowed],
                            problems=problems, title="Declaration",
@@ -145,6 +145,9 @@ def submit(case_id: int) -> ResponseReturnValue:
         flash("Confirm that you have read the evidence requirements before you send this "
               "imported referral.", "important")
         return redirect(url_for("cases.case_requirements", case_id=case_id))
+    if referrals.declaration_out_of_date(view.data):
+        flash(referrals.OUT_OF_DATE, "important")
+        return redirect(url_for("submit.declaration", case_id=case_id))
     latest, _ = _bundle_state(view)
     form = VersionedForm(data={"version": view.record.version})
     if latest is None or not view.report.ready:
