@@ -72,16 +72,17 @@ def bundle_rows(quick: bool, state: dict[str, object]) -> None:
     from bench_bundle import bench_case
     from referral_builder.schemas.case import LoadedCase
 
-    from referral_builder.documents.bundle import build_bundle
     from referral_builder.services import checking
+    from referral_builder.services.bundling import assemble
 
     folder = Path(tempfile.mkdtemp(prefix="bench-"))
     case = bench_case(folder)
-    checklists, report = checking.check_case(LoadedCase(case))
+    loaded = LoadedCase(case)
+    checklists, report = checking.check_case(loaded)
     files = {d.id: (folder / d.file).read_bytes() for d in case.documents}
     start = time.perf_counter()
-    bundle = build_bundle(case, report=report, checklists=checklists, draft=True,
-                          open_document=lambda d: files[d.id])
+    bundle = assemble(loaded, report, checklists, draft=True,
+                      open_document=lambda d: files[d.id])
     wall = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     state["bundle"] = bundle
@@ -94,9 +95,10 @@ def bundle_rows(quick: bool, state: dict[str, object]) -> None:
         from tests.documents.test_bundle_sizes import many_events
 
         c = make_case(events=many_events(n, 5))
-        cl, rep = checking.check_case(LoadedCase(c))
+        lc = LoadedCase(c)
+        cl, rep = checking.check_case(lc)
         t = time.perf_counter()
-        b = build_bundle(c, report=rep, checklists=cl, draft=True, open_document=lambda d: b"")
+        b = assemble(lc, rep, cl, draft=True, open_document=lambda d: b"")
         state[f"pages{n}"] = b.page_count
         return time.perf_counter() - t
 
@@ -193,7 +195,7 @@ def verify_row(state: dict[str, object]) -> None:
     took = min(run_cli("verify", f.name) for _ in range(2))
     Path(f.name).unlink()
     imports = timed(lambda: subprocess.run(
-        [sys.executable, "-c", "import referral_builder.documents.verify"], check=True))
+        [sys.executable, "-c", "import referral_builder.services.bundling"], check=True))
     row(f"verify, {bundle.page_count} pages", f"{took:.2f} s",  # type: ignore[attr-defined]
         f"x{took / floor:.1f} of python -c pass; imports {imports:.2f} s", "<= 0.6 s")
 

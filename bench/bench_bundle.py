@@ -28,8 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_check import large_case
 
-from referral_builder.documents.bundle import build_bundle
 from referral_builder.domain.model import Document
+from referral_builder.services.bundling import build_bundle
 
 LETTERS, UPLOADS, PAGES_PER_UPLOAD = 30, 20, 15
 
@@ -125,10 +125,7 @@ def ours(case, folder: Path) -> tuple[float, object, list[tuple[str, float]]]:  
 
     from referral_builder.schemas.case import LoadedCase
 
-    from referral_builder.services import checking
-
-    checklists, report = checking.check_case(LoadedCase(case))
-    bundle = build_bundle(case, report=report, checklists=checklists,
+    bundle = build_bundle(LoadedCase(case),
                           open_document=lambda d: (folder / d.file).read_bytes(),
                           draft=True, progress=progress)
     return time.perf_counter() - start, bundle, phases

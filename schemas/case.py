@@ -69,7 +69,7 @@ CARER_KEYS = ("id", "name", "relationship", "parental_responsibility", "day_to_d
 DOCUMENT_KEYS = ("id", "file", "title", "kind")
 SIBLING_KEYS = ("name", "date_of_birth", "school")
 REGISTER_KEYS = ("marks", "csv", "file", "pupil", "sheet")
-DECLARATION_KEYS = ("confirmed", "name", "role", "at")
+DECLARATION_KEYS = ("confirmed", "name", "role", "at", "case_sha256")  # sha: services.referrals
 #: Event keys in the file; `with` is `with_` in the model (a Python keyword).
 EVENT_KEYS = ("id", "type", "date", "time", "by", "to", "summary", "documents", "purposes",
               "meeting", "states_attendance_pct", "encloses", "direction", "with", "outcome",

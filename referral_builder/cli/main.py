@@ -133,14 +133,12 @@ def cmd_checklists(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from referral_builder.documents.bundle import NotReady, build_bundle
+    from referral_builder.services.bundling import NotReady, build_bundle
 
     path = Path(args.case)
     loaded = checking.load_case(path)
-    checklists, report = checking.check_case(loaded, as_of=args.as_of)
     try:
-        bundle = build_bundle(loaded.case, report=report, checklists=checklists,
-                              draft=args.draft,
+        bundle = build_bundle(loaded, as_of=args.as_of, draft=args.draft,
                               open_document=lambda doc: (path.parent / doc.file).read_bytes(),
                               progress=lambda msg: print(msg, file=sys.stderr))
     except NotReady as exc:
@@ -171,7 +169,7 @@ def _write_file(path: Path, data: bytes) -> None:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from referral_builder.documents.verify import verify_bundle
+    from referral_builder.services.bundling import verify_bundle
 
     result = verify_bundle(Path(args.bundle).read_bytes(), args.authority)
     verdict = "complete" if result.complete else "INCOMPLETE"

@@ -7,6 +7,10 @@ printed inside the bundle (index, chronology, compliance) come from a layout rep
 the page count no longer changes. The case, the check report and a manifest (SHA-256 and page
 range of every source document, a fingerprint of every page) are attached so that an LA
 officer's copy of the tool can re-check the bundle (`verify.py`).
+
+This module only lays out and assembles what it is given: the service
+(`referral_builder.services.bundling`) checks the case once, refuses a case that is not
+ready, and serialises the case and the report for the attachments.
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from referral_builder.documents.sanitise import (
     sanitise_many,
 )
 from referral_builder.domain.checklist import Checklist
-from referral_builder.domain.errors import DocumentProblem, NotReady
+from referral_builder.domain.errors import DocumentProblem
 from referral_builder.domain.model import Case, Document
 from referral_builder.domain.results import CheckReport
 
@@ -66,7 +70,7 @@ SECTIONS = (
 
 
 __all__ = ["CASE_ATTACHMENT", "MANIFEST_ATTACHMENT", "MANIFEST_FORMAT", "REPORT_ATTACHMENT",
-           "Bundle", "DocumentProblem", "NotReady", "build_bundle"]
+           "Bundle", "DocumentProblem", "assemble_bundle"]
 
 
 @dataclass(frozen=True)
@@ -123,26 +127,24 @@ class _Block:
     start: int = 0  # 1-based bundle page, set by _place
 
 
-def build_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checklist],
-                 open_document: Callable[[Document], bytes],
-                 case_json: dict[str, Any] | None = None, draft: bool = False,
-                 progress: Callable[[str], None] | None = None,
-                 limits: Limits = DEFAULT_LIMITS) -> Bundle:
-    """Build the bundle of `case` with the check `report` it is given; raise `NotReady`
-    unless the report is ready or this is a `draft`.
+def assemble_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checklist],
+                    open_document: Callable[[Document], bytes], case_json: dict[str, Any],
+                    report_json: dict[str, Any], draft: bool = False,
+                    progress: Callable[[str], None] | None = None,
+                    limits: Limits = DEFAULT_LIMITS) -> Bundle:
+    """Lay out and assemble the bundle of `case` with the check `report` it is given.
 
-    The caller checks the case once through `referral_builder.services.checking` (which adds the
-    loader's warnings), so the bundle, the web app and `check` show one verdict; this module
-    only lays out what it is given. `checklists` are those the report was made with (the
-    cover quotes the declaration wording). `open_document` returns a document's bytes (PDF
-    or DOCX). Uploaded PDFs are cleaned in child processes under `limits` (raising
-    `UnsafeDocument`); DOCX letters are converted. Raise `DocumentProblem` for a document
-    that cannot be read.
+    The caller (`referral_builder.services.bundling.build_bundle`) checks the case once and
+    refuses one that is not ready unless this is a `draft`, so the bundle, the web app and
+    `check` show one verdict; `case_json` and `report_json` are the case and the report as
+    published (`referral-case/1`, `referral-check/1`), attached as they are. `checklists` are
+    those the report was made with (the cover quotes the declaration wording).
+    `open_document` returns a document's bytes (PDF or DOCX). Uploaded PDFs are cleaned in
+    child processes under `limits` (raising `UnsafeDocument`); DOCX letters are converted.
+    Raise `DocumentProblem` for a document that cannot be read.
     """
     say = progress or (lambda _msg: None)
     as_of = report.as_of
-    if not report.ready and not draft:
-        raise NotReady(report)
     docs = _classify(case)
     say(f"Preparing {len(docs)} documents")
     _prepare(docs, open_document, limits)
@@ -169,7 +171,8 @@ def build_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checkl
     # Page numbers settle in two or three passes; links always follow the final layout.
     targets = new_targets
     say("Assembling the PDF")
-    return _assemble(case, report, blocks, targets, docs, present, case_json, draft, as_of)
+    return _assemble(case, report, blocks, targets, docs, present, case_json, report_json,
+                     draft, as_of)
 
 
 # ---- documents ---------------------------------------------------------------------------
@@ -298,8 +301,8 @@ def _index_entries(docs: list[_Doc], present: list[Any],
 
 
 def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: dict[str, int],
-              docs: list[_Doc], present: list[Any], case_json: dict[str, Any] | None,
-              draft: bool, as_of: dt.date) -> Bundle:
+              docs: list[_Doc], present: list[Any], case_json: dict[str, Any],
+              report_json: dict[str, Any], draft: bool, as_of: dt.date) -> Bundle:
     writer = PdfWriter()
     readers: dict[int, PdfReader] = {}
     for b in blocks:
@@ -318,11 +321,8 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
                          "/Creator": "referral-builder"})
     writer.page_mode = "/UseOutlines"
 
-    from referral_builder.schemas.case import dump_case
-    from referral_builder.schemas.report import dump_report
-
-    case_bytes = _json(case_json if case_json is not None else dump_case(case))
-    report_bytes = _json(dump_report(report))
+    case_bytes = _json(case_json)
+    report_bytes = _json(report_json)
     _attach(writer, CASE_ATTACHMENT, case_bytes)
     _attach(writer, REPORT_ATTACHMENT, report_bytes)
     # Every part embeds its own copy of the fonts and the stamp: keep one of each.

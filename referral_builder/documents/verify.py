@@ -1,19 +1,19 @@
-"""Check a received bundle: re-check its case locally and prove its pages are as made.
+"""Read a received bundle: prove its pages and attachments are as made.
 
 The bundle is untrusted (it arrives from another organisation), so it is read in a child
 process (`sanitise.inspect_pdf`); only its attachments, page count, outline titles and page
-fingerprints come back. The embedded case is re-checked against the checklist installed
-here, which may be newer than the one the school used.
+fingerprints come back. This module only reads and validates the PDF; the service
+(`referral_builder.services.bundling.verify_bundle`) loads the attached case and report and
+re-checks the case against the checklist installed here.
 """
 
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from referral_builder import safe_json
 from referral_builder.documents.formats import (
@@ -24,11 +24,7 @@ from referral_builder.documents.formats import (
 )
 from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.documents.sanitise import Limits, inspect_pdf
-from referral_builder.domain.errors import NotABundle, ReferralBuilderError
-
-if TYPE_CHECKING:
-    from referral_builder.schemas.case import LoadedCase
-from referral_builder.domain.results import CheckReport
+from referral_builder.domain.errors import NotABundle
 
 #: Bundles are bigger than single uploads; the limits still bound a hostile file.
 BUNDLE_LIMITS = Limits(max_bytes=300 * 1024 * 1024, max_pages=5000, memory_bytes=2 << 30,
@@ -36,24 +32,27 @@ BUNDLE_LIMITS = Limits(max_bytes=300 * 1024 * 1024, max_pages=5000, memory_bytes
 
 
 @dataclass(frozen=True)
-class VerifyResult:
-    complete: bool
-    reference: str
+class BundleContents:
+    """What a received bundle holds, read and checked against its own manifest."""
+
+    manifest: dict[str, Any]
     page_count: int
-    report: CheckReport | None  # the local re-check
-    bundle_report: CheckReport | None  # the check embedded when the bundle was made
-    missing: tuple[str, ...]  # checklist items not met, with reasons
-    problems: tuple[str, ...]  # the bundle itself: changed, removed or missing pages and files
-    notes: tuple[str, ...] = ()
+    case_json: bytes | None  # the attached case file, unparsed
+    report_json: bytes | None  # the attached check report, unparsed
+    problems: tuple[str, ...]  # a draft; changed, removed or missing pages and attachments
+
+    @property
+    def reference(self) -> str:
+        return str(self.manifest.get("case", ""))
+
+    @property
+    def listed_documents(self) -> set[Any]:
+        """The ids of the documents the bundle was made with."""
+        return {d.get("id") for d in self.manifest.get("documents", []) if isinstance(d, dict)}
 
 
-def verify_bundle(pdf: bytes, authority: str | None = None, *,
-                  limits: Limits = BUNDLE_LIMITS) -> VerifyResult:
-    """Verify a bundle; `authority` re-checks against that authority's checklist only.
-
-    Without `authority` the case is re-checked against the checklists it names (authority
-    and school process). Complete means: not a draft, every page and attachment as made,
-    every document present, and every item met or not applicable under the local checklist.
+def read_bundle(pdf: bytes, *, limits: Limits = BUNDLE_LIMITS) -> BundleContents:
+    """Read a bundle and compare its pages and attachments with its manifest.
 
     Raise `NotABundle` for a file that is not a readable PDF or has no bundle manifest.
     """
@@ -64,25 +63,12 @@ def verify_bundle(pdf: bytes, authority: str | None = None, *,
     attachments = {k: base64.b64decode(v) for k, v in info.get("attachments", {}).items()}
     manifest = _manifest(attachments)
     problems: list[str] = []
-    notes: list[str] = []
     if manifest.get("draft"):
         problems.append("This is a draft bundle, made before the referral was ready.")
     _check_attachments(manifest, attachments, problems)
     _check_pages(manifest, info, problems)
-    loaded = _case(attachments, problems)
-    bundle_report = _bundle_report(attachments, problems)
-    report = None
-    missing: list[str] = []
-    if loaded is not None:
-        case = loaded.case
-        report = _recheck(loaded, manifest, authority, bundle_report, notes)
-        missing = [f"{i.number} ({i.id}): " + " ".join(i.reasons) for i in report.outstanding]
-        listed = {d.get("id") for d in manifest.get("documents", []) if isinstance(d, dict)}
-        problems += [f"Document {d.id} ({d.title or d.file}) is listed in the case but is not "
-                     "in the bundle." for d in case.documents if d.id not in listed]
-    complete = not problems and report is not None and report.ready
-    return VerifyResult(complete, str(manifest.get("case", "")), int(info["pages"]), report,
-                        bundle_report, tuple(missing), tuple(problems), tuple(notes))
+    return BundleContents(manifest, int(info["pages"]), attachments.get(CASE_ATTACHMENT),
+                          attachments.get(REPORT_ATTACHMENT), tuple(problems))
 
 
 def _manifest(attachments: dict[str, bytes]) -> dict[str, Any]:
@@ -179,66 +165,3 @@ def _where(manifest: dict[str, Any], page: int) -> str:
         if s.get("first_page", 0) <= page <= s.get("last_page", -1):
             return f"section {s.get('title')}"
     return "cover and index" if page <= 2 else "unknown section"
-
-
-def _case(attachments: dict[str, bytes], problems: list[str]) -> LoadedCase | None:
-    from referral_builder.schemas.case import load_case
-
-    raw = attachments.get(CASE_ATTACHMENT)
-    if raw is None:
-        return None
-    try:
-        return load_case(safe_json.loads(raw))
-    except (ValueError, ReferralBuilderError) as exc:
-        problems.append(f"The attached case file cannot be read: {exc}")
-        return None
-
-
-def _bundle_report(attachments: dict[str, bytes], problems: list[str]) -> CheckReport | None:
-    from referral_builder.schemas.report import load_report
-
-    raw = attachments.get(REPORT_ATTACHMENT)
-    if raw is None:
-        return None
-    try:
-        report: CheckReport = load_report(safe_json.loads(raw))
-        return report
-    except (ValueError, ReferralBuilderError) as exc:
-        problems.append(f"The attached check report cannot be read: {exc}")
-        return None
-
-
-def _recheck(loaded: LoadedCase, manifest: dict[str, Any], authority: str | None,
-             bundle_report: CheckReport | None, notes: list[str]) -> CheckReport:
-    """Re-check through `services`, as `check` and the web app do (loader warnings too)."""
-    from referral_builder.services import checking
-
-    case = loaded.case
-    if authority:
-        # The officer's question is whether their own authority's checklist is met; a
-        # school's internal process is the school's business.
-        if authority != case.authority:
-            notes.append(f"The bundle was made for the {case.authority!r} checklist; it is "
-                         f"checked here against {authority!r}.")
-        if case.school_process:
-            notes.append(f"The school's own process ({case.school_process}) is not checked.")
-        case = replace(case, authority=authority, school_process=None)
-    try:
-        as_of = dt.date.fromisoformat(str(manifest.get("as_of")))
-    except ValueError:
-        as_of = case.referral_date
-    loaded = replace(loaded, case=case)
-    report = checking.check(loaded, checking.checklists_for(case), as_of)
-    made = {c.get("id"): c.get("version") for c in manifest.get("checklists", [])}
-    for c in report.checklists:
-        if c.id in made and made[c.id] != c.version:
-            notes.append(f"The bundle was made with {c.id} version {made[c.id]}; the version "
-                         f"here is {c.version}.")
-    if bundle_report is not None:
-        before = {i.id: i.status for i in bundle_report.items}
-        for i in report.items:
-            if i.id in before and before[i.id] != i.status:
-                notes.append(f"Item {i.number} ({i.id}) was {before[i.id].replace('_', ' ')} "
-                             f"when the bundle was made and is {i.status.replace('_', ' ')} "
-                             "now.")
-    return report

@@ -161,3 +161,18 @@ class ContactRestricted(LetterError):
 
 class TemplateFailed(LetterError):
     """A template (usually a school's own) cannot be filled in."""
+
+
+class NotAllowed(ReferralBuilderError):
+    """An action the referral's status or the person's role does not allow; the message
+    says which, in words a school or an officer would use."""
+
+    def __init__(self, message: str, *, action: str, status: str, role: str) -> None:
+        super().__init__(message)
+        self.action = action
+        self.status = status
+        self.role = role
+
+
+class StaleVersion(ReferralBuilderError):
+    """The case changed since the page was shown: the step is not taken."""

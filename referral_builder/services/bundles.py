@@ -160,9 +160,8 @@ class _Heartbeat:
 
 
 def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
-    from referral_builder.documents.bundle import build_bundle
     from referral_builder.schemas.case import load_case
-    from referral_builder.services import checking
+    from referral_builder.services.bundling import build_bundle
 
     db = app.extensions["db"]
     store = app.extensions["files"]
@@ -175,14 +174,12 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
                     StoredFile.case_id == case_id, StoredFile.doc_id.is_not(None)))}
             loaded = load_case(data)
             case = loaded.case
-            # The verdict the wizard shows (loader warnings included), computed once.
-            checklists, report = checking.check_case(loaded)
 
             def open_document(doc: Any) -> bytes:
                 return store.get(rows[doc.id])
 
-            bundle = build_bundle(case, report=report, checklists=checklists,
-                                  open_document=open_document, case_json=data,
+            # Checks once (the verdict the wizard shows), refuses a case not ready.
+            bundle = build_bundle(loaded, open_document=open_document, case_json=data,
                                   progress=beat.progress)
             sha = store.put(bundle.pdf)  # the file is whole before any row points to it
         with db.writing() as s:
@@ -202,36 +199,3 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
                 state="failed", error=(str(exc) or exc.__class__.__name__)[:2000],
                 finished_at=utcnow()))
 
-
-def frozen_report(case: Any, report: Any) -> dict[str, Any]:
-    """The columns of a `Submission` that freeze its check report (issue 10): the LA
-    dashboard lists from these and never re-loads or re-checks a submitted case."""
-    from referral_builder.schemas.report import dump_report
-
-    return {"pupil_name": case.pupil.full_name[:200], "ready": report.ready,
-            "outstanding": len(report.outstanding),
-            "attendance_pct": report.attendance.attendance_pct,
-            "report": json.dumps(dump_report(report), ensure_ascii=False)}
-
-
-def last_submission(session: Session, case_id: int) -> Any:
-    from referral_builder.storage.models import Submission
-
-    return session.scalar(select(Submission).where(
-        Submission.case_id == case_id, Submission.action == "submitted")
-        .order_by(Submission.at.desc(), Submission.id.desc()))
-
-
-def submitted_bundle(case_id: int) -> StoredFile | None:
-    """The bundle file of the latest submission: frozen, whatever was rebuilt since. A case
-    with no recorded submission bundle (made before submissions kept one) gets its latest."""
-    from referral_builder.web import database
-
-    session = database.session()
-    sub = last_submission(session, case_id)
-    if sub is not None and sub.bundle_file_id is not None:
-        found: StoredFile | None = session.get(StoredFile, sub.bundle_file_id)
-        return found
-    return session.scalar(select(StoredFile).where(
-        StoredFile.case_id == case_id, StoredFile.kind == "bundle")
-        .order_by(StoredFile.id.desc()))

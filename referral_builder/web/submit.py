@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from flask import (
     Blueprint,
@@ -15,25 +16,28 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
 
 from referral_builder.domain.checklist import DEFAULT_PARAMETERS
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.submit import DeclarationForm
-from referral_builder.services import bundles
-from referral_builder.storage.models import ROLE_NAMES, StoredFile, Submission, utcnow
+from referral_builder.services import bundles, referrals
 from referral_builder.web import database
 from referral_builder.web.access import case_view, roles, school_user
-from referral_builder.web.cases import _latest_bundle, needs_acknowledgement, save_or_conflict
+from referral_builder.web.cases import needs_acknowledgement, save_or_conflict
 from referral_builder.web.downloads import attachment
 from referral_builder.web.security import audit
+
+if TYPE_CHECKING:
+    from referral_builder.services.cases import CaseView
+    from referral_builder.storage.models import BundleJob, StoredFile
 from referral_builder.web.tasks import only_declaration_left
 
 bp = Blueprint("submit", __name__, url_prefix="/cases/<int:case_id>")
 
 
-def declaring_roles(view) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+def declaring_roles(view: CaseView) -> tuple[str, ...]:
     """The roles that may make the declaration: the authority checklist's
     `declaration_roles` (the designated safeguarding lead unless it names others)."""
     authority = next((c for c in view.checklists if c.kind == "authority"), None)
@@ -44,7 +48,7 @@ def declaring_roles(view) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
 
 @bp.route("/declaration", methods=["GET", "POST"])
 @school_user
-def declaration(case_id: int):  # type: ignore[no-untyped-def]
+def declaration(case_id: int) -> ResponseReturnValue:
     """The declaration, made as the signed-in user (name and role are theirs, not typed in),
     and only by a role the authority's checklist allows."""
     view = case_view(case_id, edit=request.method == "POST")
@@ -60,28 +64,28 @@ def declaration(case_id: int):  # type: ignore[no-untyped-def]
     problems = []
     if ready and form.validate_on_submit():
         view.data["referral_date"] = form.referral_date.data.isoformat()
-        view.data["declaration"] = {"confirmed": True, "name": current_user.name,
-                                    "role": current_user.role_name,
-                                    "at": dt.datetime.now().replace(microsecond=0).isoformat()}
+        referrals.declare(view.data, name=current_user.name, role=current_user.role_name,
+                          at=dt.datetime.now())
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             return redirect(url_for("cases.check_answers", case_id=case_id))
         problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/declaration.html", view=view, form=form, ready=ready,
                            may_declare=may_declare,
-                           declarers=[ROLE_NAMES.get(r, r).lower() for r in allowed],
+                           out_of_date=referrals.declaration_out_of_date(view.data),
+                           declarers=[referrals.ROLE_NAMES.get(r, r).lower()
+                                      for r in allowed],
                            problems=problems, title="Declaration",
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
-def _bundle_state(view):  # type: ignore[no-untyped-def]
-    latest = _latest_bundle(view.record.id)
-    current = latest is not None and latest.created_at >= view.record.updated_at
-    return latest if current else None, bundles.job_for(database.session(), view.record.id)
+def _bundle_state(view: CaseView) -> tuple[StoredFile | None, BundleJob | None]:
+    s = database.session()
+    return referrals.current_bundle(s, view.record), bundles.job_for(s, view.record.id)
 
 
 @bp.get("/bundle")
 @school_user
-def bundle(case_id: int):  # type: ignore[no-untyped-def]
+def bundle(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     latest, job = _bundle_state(view)
     state = bundles.status(job, current_app)
@@ -96,7 +100,7 @@ def bundle(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/bundle/status")
 @school_user
-def bundle_status(case_id: int):  # type: ignore[no-untyped-def]
+def bundle_status(case_id: int) -> ResponseReturnValue:
     case_view(case_id)
     job = bundles.job_for(database.session(), case_id)
     return jsonify({"state": bundles.status(job, current_app), "step": job.step if job else ""})
@@ -104,14 +108,14 @@ def bundle_status(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/bundle")
 @school_user
-def build(case_id: int):  # type: ignore[no-untyped-def]
+def build(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     form = VersionedForm()
     if not form.validate_on_submit() or not view.report.ready:
         return redirect(url_for("submit.bundle", case_id=case_id))
     database.session().close()  # the build writes on its own connection
-    started = bundles.start(current_app._get_current_object(),  # type: ignore[attr-defined]
-                            case_id, view.record.version, current_user.id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy
+    started = bundles.start(app, case_id, view.record.version, current_user.id)
     if started.thread is not None:
         started.thread.join(timeout=3)  # most bundles are done by then; else show progress
     return redirect(url_for("submit.bundle", case_id=case_id))
@@ -119,12 +123,13 @@ def build(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/bundle/download")
 @roles("school_staff", "dsl", "la_officer")
-def download(case_id: int):  # type: ignore[no-untyped-def]
+def download(case_id: int) -> ResponseReturnValue:
     case_view(case_id, action="download")
     # The LA gets exactly the bundle that was submitted; a rebuild is the school's draft
     # until they submit again.
-    latest = (bundles.submitted_bundle(case_id) if current_user.role == "la_officer"
-              else _latest_bundle(case_id))
+    s = database.session()
+    latest = (referrals.submitted_bundle(s, case_id) if current_user.role == "la_officer"
+              else referrals.latest_bundle(s, case_id))
     if latest is None:
         abort(404)
     return attachment(database.files().get(latest.sha256), latest.filename, "application/pdf")
@@ -132,7 +137,7 @@ def download(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/submit", methods=["GET", "POST"])
 @roles("dsl")
-def submit(case_id: int):  # type: ignore[no-untyped-def]
+def submit(case_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         database.begin_writing()  # the version checked below cannot change before commit
     view = case_view(case_id, edit=True)
@@ -140,21 +145,23 @@ def submit(case_id: int):  # type: ignore[no-untyped-def]
         flash("Confirm that you have read the evidence requirements before you send this "
               "imported referral.", "important")
         return redirect(url_for("cases.case_requirements", case_id=case_id))
+    if referrals.declaration_out_of_date(view.data):
+        flash(referrals.OUT_OF_DATE, "important")
+        return redirect(url_for("submit.declaration", case_id=case_id))
     latest, _ = _bundle_state(view)
     form = VersionedForm(data={"version": view.record.version})
     if latest is None or not view.report.ready:
         return redirect(url_for("submit.bundle", case_id=case_id))
     if form.validate_on_submit():
-        if str(form.version.data) != str(view.record.version):
+        try:
+            referrals.submit(database.session(), view.record, by=current_user,
+                             version=form.version.data, case=view.case, report=view.report,
+                             bundle=latest)
+        except referrals.StaleVersion:
             abort(409)
-        s = database.session()
-        view.record.status = "submitted"
-        view.record.submitted_at = utcnow()
-        view.record.return_reason = ""
-        s.add(Submission(case_id=case_id, action="submitted", user_id=current_user.id,
-                         name=current_user.name, bundle_file_id=latest.id,
-                         **bundles.frozen_report(view.case, view.report)))
-        s.commit()
+        except referrals.NotAllowed as exc:
+            flash(str(exc), "important")
+            return redirect(url_for("cases.task_list", case_id=case_id))
         return redirect(url_for("submit.confirmation", case_id=case_id))
     return render_template("web/submit.html", view=view, form=form, latest=latest,
                            title="Send the referral",
@@ -163,13 +170,10 @@ def submit(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/submitted")
 @school_user
-def confirmation(case_id: int):  # type: ignore[no-untyped-def]
+def confirmation(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     if view.record.status == "draft":
         return redirect(url_for("cases.task_list", case_id=case_id))
-    sub = database.session().scalar(select(Submission).where(
-        Submission.case_id == case_id, Submission.action == "submitted")
-        .order_by(Submission.at.desc()))
-    bundle_file = database.session().get(StoredFile, sub.bundle_file_id) if sub else None
+    sub, bundle_file = referrals.sent_with(database.session(), case_id)
     return render_template("web/confirmation.html", view=view, sub=sub, bundle=bundle_file,
                            title="Referral sent")

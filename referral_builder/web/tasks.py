@@ -8,10 +8,12 @@ from flask import url_for
 
 from referral_builder.domain.checklist import Checklist, Item
 from referral_builder.services.cases import CaseView
+from referral_builder.services.referrals import declaration_out_of_date
 from referral_builder.storage.models import StoredFile
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, CANNOT_START = (
     "Not started", "In progress", "Completed", "Cannot start yet")
+OUT_OF_DATE = "Out of date: confirm again"
 DECLARATION_RULES = {"declaration"}
 REGISTER_RULES = {"certificate_current", "no_unresolved_n", "unauthorised_threshold",
                   "attendance_below", "stage_reached", "return_made", "medical_evidence"}
@@ -63,7 +65,7 @@ def tasks(view: CaseView, bundle: StoredFile | None) -> list[Task]:
              else f"{todo} item{'s' * (todo != 1)} still to do"),
         Task("Declaration", url_for("submit.declaration", case_id=cid)
              if ready_but_declaration else None,
-             (COMPLETED if case.declaration.confirmed else NOT_STARTED)
+             (_declared(view) if case.declaration.confirmed else NOT_STARTED)
              if ready_but_declaration else CANNOT_START,
              why=None if ready_but_declaration else (
                  "You can make the declaration when every other evidence item is met.",
@@ -75,6 +77,10 @@ def tasks(view: CaseView, bundle: StoredFile | None) -> list[Task]:
                  "See what is still to do", url_for("cases.evidence", case_id=cid))),
     ]
     return out
+
+
+def _declared(view: CaseView) -> str:
+    return OUT_OF_DATE if declaration_out_of_date(view.data) else COMPLETED
 
 
 def fix_link(item: Item | None, case_id: int) -> tuple[str, str]:

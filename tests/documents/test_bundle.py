@@ -18,12 +18,10 @@ from referral_builder.documents.bundle import (
     MANIFEST_ATTACHMENT,
     REPORT_ATTACHMENT,
     DocumentProblem,
-    NotReady,
-    build_bundle,
 )
 from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.domain.model import Document
-from referral_builder.services import checking
+from referral_builder.services.bundling import NotReady, build_bundle
 from tests.builders import make_case, ready_case, simple_pdf
 from tests.documents.test_sanitise import hostile_pdf
 
@@ -36,10 +34,8 @@ def evidence_files(case):
 
 
 def make_bundle(case, *, open_document, as_of=None, **kwargs):
-    """Check the case once through services (as the CLI and web app do), then bundle it."""
-    checklists, report = checking.check_case(LoadedCase(case), as_of)
-    return build_bundle(case, report=report, checklists=checklists,
-                        open_document=open_document, **kwargs)
+    """Build through the service, as the CLI and web app do (one check, then assemble)."""
+    return build_bundle(LoadedCase(case), as_of=as_of, open_document=open_document, **kwargs)
 
 
 def build(case, **kwargs):

@@ -23,10 +23,10 @@ from pypdf import PdfReader
 from referral_builder.schemas.case import LoadedCase
 from referral_builder.schemas.report import dump_report
 
-from referral_builder.documents.bundle import REPORT_ATTACHMENT, build_bundle
-from referral_builder.documents.verify import verify_bundle
+from referral_builder.documents.bundle import REPORT_ATTACHMENT
 from referral_builder.domain.model import EVENT_TYPES, Document, Event, Person
 from referral_builder.services import checking
+from referral_builder.services.bundling import assemble, verify_bundle
 from tests.builders import D, make_case, simple_pdf
 
 ROOT = Path(__file__).parents[2]
@@ -34,9 +34,10 @@ DRAFT_PROBLEM = "This is a draft bundle, made before the referral was ready."
 
 
 def bundle_and_verify(case, files):  # type: ignore[no-untyped-def]
-    checklists, report = checking.check_case(LoadedCase(case))
-    bundle = build_bundle(case, report=report, checklists=checklists, draft=True,
-                          open_document=lambda d: files[d.id])
+    loaded = LoadedCase(case)
+    checklists, report = checking.check_case(loaded)
+    bundle = assemble(loaded, report, checklists, draft=True,
+                      open_document=lambda d: files[d.id])
     assert len(PdfReader(io.BytesIO(bundle.pdf)).pages) == bundle.page_count
     result = verify_bundle(bundle.pdf)
     problems = [p for p in result.problems if p != DRAFT_PROBLEM]
@@ -149,9 +150,9 @@ def test_the_bundle_embeds_the_report_check_prints(tmp_path):
 
 def test_the_embedded_report_is_the_one_given():
     case = make_case()
-    checklists, report = checking.check_case(LoadedCase(case, ["documents[0].file: note"]))
-    bundle = build_bundle(case, report=report, checklists=checklists, draft=True,
-                          open_document=lambda d: b"")
+    loaded = LoadedCase(case, ["documents[0].file: note"])
+    checklists, report = checking.check_case(loaded)
+    bundle = assemble(loaded, report, checklists, draft=True, open_document=lambda d: b"")
     embedded = json.loads(PdfReader(io.BytesIO(bundle.pdf)).attachments[REPORT_ATTACHMENT][0])
     assert embedded == dump_report(report)
     assert embedded["warnings"][0] == "documents[0].file: note"
@@ -177,9 +178,9 @@ def test_no_heading_is_left_alone_at_the_foot_of_a_page():
 
 def test_the_attachments_are_compressed():
     case = make_case(events=many_events(300, 2))
-    checklists, report = checking.check_case(LoadedCase(case))
-    bundle = build_bundle(case, report=report, checklists=checklists, draft=True,
-                          open_document=lambda d: b"")
+    loaded = LoadedCase(case)
+    checklists, report = checking.check_case(loaded)
+    bundle = assemble(loaded, report, checklists, draft=True, open_document=lambda d: b"")
     reader = PdfReader(io.BytesIO(bundle.pdf))
     for spec in reader.trailer["/Root"]["/Names"]["/EmbeddedFiles"]["/Names"][1::2]:
         stream = spec.get_object()["/EF"]["/F"].get_object()

@@ -7,8 +7,8 @@ import io
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from referral_builder.documents.verify import NotABundle, verify_bundle
 from referral_builder.domain.errors import InvalidCase
+from referral_builder.services.bundling import NotABundle, verify_bundle
 from tests.builders import make_case, ready_case, simple_pdf
 from tests.documents.test_bundle import evidence_files, make_bundle
 

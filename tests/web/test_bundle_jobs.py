@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from referral_builder.documents import bundle as bundle_module
 from referral_builder.services import bundles
+from referral_builder.services import bundling as bundle_module
 from referral_builder.storage.models import BundleJob, utcnow
 from referral_builder.web import create_app
 from tests.web.conftest import Client

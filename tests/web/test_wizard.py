@@ -195,8 +195,8 @@ def test_a_letter_takes_the_details_its_template_asks_for(dsl: Client) -> None:
 def test_a_slow_bundle_shows_its_progress(app, dsl: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     import threading
 
-    from referral_builder.documents import bundle as bundle_module
     from referral_builder.services import bundles
+    from referral_builder.services import bundling as bundle_module
 
     release = threading.Event()
 
