@@ -30,6 +30,7 @@ from referral_builder.domain.errors import InvalidCase
 from referral_builder.domain.results import CheckReport
 from referral_builder.schemas.case import LoadedCase, load_case
 from referral_builder.services import checking
+from referral_builder.services.term_dates import calendar_json, school_calendar
 from referral_builder.storage.files import FileStore
 from referral_builder.storage.models import Authority, CaseRecord, School, StoredFile, utcnow
 
@@ -102,6 +103,32 @@ class _Recent:
 
 
 _REPORTS = _Recent()
+
+
+def load_record(s: Session, case_id: int) -> CaseRecord | None:
+    """The stored case, or None (`web.access.case_view` decides who may see it)."""
+    return s.get(CaseRecord, case_id)
+
+
+def school_cases(s: Session, school_id: int | None) -> list[CaseView]:
+    """The school's cases, the last changed first."""
+    return [CaseView(r) for r in s.scalars(
+        select(CaseRecord).where(CaseRecord.school_id == school_id)
+        .order_by(CaseRecord.updated_at.desc())).all()]
+
+
+def open_cases(s: Session, school_id: int | None) -> list[CaseView]:
+    """The school's cases still being prepared: drafts and returned referrals."""
+    return [CaseView(r) for r in s.scalars(
+        select(CaseRecord).where(CaseRecord.school_id == school_id,
+                                 CaseRecord.status.in_(EDITABLE))).all()]
+
+
+def latest_bundle(s: Session, case_id: int) -> StoredFile | None:
+    """The case's most recently built bundle."""
+    return s.scalar(select(StoredFile).where(StoredFile.case_id == case_id,
+                                             StoredFile.kind == "bundle")
+                    .order_by(StoredFile.id.desc()))
 
 
 def new_case_data(authority: Authority, school: School, reference: str,
@@ -216,8 +243,6 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, O
 def export_zip(s: Session, store: FileStore, view: CaseView) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        from referral_builder.web.term_dates import calendar_json, school_calendar
-
         data = dict(view.data)
         calendar = school_calendar(s, view.record.school_id)  # the school's term dates
         if calendar is not None:

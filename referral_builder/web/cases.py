@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.errors import InvalidCase, InvalidChecklist
@@ -18,21 +18,14 @@ from referral_builder.forms.case import (
     PupilForm,
 )
 from referral_builder.forms.submit import ImportForm
-from referral_builder.services import cases
-from referral_builder.services.evidence import Refused, accept_upload
-from referral_builder.storage.files import FileStoreError
-from referral_builder.storage.models import (
-    Acknowledgement,
-    Authority,
-    CaseRecord,
-    StoredFile,
-    Submission,
-    utcnow,
-)
+from referral_builder.services import acknowledgements, cases, conversation, new_cases
 from referral_builder.web import database, once, uploads
 from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
+
+if TYPE_CHECKING:
+    from referral_builder.storage.models import Authority, StoredFile
 
 bp = Blueprint("cases", __name__)
 
@@ -51,10 +44,7 @@ def home():  # type: ignore[no-untyped-def]
 @bp.get("/cases")
 @school_user
 def index():  # type: ignore[no-untyped-def]
-    records = database.session().scalars(
-        select(CaseRecord).where(CaseRecord.school_id == current_user.school_id)
-        .order_by(CaseRecord.updated_at.desc())).all()
-    views = [cases.CaseView(r) for r in records]
+    views = cases.school_cases(database.session(), current_user.school_id)
     audit("list", detail=f"{len(views)} cases of school {current_user.school_id}")
     return render_template("web/cases.html", views=views, title="Your cases")
 
@@ -62,7 +52,7 @@ def index():  # type: ignore[no-untyped-def]
 @bp.route("/cases/new", methods=["GET", "POST"])
 @school_user
 def new():  # type: ignore[no-untyped-def]
-    authorities = database.session().scalars(select(Authority).order_by(Authority.name)).all()
+    authorities = new_cases.authorities(database.session())
     form = AuthorityForm()
     form.authority.choices = [(a.slug, a.name) for a in authorities]
     if form.validate_on_submit():
@@ -72,7 +62,7 @@ def new():  # type: ignore[no-untyped-def]
 
 
 def _authority(slug: str) -> Authority:
-    a = database.session().scalar(select(Authority).where(Authority.slug == slug))
+    a = new_cases.authority(database.session(), slug)
     if a is None:
         abort(404)
     return a
@@ -88,13 +78,8 @@ def requirements(slug: str):  # type: ignore[no-untyped-def]
         abort(404)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        s = database.session()
-        ack = Acknowledgement(user_id=current_user.id, name=current_user.name,
-                              role=current_user.role_name, checklist_id=checklist.id,
-                              checklist_version=checklist.version)
-        s.add(ack)
-        s.commit()
-        session["ack"] = {"authority": authority.slug, "id": ack.id}
+        ack_id = acknowledgements.acknowledge(database.session(), current_user, checklist)
+        session["ack"] = {"authority": authority.slug, "id": ack_id}
         return redirect(url_for("cases.start_pupil", slug=slug))
     return render_template("web/requirements.html", form=form, checklist=checklist,
                            authority=authority, title="Evidence requirements",
@@ -112,28 +97,15 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
     if ack.get("authority") != slug:
         return redirect(url_for("cases.requirements", slug=slug))
     if form.validate_on_submit():
-        s = database.session()
-        database.begin_writing()  # the next reference is read and used in one transaction
-        school = current_user.school
-        today = dt.date.today()
-        data = cases.new_case_data(authority, school, cases.next_reference(
-            s, authority, today.year), _pupil_json(form, {}), today)
-        tick = s.get(Acknowledgement, ack["id"])
-        if tick is not None and tick.user_id == current_user.id and current_user.role in \
-                get_checklist(slug).param("declaration_roles"):
-            # Issue 14.6: the tick at the start meets the tick-box item at once, as its maker
-            data["declaration"] = {"confirmed": True, "name": tick.name, "role": tick.role,
-                                   "at": tick.at.replace(microsecond=0).isoformat()}
         try:
-            record = cases.create_case(s, authority=authority, school=school,
-                                          created_by=current_user.id, data=data)
+            record = new_cases.start_case(
+                database.session(), authority=authority, user=current_user,
+                pupil=_pupil_json(form, {}), acknowledgement_id=ack["id"],
+                declaration_roles=get_checklist(slug).param("declaration_roles"),
+                today=dt.date.today(), remember=lambda case_id: once.remember(
+                    form, case_id, url_for("cases.task_list", case_id=case_id)))
         except InvalidCase as exc:
             return _invalid(form, exc, "web/pupil.html", title="Pupil details")
-        once.remember(form, record.id, url_for("cases.task_list", case_id=record.id))
-        row = s.get(Acknowledgement, ack["id"])
-        if row is not None and row.user_id == current_user.id:
-            row.case_id = record.id
-        s.commit()
         session.pop("ack", None)
         return redirect(url_for("cases.flags", case_id=record.id))
     return render_template("web/pupil.html", form=form, title="Pupil details",
@@ -181,30 +153,25 @@ def task_list(case_id: int, reply_form=None):  # type: ignore[no-untyped-def]
 
     view = case_view(case_id)
     s = database.session()
-    conversation = s.scalars(select(Submission).where(
-        Submission.case_id == case_id).order_by(Submission.at, Submission.id)).all()
-    bundle = _latest_bundle(case_id)
-    returned = s.scalar(select(Submission).where(
-        Submission.case_id == case_id, Submission.action == "returned")
-        .order_by(Submission.at.desc()))
+    history = conversation.history(s, case_id)
+    bundle = cases.latest_bundle(s, case_id)
+    returned = conversation.last_return(s, case_id)
     return render_template("web/task_list.html", view=view, tasks=tasks(view, bundle),
                            returned=returned if view.record.status == "returned" else None,
-                           conversation=conversation,
+                           conversation=history,
                            problems=[{"text": e, "href": "#message"}
                                      for e in (reply_form.message.errors if reply_form else [])],
                            reply_form=reply_form or ReplyForm(),
                            can_withdraw=current_user.role == "dsl"
-                           and view.record.status == "draft" and s.scalar(
-                               select(Submission.id).where(Submission.case_id == case_id)
-                               .limit(1)) is None,
+                           and view.record.status == "draft"
+                           and not conversation.ever_sent(s, case_id),
                            title=f"Referral for {view.case.pupil.full_name}",
                            back_url=url_for("cases.index"))
 
 
 def _latest_bundle(case_id: int) -> StoredFile | None:
-    return database.session().scalar(
-        select(StoredFile).where(StoredFile.case_id == case_id, StoredFile.kind == "bundle")
-        .order_by(StoredFile.id.desc()))
+    """The case's latest bundle (web/submit.py asks for it)."""
+    return cases.latest_bundle(database.session(), case_id)
 
 
 @bp.route("/cases/<int:case_id>/pupil", methods=["GET", "POST"])
@@ -293,19 +260,13 @@ def import_case():  # type: ignore[no-untyped-def]
     uploads.flag(form.archive)
     if form.validate_on_submit():
         try:
-            # The slow part (unpacking, cleaning every document, storing the files) comes
-            # first, without the database's write lock.
-            data, files = cases.read_import_zip(form.archive.data.read())
-            accepted = _accept_documents(data, files)
-            stored = {doc_id: (database.files().put(content), media, len(content))
-                      for doc_id, (content, media) in accepted.items()}
-            record = _import(data, stored)
+            record = new_cases.import_case(database.session(), database.files(),
+                                           form.archive.data.read(), current_user)
         except InvalidCase as exc:
-            database.session().rollback()
             form.archive.errors = [f"The case cannot be imported: {exc}"]
-        except FileStoreError:
-            database.session().rollback()
-            form.archive.errors = [f"The case cannot be imported: {FileStoreError.USER_MESSAGE}"]
+        except new_cases.FileStoreError:
+            form.archive.errors = ["The case cannot be imported: "
+                                   f"{new_cases.FileStoreError.USER_MESSAGE}"]
         else:
             flash(f"Case {record.reference} imported. Read the evidence requirements before "
                   "you send it.", "success")
@@ -314,52 +275,9 @@ def import_case():  # type: ignore[no-untyped-def]
                            back_url=url_for("cases.index"))
 
 
-def _accept_documents(data: dict, files: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:  # type: ignore[type-arg]
-    """Every imported document through the upload's acceptance: type, size, cleaning."""
-    accepted = {}
-    for doc in data.get("documents", []):
-        try:
-            accepted[doc["id"]] = accept_upload(files[doc["id"]], doc["file"],
-                                                label=f"The document {doc['file']}")
-        except Refused as exc:
-            raise InvalidCase("", str(exc)) from None
-    return accepted
-
-
-def _import(data: dict, stored: dict[str, tuple[str, str, int]]) -> CaseRecord:  # type: ignore[type-arg]
-    """Create a new draft for the user's school from an export, keeping its document ids.
-
-    The school is the signed-in user's (the cover and the s.566 certificate print it), never
-    the one in the zip; the declaration is dropped, and the case cannot be sent until
-    someone has confirmed the evidence requirements for it (`case_requirements`).
-    """
-    s = database.session()
-    database.begin_writing()  # the next reference is read and used in one transaction
-    authority = s.scalar(select(Authority).where(Authority.slug == data["authority"]))
-    if authority is None:
-        raise InvalidCase("authority", f"no authority {data['authority']!r} is set up here")
-    school = current_user.school
-    data["reference"] = cases.next_reference(s, authority, dt.date.today().year)
-    data["school"] = cases.school_json(school)
-    data.pop("declaration", None)
-    record = cases.create_case(s, authority=authority, school=school,
-                                  created_by=current_user.id, data=data)
-    record.imported_at = utcnow()
-    for doc in data.get("documents", []):
-        sha, media, size = stored[doc["id"]]
-        s.add(StoredFile(case_id=record.id, kind="evidence", doc_id=doc["id"], sha256=sha,
-                         filename=doc["file"].rsplit("/", 1)[-1][:255], media_type=media,
-                         size=size, uploaded_by=current_user.id))
-    s.commit()
-    return record
-
-
 def needs_acknowledgement(view: cases.CaseView) -> bool:
     """An imported case whose evidence requirements nobody has confirmed here yet."""
-    if view.record.imported_at is None:
-        return False
-    return database.session().scalar(select(Acknowledgement.id).where(
-        Acknowledgement.case_id == view.record.id).limit(1)) is None
+    return acknowledgements.needs_acknowledgement(database.session(), view.record)
 
 
 @bp.route("/cases/<int:case_id>/requirements", methods=["GET", "POST"])
@@ -374,11 +292,7 @@ def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        s = database.session()
-        s.add(Acknowledgement(user_id=current_user.id, name=current_user.name,
-                              role=current_user.role_name, checklist_id=checklist.id,
-                              checklist_version=checklist.version, case_id=case_id))
-        s.commit()
+        acknowledgements.acknowledge(database.session(), current_user, checklist, case_id)
         return redirect(url_for("cases.task_list", case_id=case_id))
     return render_template("web/requirements.html", form=form, checklist=checklist,
                            authority=authority, title="Evidence requirements",
