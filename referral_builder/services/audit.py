@@ -46,7 +46,7 @@ class LogRow(NamedTuple):
     user_email: str | None
 
 
-def _query(f: LogFilter) -> Select[tuple[AuditEntry, str]]:
+def _query(f: LogFilter) -> Select[AuditEntry, str]:
     q = (select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
          .order_by(AuditEntry.id.desc()))
     if f.email:

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from referral_builder import safe_json
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import InvalidCase
+from referral_builder.domain.model import Case
 from referral_builder.domain.results import CheckReport
 from referral_builder.schemas.case import LoadedCase, load_case
 from referral_builder.services import checking
@@ -49,7 +50,8 @@ class CaseView:
 
     @cached_property
     def data(self) -> dict[str, Any]:
-        return json.loads(self.record.data)
+        data: dict[str, Any] = json.loads(self.record.data)
+        return data
 
     @cached_property
     def _key(self) -> str:
@@ -58,11 +60,13 @@ class CaseView:
 
     @cached_property
     def loaded(self) -> LoadedCase:
-        return _REPORTS.get(("loaded", self._key), lambda: load_case(self.data))
+        loaded: LoadedCase = _REPORTS.get(("loaded", self._key), lambda: load_case(self.data))
+        return loaded
 
     @property
-    def case(self):  # type: ignore[no-untyped-def]
-        return self.loaded.case
+    def case(self) -> Case:
+        case: Case = self.loaded.case
+        return case
 
     @cached_property
     def checklists(self) -> list[Checklist]:
@@ -70,8 +74,9 @@ class CaseView:
 
     @cached_property
     def report(self) -> CheckReport:
-        return _REPORTS.get(("report", self._key, dt.date.today()),
-                            lambda: checking.check(self.loaded, self.checklists))
+        report: CheckReport = _REPORTS.get(("report", self._key, dt.date.today()),
+                                           lambda: checking.check(self.loaded, self.checklists))
+        return report
 
     @property
     def editable(self) -> bool:

@@ -32,7 +32,8 @@ def school_calendar(s: Session, school_id: int | None) -> SchoolCalendar | None:
     row = s.get(SchoolCalendarRecord, school_id)
     if row is None:
         return None
-    return load_case_calendar(json.loads(row.calendar))
+    calendar: SchoolCalendar | None = load_case_calendar(json.loads(row.calendar))
+    return calendar
 
 
 def with_calendar(case: Case, calendar: SchoolCalendar | None) -> Case:

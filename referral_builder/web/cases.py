@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.errors import InvalidCase, InvalidChecklist
@@ -18,7 +20,13 @@ from referral_builder.forms.case import (
     PupilForm,
 )
 from referral_builder.forms.submit import ImportForm
-from referral_builder.services import acknowledgements, cases, conversation, new_cases
+from referral_builder.services import (
+    acknowledgements,
+    cases,
+    conversation,
+    new_cases,
+    notices,
+)
 from referral_builder.web import database, once, uploads
 from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.security import audit
@@ -31,7 +39,7 @@ bp = Blueprint("cases", __name__)
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return render_template("web/start.html", title="Prepare an attendance referral")
     if current_user.role == "la_officer":
@@ -43,7 +51,7 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases")
 @school_user
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     views = cases.school_cases(database.session(), current_user.school_id)
     audit("list", detail=f"{len(views)} cases of school {current_user.school_id}")
     return render_template("web/cases.html", views=views, title="Your cases")
@@ -51,7 +59,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @school_user
-def new():  # type: ignore[no-untyped-def]
+def new() -> ResponseReturnValue:
     authorities = new_cases.authorities(database.session())
     form = AuthorityForm()
     form.authority.choices = [(a.slug, a.name) for a in authorities]
@@ -70,7 +78,7 @@ def _authority(slug: str) -> Authority:
 
 @bp.route("/cases/new/<slug>/requirements", methods=["GET", "POST"])
 @school_user
-def requirements(slug: str):  # type: ignore[no-untyped-def]
+def requirements(slug: str) -> ResponseReturnValue:
     authority = _authority(slug)
     try:
         checklist = get_checklist(slug)
@@ -88,7 +96,7 @@ def requirements(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/new/<slug>/pupil", methods=["GET", "POST"])
 @school_user
-def start_pupil(slug: str):  # type: ignore[no-untyped-def]
+def start_pupil(slug: str) -> ResponseReturnValue:
     authority = _authority(slug)
     form = PupilForm()
     if request.method == "POST" and (done := once.already_saved(form)) is not None:
@@ -112,7 +120,7 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
                            back_url=url_for("cases.requirements", slug=slug))
 
 
-def _pupil_json(form: PupilForm, old: dict) -> dict:  # type: ignore[type-arg]
+def _pupil_json(form: PupilForm, old: dict[str, Any]) -> dict[str, Any]:
     pupil = dict(old)
     pupil.update({"first_name": form.first_name.data, "last_name": form.last_name.data,
                   "date_of_birth": form.date_of_birth.data.isoformat(),
@@ -126,12 +134,13 @@ def _pupil_json(form: PupilForm, old: dict) -> dict:  # type: ignore[type-arg]
     return pupil
 
 
-def _invalid(form, exc: InvalidCase, template: str, **ctx):  # type: ignore[no-untyped-def]
+def _invalid(form: FlaskForm, exc: InvalidCase, template: str, **ctx: Any) -> str:
     problems = [{"text": f"This cannot be saved: {exc}", "href": "#main-content"}]
     return render_template(template, form=form, problems=problems, **ctx)
 
 
-def save_or_conflict(view: cases.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
+def save_or_conflict(view: cases.CaseView, data: dict[str, Any],
+                     version: int | str | None) -> str | None:
     """Save; return a message for the user when it cannot be saved."""
     if not view.editable:
         raise CaseSent(view.record.id)
@@ -148,7 +157,7 @@ def save_or_conflict(view: cases.CaseView, data: dict, version) -> str | None:  
 
 @bp.get("/cases/<int:case_id>")
 @school_user
-def task_list(case_id: int, reply_form=None):  # type: ignore[no-untyped-def]
+def task_list(case_id: int, reply_form: FlaskForm | None = None) -> ResponseReturnValue:
     from referral_builder.forms.submit import ReplyForm
 
     view = case_view(case_id)
@@ -176,7 +185,7 @@ def _latest_bundle(case_id: int) -> StoredFile | None:
 
 @bp.route("/cases/<int:case_id>/pupil", methods=["GET", "POST"])
 @school_user
-def pupil(case_id: int):  # type: ignore[no-untyped-def]
+def pupil(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     p = view.data["pupil"]
     form = PupilForm(data={"version": view.record.version, "first_name": p.get("first_name"),
@@ -201,7 +210,7 @@ def _date(value: str | None) -> dt.date | None:
 
 @bp.route("/cases/<int:case_id>/flags", methods=["GET", "POST"])
 @school_user
-def flags(case_id: int):  # type: ignore[no-untyped-def]
+def flags(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     current = view.data["pupil"].get("flags", {})
     form = FlagsForm(data={"version": view.record.version,
@@ -222,21 +231,19 @@ def flags(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/evidence")
 @school_user
-def evidence(case_id: int):  # type: ignore[no-untyped-def]
+def evidence(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     items = items_by_id(view.checklists)
     rows = [(r, fix_link(items.get(r.id), case_id)) for r in view.report.items]
-    from referral_builder.web import worth_checking
-
     return render_template("web/evidence.html", view=view, rows=rows, title="Evidence check",
-                           invite_notes=worth_checking.invite_notes(view),
-                           missing=worth_checking.missing_copies(view),
+                           invite_notes=notices.invite_notes(view),
+                           missing=notices.missing_copies(view),
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
 @bp.get("/cases/<int:case_id>/check-answers")
 @school_user
-def check_answers(case_id: int):  # type: ignore[no-untyped-def]
+def check_answers(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     return render_template("web/check_answers.html", view=view, flag_labels=FLAG_LABELS,
                            title="Check your answers",
@@ -245,7 +252,7 @@ def check_answers(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/export")
 @school_user
-def export(case_id: int):  # type: ignore[no-untyped-def]
+def export(case_id: int) -> ResponseReturnValue:
     from referral_builder.web.downloads import attachment
 
     view = case_view(case_id, action="export")
@@ -255,7 +262,7 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/import", methods=["GET", "POST"])
 @school_user
-def import_case():  # type: ignore[no-untyped-def]
+def import_case() -> ResponseReturnValue:
     form = ImportForm()
     uploads.flag(form.archive)
     if form.validate_on_submit():
@@ -282,7 +289,7 @@ def needs_acknowledgement(view: cases.CaseView) -> bool:
 
 @bp.route("/cases/<int:case_id>/requirements", methods=["GET", "POST"])
 @school_user
-def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
+def case_requirements(case_id: int) -> ResponseReturnValue:
     """The tick-box for a case that did not start here (an imported case)."""
     view = case_view(case_id, edit=request.method == "POST")
     authority = view.record.authority
@@ -301,7 +308,7 @@ def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<int:case_id>/evidence/<item_id>/not-applicable", methods=["GET", "POST"])
 @school_user
-def not_applicable(case_id: int, item_id: str):  # type: ignore[no-untyped-def]
+def not_applicable(case_id: int, item_id: str) -> ResponseReturnValue:
     """Record why a conditional item does not apply (the checklist asks for a reason)."""
     from referral_builder.forms.case import NotApplicableForm
 

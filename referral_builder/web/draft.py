@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.submit import ReferralDateForm
 from referral_builder.services import conversation, drafts
+from referral_builder.services.cases import CaseView
 from referral_builder.web import database
 from referral_builder.web.access import CaseSent, case_view, roles, school_user
 from referral_builder.web.cases import save_or_conflict
@@ -20,7 +23,7 @@ bp = Blueprint("draft", __name__, url_prefix="/cases/<int:case_id>")
 
 @bp.route("/referral-date", methods=["GET", "POST"])
 @school_user
-def referral_date(case_id: int):  # type: ignore[no-untyped-def]
+def referral_date(case_id: int) -> ResponseReturnValue:
     """Change the date of referral at any time until the referral is sent."""
     view = case_view(case_id, edit=request.method == "POST")
     back = url_for("cases.task_list", case_id=case_id)
@@ -43,7 +46,7 @@ def referral_date(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/withdraw", methods=["GET", "POST"])
 @roles("dsl")
-def withdraw(case_id: int):  # type: ignore[no-untyped-def]
+def withdraw(case_id: int) -> ResponseReturnValue:
     """Delete a draft that was never sent. A sent referral is kept: the retention rules of
     its authority decide when it goes."""
     view = case_view(case_id, edit=request.method == "POST", action="withdraw")
@@ -69,7 +72,7 @@ def _ever_sent(case_id: int) -> bool:
 
 
 @bp.app_errorhandler(CaseSent)
-def case_sent(exc: CaseSent):  # type: ignore[no-untyped-def]
+def case_sent(exc: CaseSent) -> ResponseReturnValue:
     """A change to a sent referral: say so, and where to see it, not "someone else changed"."""
     return render_template(
         "web/error.html", title="This referral has been sent",
@@ -80,7 +83,7 @@ def case_sent(exc: CaseSent):  # type: ignore[no-untyped-def]
 
 @bp.post("/reply")
 @school_user
-def reply(case_id: int):  # type: ignore[no-untyped-def]
+def reply(case_id: int) -> ResponseReturnValue:
     """The school answers the local authority's return: kept in the referral's history."""
     from referral_builder.forms.submit import ReplyForm
 
@@ -96,7 +99,7 @@ def reply(case_id: int):  # type: ignore[no-untyped-def]
     return redirect(url_for("cases.task_list", case_id=case_id) + "#conversation")
 
 
-def _task_list_with(view, form):  # type: ignore[no-untyped-def]
+def _task_list_with(view: CaseView, form: FlaskForm) -> ResponseReturnValue:
     from referral_builder.web.cases import task_list
 
     return task_list(view.record.id, reply_form=form), 400

@@ -7,7 +7,9 @@ from __future__ import annotations
 import dataclasses
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.wrappers import Response
 
 from referral_builder.domain import register_import as ri
 from referral_builder.domain.errors import RegisterImportError
@@ -42,7 +44,7 @@ def _pending(case_id: int) -> Pending | None:
                                   getattr(current_user, "school_id", None), state)
 
 
-def _next(case_id: int, pending: Pending):  # type: ignore[no-untyped-def]
+def _next(case_id: int, pending: Pending) -> Response:
     if pending.mapping is None:
         return redirect(url_for("register.columns", case_id=case_id))
     if len(pending.pupils) > 1 and pending.pupil is None:
@@ -71,7 +73,7 @@ def _problem_list(exc: RegisterImportError, form: RegisterUploadForm) -> list[di
 
 @bp.route("", methods=["GET", "POST"])
 @school_user
-def upload(case_id: int):  # type: ignore[no-untyped-def]
+def upload(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     form = RegisterUploadForm(data={"version": view.record.version})
     uploads.flag(form.csv_file)
@@ -102,7 +104,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pupil", methods=["GET", "POST"])
 @school_user
-def pupil(case_id: int):  # type: ignore[no-untyped-def]
+def pupil(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None or pending.mapping is None:
@@ -126,7 +128,7 @@ _ROLE_OF_MESSAGE = (("date", "date"), ("both the session", "session"), ("AM and 
 
 @bp.route("/columns", methods=["GET", "POST"])
 @school_user
-def columns(case_id: int):  # type: ignore[no-untyped-def]
+def columns(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None or not pending.file.rows:
@@ -172,7 +174,7 @@ def sheet_form(pending: Pending, version: int) -> RegisterSheetForm | None:
 
 @bp.route("/sheet", methods=["GET", "POST"])
 @school_user
-def sheet(case_id: int):  # type: ignore[no-untyped-def]
+def sheet(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None:
@@ -189,7 +191,7 @@ def sheet(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/preview", methods=["GET", "POST"])
 @school_user
-def preview(case_id: int):  # type: ignore[no-untyped-def]
+def preview(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None:

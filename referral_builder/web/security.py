@@ -11,6 +11,7 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, ses
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from referral_builder.services import audit as audit_log
 from referral_builder.services import users
@@ -25,13 +26,13 @@ login_manager.login_message = "Sign in to continue."
 login_manager.session_protection = "strong"
 
 
-@login_manager.user_loader
+@login_manager.user_loader  # type: ignore[untyped-decorator]  # flask-login has no type hints
 def _load_user(user_id: str) -> User | None:
     """Accept the cookie only while its session token is the user's current one."""
     return users.signed_in_user(database.session(), user_id)
 
 
-def _check_timeouts():  # type: ignore[no-untyped-def]
+def _check_timeouts() -> WerkzeugResponse | None:
     if request.endpoint in (None, "assets.asset", "static") or not current_user.is_authenticated:
         return None
     now = dt.datetime.now(dt.UTC).timestamp()
