@@ -196,6 +196,19 @@ def save_case(s: Session, record: CaseRecord, data: dict[str, Any],
     s.refresh(record)
 
 
+def commit_case(s: Session, record: CaseRecord, data: dict[str, Any],
+                shown_version: int | str | None) -> None:
+    """Save the case (`save_case`) and commit it with whatever else the session holds for
+    the same change (a document's row, a form's token). On InvalidCase all of it is rolled
+    back; on Conflict nothing was written."""
+    try:
+        save_case(s, record, data, shown_version)
+    except InvalidCase:
+        s.rollback()
+        raise
+    s.commit()
+
+
 def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 

@@ -145,13 +145,11 @@ def save_or_conflict(view: cases.CaseView, data: dict[str, Any],
     if not view.editable:
         raise CaseSent(view.record.id)
     try:
-        cases.save_case(database.session(), view.record, data, version)
+        cases.commit_case(database.session(), view.record, data, version)
     except cases.Conflict:
         abort(409)
     except InvalidCase as exc:
-        database.session().rollback()
         return f"This cannot be saved: {exc}"
-    database.session().commit()
     return None
 
 
