@@ -32,6 +32,11 @@ def add_working_days(d: dt.date, n: int) -> dt.date:
     return d
 
 
+def long_date(d: dt.date) -> str:
+    """14 October 2026: the form every page, drop-down and document uses."""
+    return f"{d.day} {d:%B %Y}"
+
+
 def fmt(d: dt.date) -> str:
     """Format a date the way school letters do: 14 Oct 2026."""
     return f"{d.day} {d:%b %Y}"

@@ -3,4 +3,11 @@
 `checking` loads and checks a case; `cases` creates, saves, exports and imports cases;
 `evidence` accepts an uploaded document; `bundles` builds a bundle as a job; `registers` reads
 register files; `demo` makes the demo authority, school and case.
+
+For the web's pages (no view writes a row itself): `new_cases` (start or import a case),
+`acknowledgements` (the requirements tick-box), `conversation` (returns and replies),
+`drafts` (withdraw a draft), `register_marks` (an uploaded register, read step by step),
+`term_dates`, `caseload` (plans, next due, calendar feed), `notices` ("Worth checking"),
+`form_tokens` (a create form saved once), `users` (the signed-in user, the feed's secret)
+and `audit` (the access audit log).
 """

@@ -28,9 +28,11 @@ from referral_builder import safe_json
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import Conflict as Conflict
 from referral_builder.domain.errors import InvalidCase
+from referral_builder.domain.model import Case
 from referral_builder.domain.results import CheckReport
 from referral_builder.schemas.case import LoadedCase, load_case
 from referral_builder.services import checking
+from referral_builder.services.term_dates import calendar_json, school_calendar
 from referral_builder.storage.files import FileStore
 from referral_builder.storage.models import Authority, CaseRecord, School, StoredFile, utcnow
 
@@ -45,7 +47,8 @@ class CaseView:
 
     @cached_property
     def data(self) -> dict[str, Any]:
-        return json.loads(self.record.data)
+        data: dict[str, Any] = json.loads(self.record.data)
+        return data
 
     @cached_property
     def _key(self) -> str:
@@ -54,11 +57,13 @@ class CaseView:
 
     @cached_property
     def loaded(self) -> LoadedCase:
-        return _REPORTS.get(("loaded", self._key), lambda: load_case(self.data))
+        loaded: LoadedCase = _REPORTS.get(("loaded", self._key), lambda: load_case(self.data))
+        return loaded
 
     @property
-    def case(self):  # type: ignore[no-untyped-def]
-        return self.loaded.case
+    def case(self) -> Case:
+        case: Case = self.loaded.case
+        return case
 
     @cached_property
     def checklists(self) -> list[Checklist]:
@@ -66,8 +71,9 @@ class CaseView:
 
     @cached_property
     def report(self) -> CheckReport:
-        return _REPORTS.get(("report", self._key, dt.date.today()),
-                            lambda: checking.check(self.loaded, self.checklists))
+        report: CheckReport = _REPORTS.get(("report", self._key, dt.date.today()),
+                                           lambda: checking.check(self.loaded, self.checklists))
+        return report
 
     @property
     def editable(self) -> bool:
@@ -99,6 +105,32 @@ class _Recent:
 
 
 _REPORTS = _Recent()
+
+
+def load_record(s: Session, case_id: int) -> CaseRecord | None:
+    """The stored case, or None (`web.access.case_view` decides who may see it)."""
+    return s.get(CaseRecord, case_id)
+
+
+def school_cases(s: Session, school_id: int | None) -> list[CaseView]:
+    """The school's cases, the last changed first."""
+    return [CaseView(r) for r in s.scalars(
+        select(CaseRecord).where(CaseRecord.school_id == school_id)
+        .order_by(CaseRecord.updated_at.desc())).all()]
+
+
+def open_cases(s: Session, school_id: int | None) -> list[CaseView]:
+    """The school's cases still being prepared: drafts and returned referrals."""
+    return [CaseView(r) for r in s.scalars(
+        select(CaseRecord).where(CaseRecord.school_id == school_id,
+                                 CaseRecord.status.in_(EDITABLE))).all()]
+
+
+def latest_bundle(s: Session, case_id: int) -> StoredFile | None:
+    """The case's most recently built bundle."""
+    return s.scalar(select(StoredFile).where(StoredFile.case_id == case_id,
+                                             StoredFile.kind == "bundle")
+                    .order_by(StoredFile.id.desc()))
 
 
 def new_case_data(authority: Authority, school: School, reference: str,
@@ -161,6 +193,19 @@ def save_case(s: Session, record: CaseRecord, data: dict[str, Any],
     s.refresh(record)
 
 
+def commit_case(s: Session, record: CaseRecord, data: dict[str, Any],
+                shown_version: int | str | None) -> None:
+    """Save the case (`save_case`) and commit it with whatever else the session holds for
+    the same change (a document's row, a form's token). On InvalidCase all of it is rolled
+    back; on Conflict nothing was written."""
+    try:
+        save_case(s, record, data, shown_version)
+    except InvalidCase:
+        s.rollback()
+        raise
+    s.commit()
+
+
 def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
@@ -213,8 +258,6 @@ _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, O
 def export_zip(s: Session, store: FileStore, view: CaseView) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        from referral_builder.web.term_dates import calendar_json, school_calendar
-
         data = dict(view.data)
         calendar = school_calendar(s, view.record.school_id)  # the school's term dates
         if calendar is not None:

@@ -79,7 +79,7 @@ class User(Base):
     #: The second factor: a TOTP key (base32), and the last step used, so a code works once.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
-    #: The SHA-256 of the calendar feed's secret (web/planning.py); None: no feed, or revoked.
+    #: The SHA-256 of the calendar feed's secret (services/users.py); None: no feed, or revoked.
     calendar_token: Mapped[str | None] = mapped_column(String(64), index=True, unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     school: Mapped[School | None] = relationship()

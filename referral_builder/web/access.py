@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import abort, g
 from flask_login import current_user, login_required
 from werkzeug.exceptions import Conflict
 
+from referral_builder.services import cases
 from referral_builder.services.cases import CaseView
-from referral_builder.storage.models import CaseRecord, User
 from referral_builder.web import database
 from referral_builder.web.security import audit
+
+if TYPE_CHECKING:
+    from referral_builder.storage.models import CaseRecord, User
 
 SCHOOL_ROLES = ("school_staff", "dsl")
 
@@ -46,7 +49,7 @@ def case_view(case_id: int, *, edit: bool = False, action: str = "view") -> Case
     g.case_checked = case_id
     if edit and action == "view":
         action = "change"
-    record = database.session().get(CaseRecord, case_id)
+    record = cases.load_record(database.session(), case_id)
     if record is None or not may_see(current_user, record):
         audit("denied", case_id, f"{action} refused")
         abort(404)
@@ -64,7 +67,7 @@ def roles(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Require sign-in and one of `allowed` roles."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
-        @login_required
+        @login_required  # type: ignore[untyped-decorator]  # flask-login has no type hints
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in allowed:
                 audit("denied", kwargs.get("case_id"), "role refused")

@@ -7,10 +7,10 @@ import datetime as dt
 import io
 
 from flask import Blueprint, render_template, request
-from sqlalchemy import Select, func, select
+from werkzeug.wrappers import Response
 
 from referral_builder.forms.admin import AuditFilterForm
-from referral_builder.storage.models import AuditEntry, User
+from referral_builder.services import audit as audit_service
 from referral_builder.web import database
 from referral_builder.web.access import roles
 from referral_builder.web.downloads import attachment
@@ -23,17 +23,9 @@ COLUMNS = ("id", "at", "user_id", "user_email", "action", "outcome", "case_id", 
            "detail")
 
 
-def _query(form: AuditFilterForm) -> Select:  # type: ignore[type-arg]
-    q = (select(AuditEntry, User.email).outerjoin(User, User.id == AuditEntry.user_id)
-         .order_by(AuditEntry.id.desc()))
-    if form.email.data:
-        q = q.where(func.lower(User.email) == form.email.data.strip().lower())
-    if form.date_from.data:
-        q = q.where(AuditEntry.at >= dt.datetime.combine(form.date_from.data, dt.time()))
-    if form.date_to.data:
-        end = form.date_to.data + dt.timedelta(days=1)
-        q = q.where(AuditEntry.at < dt.datetime.combine(end, dt.time()))
-    return q
+def _filter(form: AuditFilterForm) -> audit_service.LogFilter:
+    return audit_service.LogFilter(email=form.email.data or None, date_from=form.date_from.data,
+                               date_to=form.date_to.data)
 
 
 def _form() -> tuple[AuditFilterForm, bool]:
@@ -43,9 +35,10 @@ def _form() -> tuple[AuditFilterForm, bool]:
 
 @bp.get("/audit")
 @admin_only
-def audit_log():  # type: ignore[no-untyped-def]
+def audit_log() -> str:
     form, valid = _form()
-    rows = database.session().execute(_query(form).limit(PAGE_ROWS)).all() if valid else []
+    rows = list(audit_service.read_log(database.session(), _filter(form), PAGE_ROWS)) \
+        if valid else []
     audit("audit_view", detail=f"{len(rows)} rows")
     return render_template("web/admin_audit.html", form=form, rows=rows, limit=PAGE_ROWS,
                            query=request.query_string.decode("ascii", "replace"),
@@ -54,7 +47,7 @@ def audit_log():  # type: ignore[no-untyped-def]
 
 @bp.get("/audit.csv")
 @admin_only
-def audit_csv():  # type: ignore[no-untyped-def]
+def audit_csv() -> Response | tuple[str, int]:
     form, valid = _form()
     if not valid:
         return render_template("web/admin_audit.html", form=form, rows=[], limit=PAGE_ROWS,
@@ -63,7 +56,7 @@ def audit_csv():  # type: ignore[no-untyped-def]
     writer = csv.writer(out)
     writer.writerow(COLUMNS)
     count = 0
-    for entry, email in database.session().execute(_query(form)):
+    for entry, email in audit_service.read_log(database.session(), _filter(form)):
         writer.writerow([_cell(v) for v in (
             entry.id, entry.at.isoformat(timespec="seconds"), entry.user_id, email,
             entry.action, entry.outcome, entry.case_id, entry.endpoint, entry.detail)])

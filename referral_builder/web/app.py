@@ -109,6 +109,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
         assets,
         carers,
         cases,
+        database,
         draft,
         events,
         la,
@@ -142,8 +143,8 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
 
     @app.errorhandler(OperationalError)
     def _database_error(e: OperationalError) -> ResponseReturnValue:
-        if is_busy(e):
-            return busy_response()
+        if database.is_busy(e):
+            return database.busy_response()
         log.exception("database error on %s", request.path)
         return render_template("web/error.html", title="Sorry, there is a problem with the "
                                "service", message="Try again later."), 500
@@ -166,26 +167,6 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
                         (500, "Sorry, there is a problem with the service")):
         app.register_error_handler(code, _error_page(code, title))
     return app
-
-
-def is_busy(exc: BaseException) -> bool:
-    """True for SQLite's "database is locked" (or busy) after every wait and retry."""
-    text = str(getattr(exc, "orig", exc)).lower()
-    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
-
-
-def busy_response() -> tuple[str, int, dict[str, str]]:
-    """503 with a message: the database stayed busy longer than the request may wait."""
-    log.warning("database busy on %s", request.path)
-    g.pop("audit", None)
-    session = g.pop("db_session", None)
-    if session is not None:
-        session.close()  # roll back: nothing of this request is saved
-    body = render_template(
-        "web/error.html", title="The service is busy",
-        message="Many changes are being saved at this moment and yours could not be saved. "
-                "Nothing was changed: wait a few seconds and try again.")
-    return body, 503, {"Retry-After": "5"}
 
 
 def _error_page(code: int, title: str) -> Callable[[Exception], ResponseReturnValue]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from referral_builder.forms.carers import RELATIONSHIPS, AddAnotherForm, CarerForm
 from referral_builder.forms.case import VersionedForm
@@ -17,7 +18,7 @@ RELATIONSHIP_NAMES = dict(RELATIONSHIPS)
 
 @bp.route("", methods=["GET", "POST"])
 @school_user
-def index(case_id: int):  # type: ignore[no-untyped-def]
+def index(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     carers = view.data.get("carers", [])
     if not carers and request.method == "GET":
@@ -34,14 +35,14 @@ def index(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/<carer_id>", methods=["GET", "POST"])
 @school_user
-def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
+def edit(case_id: int, carer_id: str) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     carers = view.data.setdefault("carers", [])
     existing = next((c for c in carers if c["id"] == carer_id), None)
     if carer_id != "new" and existing is None:
         abort(404)
     old = existing or {}
-    yes_no = {True: "yes", False: "no"}
+    yes_no: dict[bool | None, str] = {True: "yes", False: "no"}
     form = CarerForm(data={
         "version": view.record.version, **{k: old.get(k) for k in (
             "name", "relationship", "address", "email", "phone", "contact_restriction")},
@@ -78,7 +79,7 @@ def edit(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/<carer_id>/remove", methods=["GET", "POST"])
 @school_user
-def remove(case_id: int, carer_id: str):  # type: ignore[no-untyped-def]
+def remove(case_id: int, carer_id: str) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     carers = view.data.get("carers", [])
     carer = next((c for c in carers if c["id"] == carer_id), None)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from flask_wtf import FlaskForm
 
 from referral_builder.checklists import get_checklist
 from referral_builder.domain.errors import InvalidCase, InvalidChecklist
@@ -18,27 +20,26 @@ from referral_builder.forms.case import (
     PupilForm,
 )
 from referral_builder.forms.submit import ImportForm
-from referral_builder.services import cases
-from referral_builder.services.evidence import Refused, accept_upload
-from referral_builder.storage.files import FileStoreError
-from referral_builder.storage.models import (
-    Acknowledgement,
-    Authority,
-    CaseRecord,
-    StoredFile,
-    Submission,
-    utcnow,
+from referral_builder.services import (
+    acknowledgements,
+    cases,
+    conversation,
+    new_cases,
+    notices,
 )
 from referral_builder.web import database, once, uploads
 from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
 
+if TYPE_CHECKING:
+    from referral_builder.storage.models import Authority, StoredFile
+
 bp = Blueprint("cases", __name__)
 
 
 @bp.get("/")
-def home():  # type: ignore[no-untyped-def]
+def home() -> ResponseReturnValue:
     if not current_user.is_authenticated:
         return render_template("web/start.html", title="Prepare an attendance referral")
     if current_user.role == "la_officer":
@@ -50,19 +51,16 @@ def home():  # type: ignore[no-untyped-def]
 
 @bp.get("/cases")
 @school_user
-def index():  # type: ignore[no-untyped-def]
-    records = database.session().scalars(
-        select(CaseRecord).where(CaseRecord.school_id == current_user.school_id)
-        .order_by(CaseRecord.updated_at.desc())).all()
-    views = [cases.CaseView(r) for r in records]
+def index() -> ResponseReturnValue:
+    views = cases.school_cases(database.session(), current_user.school_id)
     audit("list", detail=f"{len(views)} cases of school {current_user.school_id}")
     return render_template("web/cases.html", views=views, title="Your cases")
 
 
 @bp.route("/cases/new", methods=["GET", "POST"])
 @school_user
-def new():  # type: ignore[no-untyped-def]
-    authorities = database.session().scalars(select(Authority).order_by(Authority.name)).all()
+def new() -> ResponseReturnValue:
+    authorities = new_cases.authorities(database.session())
     form = AuthorityForm()
     form.authority.choices = [(a.slug, a.name) for a in authorities]
     if form.validate_on_submit():
@@ -72,7 +70,7 @@ def new():  # type: ignore[no-untyped-def]
 
 
 def _authority(slug: str) -> Authority:
-    a = database.session().scalar(select(Authority).where(Authority.slug == slug))
+    a = new_cases.authority(database.session(), slug)
     if a is None:
         abort(404)
     return a
@@ -80,7 +78,7 @@ def _authority(slug: str) -> Authority:
 
 @bp.route("/cases/new/<slug>/requirements", methods=["GET", "POST"])
 @school_user
-def requirements(slug: str):  # type: ignore[no-untyped-def]
+def requirements(slug: str) -> ResponseReturnValue:
     authority = _authority(slug)
     try:
         checklist = get_checklist(slug)
@@ -88,13 +86,8 @@ def requirements(slug: str):  # type: ignore[no-untyped-def]
         abort(404)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        s = database.session()
-        ack = Acknowledgement(user_id=current_user.id, name=current_user.name,
-                              role=current_user.role_name, checklist_id=checklist.id,
-                              checklist_version=checklist.version)
-        s.add(ack)
-        s.commit()
-        session["ack"] = {"authority": authority.slug, "id": ack.id}
+        ack_id = acknowledgements.acknowledge(database.session(), current_user, checklist)
+        session["ack"] = {"authority": authority.slug, "id": ack_id}
         return redirect(url_for("cases.start_pupil", slug=slug))
     return render_template("web/requirements.html", form=form, checklist=checklist,
                            authority=authority, title="Evidence requirements",
@@ -103,7 +96,7 @@ def requirements(slug: str):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/new/<slug>/pupil", methods=["GET", "POST"])
 @school_user
-def start_pupil(slug: str):  # type: ignore[no-untyped-def]
+def start_pupil(slug: str) -> ResponseReturnValue:
     authority = _authority(slug)
     form = PupilForm()
     if request.method == "POST" and (done := once.already_saved(form)) is not None:
@@ -112,35 +105,22 @@ def start_pupil(slug: str):  # type: ignore[no-untyped-def]
     if ack.get("authority") != slug:
         return redirect(url_for("cases.requirements", slug=slug))
     if form.validate_on_submit():
-        s = database.session()
-        database.begin_writing()  # the next reference is read and used in one transaction
-        school = current_user.school
-        today = dt.date.today()
-        data = cases.new_case_data(authority, school, cases.next_reference(
-            s, authority, today.year), _pupil_json(form, {}), today)
-        tick = s.get(Acknowledgement, ack["id"])
-        if tick is not None and tick.user_id == current_user.id and current_user.role in \
-                get_checklist(slug).param("declaration_roles"):
-            # Issue 14.6: the tick at the start meets the tick-box item at once, as its maker
-            data["declaration"] = {"confirmed": True, "name": tick.name, "role": tick.role,
-                                   "at": tick.at.replace(microsecond=0).isoformat()}
         try:
-            record = cases.create_case(s, authority=authority, school=school,
-                                          created_by=current_user.id, data=data)
+            record = new_cases.start_case(
+                database.session(), authority=authority, user=current_user,
+                pupil=_pupil_json(form, {}), acknowledgement_id=ack["id"],
+                declaration_roles=get_checklist(slug).param("declaration_roles"),
+                today=dt.date.today(), remember=lambda case_id: once.remember(
+                    form, case_id, url_for("cases.task_list", case_id=case_id)))
         except InvalidCase as exc:
             return _invalid(form, exc, "web/pupil.html", title="Pupil details")
-        once.remember(form, record.id, url_for("cases.task_list", case_id=record.id))
-        row = s.get(Acknowledgement, ack["id"])
-        if row is not None and row.user_id == current_user.id:
-            row.case_id = record.id
-        s.commit()
         session.pop("ack", None)
         return redirect(url_for("cases.flags", case_id=record.id))
     return render_template("web/pupil.html", form=form, title="Pupil details",
                            back_url=url_for("cases.requirements", slug=slug))
 
 
-def _pupil_json(form: PupilForm, old: dict) -> dict:  # type: ignore[type-arg]
+def _pupil_json(form: PupilForm, old: dict[str, Any]) -> dict[str, Any]:
     pupil = dict(old)
     pupil.update({"first_name": form.first_name.data, "last_name": form.last_name.data,
                   "date_of_birth": form.date_of_birth.data.isoformat(),
@@ -154,62 +134,56 @@ def _pupil_json(form: PupilForm, old: dict) -> dict:  # type: ignore[type-arg]
     return pupil
 
 
-def _invalid(form, exc: InvalidCase, template: str, **ctx):  # type: ignore[no-untyped-def]
+def _invalid(form: FlaskForm, exc: InvalidCase, template: str, **ctx: Any) -> str:
     problems = [{"text": f"This cannot be saved: {exc}", "href": "#main-content"}]
     return render_template(template, form=form, problems=problems, **ctx)
 
 
-def save_or_conflict(view: cases.CaseView, data: dict, version) -> str | None:  # type: ignore[no-untyped-def,type-arg]
+def save_or_conflict(view: cases.CaseView, data: dict[str, Any],
+                     version: int | str | None) -> str | None:
     """Save; return a message for the user when it cannot be saved."""
     if not view.editable:
         raise CaseSent(view.record.id)
     try:
-        cases.save_case(database.session(), view.record, data, version)
+        cases.commit_case(database.session(), view.record, data, version)
     except cases.Conflict:
         abort(409)
     except InvalidCase as exc:
-        database.session().rollback()
         return f"This cannot be saved: {exc}"
-    database.session().commit()
     return None
 
 
 @bp.get("/cases/<int:case_id>")
 @school_user
-def task_list(case_id: int, reply_form=None):  # type: ignore[no-untyped-def]
+def task_list(case_id: int, reply_form: FlaskForm | None = None) -> ResponseReturnValue:
     from referral_builder.forms.submit import ReplyForm
 
     view = case_view(case_id)
     s = database.session()
-    conversation = s.scalars(select(Submission).where(
-        Submission.case_id == case_id).order_by(Submission.at, Submission.id)).all()
-    bundle = _latest_bundle(case_id)
-    returned = s.scalar(select(Submission).where(
-        Submission.case_id == case_id, Submission.action == "returned")
-        .order_by(Submission.at.desc()))
+    history = conversation.history(s, case_id)
+    bundle = cases.latest_bundle(s, case_id)
+    returned = conversation.last_return(s, case_id)
     return render_template("web/task_list.html", view=view, tasks=tasks(view, bundle),
                            returned=returned if view.record.status == "returned" else None,
-                           conversation=conversation,
+                           conversation=history,
                            problems=[{"text": e, "href": "#message"}
                                      for e in (reply_form.message.errors if reply_form else [])],
                            reply_form=reply_form or ReplyForm(),
                            can_withdraw=current_user.role == "dsl"
-                           and view.record.status == "draft" and s.scalar(
-                               select(Submission.id).where(Submission.case_id == case_id)
-                               .limit(1)) is None,
+                           and view.record.status == "draft"
+                           and not conversation.ever_sent(s, case_id),
                            title=f"Referral for {view.case.pupil.full_name}",
                            back_url=url_for("cases.index"))
 
 
 def _latest_bundle(case_id: int) -> StoredFile | None:
-    return database.session().scalar(
-        select(StoredFile).where(StoredFile.case_id == case_id, StoredFile.kind == "bundle")
-        .order_by(StoredFile.id.desc()))
+    """The case's latest bundle (web/submit.py asks for it)."""
+    return cases.latest_bundle(database.session(), case_id)
 
 
 @bp.route("/cases/<int:case_id>/pupil", methods=["GET", "POST"])
 @school_user
-def pupil(case_id: int):  # type: ignore[no-untyped-def]
+def pupil(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     p = view.data["pupil"]
     form = PupilForm(data={"version": view.record.version, "first_name": p.get("first_name"),
@@ -234,7 +208,7 @@ def _date(value: str | None) -> dt.date | None:
 
 @bp.route("/cases/<int:case_id>/flags", methods=["GET", "POST"])
 @school_user
-def flags(case_id: int):  # type: ignore[no-untyped-def]
+def flags(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     current = view.data["pupil"].get("flags", {})
     form = FlagsForm(data={"version": view.record.version,
@@ -255,21 +229,19 @@ def flags(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/evidence")
 @school_user
-def evidence(case_id: int):  # type: ignore[no-untyped-def]
+def evidence(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     items = items_by_id(view.checklists)
     rows = [(r, fix_link(items.get(r.id), case_id)) for r in view.report.items]
-    from referral_builder.web import worth_checking
-
     return render_template("web/evidence.html", view=view, rows=rows, title="Evidence check",
-                           invite_notes=worth_checking.invite_notes(view),
-                           missing=worth_checking.missing_copies(view),
+                           invite_notes=notices.invite_notes(view),
+                           missing=notices.missing_copies(view),
                            back_url=url_for("cases.task_list", case_id=case_id))
 
 
 @bp.get("/cases/<int:case_id>/check-answers")
 @school_user
-def check_answers(case_id: int):  # type: ignore[no-untyped-def]
+def check_answers(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     return render_template("web/check_answers.html", view=view, flag_labels=FLAG_LABELS,
                            title="Check your answers",
@@ -278,7 +250,7 @@ def check_answers(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.get("/cases/<int:case_id>/export")
 @school_user
-def export(case_id: int):  # type: ignore[no-untyped-def]
+def export(case_id: int) -> ResponseReturnValue:
     from referral_builder.web.downloads import attachment
 
     view = case_view(case_id, action="export")
@@ -288,24 +260,18 @@ def export(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/import", methods=["GET", "POST"])
 @school_user
-def import_case():  # type: ignore[no-untyped-def]
+def import_case() -> ResponseReturnValue:
     form = ImportForm()
     uploads.flag(form.archive)
     if form.validate_on_submit():
         try:
-            # The slow part (unpacking, cleaning every document, storing the files) comes
-            # first, without the database's write lock.
-            data, files = cases.read_import_zip(form.archive.data.read())
-            accepted = _accept_documents(data, files)
-            stored = {doc_id: (database.files().put(content), media, len(content))
-                      for doc_id, (content, media) in accepted.items()}
-            record = _import(data, stored)
+            record = new_cases.import_case(database.session(), database.files(),
+                                           form.archive.data.read(), current_user)
         except InvalidCase as exc:
-            database.session().rollback()
             form.archive.errors = [f"The case cannot be imported: {exc}"]
-        except FileStoreError:
-            database.session().rollback()
-            form.archive.errors = [f"The case cannot be imported: {FileStoreError.USER_MESSAGE}"]
+        except new_cases.FileStoreError:
+            form.archive.errors = ["The case cannot be imported: "
+                                   f"{new_cases.FileStoreError.USER_MESSAGE}"]
         else:
             flash(f"Case {record.reference} imported. Read the evidence requirements before "
                   "you send it.", "success")
@@ -314,57 +280,14 @@ def import_case():  # type: ignore[no-untyped-def]
                            back_url=url_for("cases.index"))
 
 
-def _accept_documents(data: dict, files: dict[str, bytes]) -> dict[str, tuple[bytes, str]]:  # type: ignore[type-arg]
-    """Every imported document through the upload's acceptance: type, size, cleaning."""
-    accepted = {}
-    for doc in data.get("documents", []):
-        try:
-            accepted[doc["id"]] = accept_upload(files[doc["id"]], doc["file"],
-                                                label=f"The document {doc['file']}")
-        except Refused as exc:
-            raise InvalidCase("", str(exc)) from None
-    return accepted
-
-
-def _import(data: dict, stored: dict[str, tuple[str, str, int]]) -> CaseRecord:  # type: ignore[type-arg]
-    """Create a new draft for the user's school from an export, keeping its document ids.
-
-    The school is the signed-in user's (the cover and the s.566 certificate print it), never
-    the one in the zip; the declaration is dropped, and the case cannot be sent until
-    someone has confirmed the evidence requirements for it (`case_requirements`).
-    """
-    s = database.session()
-    database.begin_writing()  # the next reference is read and used in one transaction
-    authority = s.scalar(select(Authority).where(Authority.slug == data["authority"]))
-    if authority is None:
-        raise InvalidCase("authority", f"no authority {data['authority']!r} is set up here")
-    school = current_user.school
-    data["reference"] = cases.next_reference(s, authority, dt.date.today().year)
-    data["school"] = cases.school_json(school)
-    data.pop("declaration", None)
-    record = cases.create_case(s, authority=authority, school=school,
-                                  created_by=current_user.id, data=data)
-    record.imported_at = utcnow()
-    for doc in data.get("documents", []):
-        sha, media, size = stored[doc["id"]]
-        s.add(StoredFile(case_id=record.id, kind="evidence", doc_id=doc["id"], sha256=sha,
-                         filename=doc["file"].rsplit("/", 1)[-1][:255], media_type=media,
-                         size=size, uploaded_by=current_user.id))
-    s.commit()
-    return record
-
-
 def needs_acknowledgement(view: cases.CaseView) -> bool:
     """An imported case whose evidence requirements nobody has confirmed here yet."""
-    if view.record.imported_at is None:
-        return False
-    return database.session().scalar(select(Acknowledgement.id).where(
-        Acknowledgement.case_id == view.record.id).limit(1)) is None
+    return acknowledgements.needs_acknowledgement(database.session(), view.record)
 
 
 @bp.route("/cases/<int:case_id>/requirements", methods=["GET", "POST"])
 @school_user
-def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
+def case_requirements(case_id: int) -> ResponseReturnValue:
     """The tick-box for a case that did not start here (an imported case)."""
     view = case_view(case_id, edit=request.method == "POST")
     authority = view.record.authority
@@ -374,11 +297,7 @@ def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
         abort(404)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        s = database.session()
-        s.add(Acknowledgement(user_id=current_user.id, name=current_user.name,
-                              role=current_user.role_name, checklist_id=checklist.id,
-                              checklist_version=checklist.version, case_id=case_id))
-        s.commit()
+        acknowledgements.acknowledge(database.session(), current_user, checklist, case_id)
         return redirect(url_for("cases.task_list", case_id=case_id))
     return render_template("web/requirements.html", form=form, checklist=checklist,
                            authority=authority, title="Evidence requirements",
@@ -387,7 +306,7 @@ def case_requirements(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/cases/<int:case_id>/evidence/<item_id>/not-applicable", methods=["GET", "POST"])
 @school_user
-def not_applicable(case_id: int, item_id: str):  # type: ignore[no-untyped-def]
+def not_applicable(case_id: int, item_id: str) -> ResponseReturnValue:
     """Record why a conditional item does not apply (the checklist asks for a reason)."""
     from referral_builder.forms.case import NotApplicableForm
 

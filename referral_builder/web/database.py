@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, g
+import logging
+
+from flask import current_app, g, render_template, request
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from referral_builder.storage.db import Database
 from referral_builder.storage.files import FileStore
+
+log = logging.getLogger(__name__)
 
 
 def db() -> Database:
@@ -30,3 +35,23 @@ def begin_writing() -> None:
 
 def files() -> FileStore:
     return current_app.extensions["files"]
+
+
+def is_busy(exc: BaseException) -> bool:
+    """True for SQLite's "database is locked" (or busy) after every wait and retry."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return isinstance(exc, OperationalError) and ("locked" in text or "busy" in text)
+
+
+def busy_response() -> tuple[str, int, dict[str, str]]:
+    """503 with a message: the database stayed busy longer than the request may wait."""
+    log.warning("database busy on %s", request.path)
+    g.pop("audit", None)
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()  # roll back: nothing of this request is saved
+    body = render_template(
+        "web/error.html", title="The service is busy",
+        message="Many changes are being saved at this moment and yours could not be saved. "
+                "Nothing was changed: wait a few seconds and try again.")
+    return body, 503, {"Retry-After": "5"}

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import delete, select
+from flask_wtf import FlaskForm
 
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.submit import ReferralDateForm
-from referral_builder.storage.models import (
-    Acknowledgement,
-    BundleJob,
-    CaseRecord,
-    StoredFile,
-    Submission,
-)
+from referral_builder.services import conversation, drafts
+from referral_builder.services.cases import CaseView
 from referral_builder.web import database
 from referral_builder.web.access import CaseSent, case_view, roles, school_user
 from referral_builder.web.cases import save_or_conflict
@@ -28,7 +23,7 @@ bp = Blueprint("draft", __name__, url_prefix="/cases/<int:case_id>")
 
 @bp.route("/referral-date", methods=["GET", "POST"])
 @school_user
-def referral_date(case_id: int):  # type: ignore[no-untyped-def]
+def referral_date(case_id: int) -> ResponseReturnValue:
     """Change the date of referral at any time until the referral is sent."""
     view = case_view(case_id, edit=request.method == "POST")
     back = url_for("cases.task_list", case_id=case_id)
@@ -51,7 +46,7 @@ def referral_date(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/withdraw", methods=["GET", "POST"])
 @roles("dsl")
-def withdraw(case_id: int):  # type: ignore[no-untyped-def]
+def withdraw(case_id: int) -> ResponseReturnValue:
     """Delete a draft that was never sent. A sent referral is kept: the retention rules of
     its authority decide when it goes."""
     view = case_view(case_id, edit=request.method == "POST", action="withdraw")
@@ -62,18 +57,9 @@ def withdraw(case_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         s = database.session()
         reference = view.record.reference
-        shas = set(s.scalars(select(StoredFile.sha256).where(StoredFile.case_id == case_id)))
-        for table in (BundleJob, Acknowledgement, StoredFile):
-            s.execute(delete(table).where(table.case_id == case_id))
-        s.execute(delete(CaseRecord).where(CaseRecord.id == case_id))
+        shas = drafts.delete_draft(s, case_id)
         audit("withdraw", case_id, f"draft {reference} deleted by its DSL; {len(shas)} files")
-        s.commit()
-        still_used = set(s.scalars(select(StoredFile.sha256).where(
-            StoredFile.sha256.in_(shas)))) if shas else set()
-        store = database.files()
-        for sha in shas - still_used:
-            with contextlib.suppress(FileNotFoundError):
-                store.path(sha).unlink()
+        drafts.finish_withdrawal(s, database.files(), shas)
         flash(f"Draft {reference} deleted", "success")
         return redirect(url_for("cases.index"))
     return render_template("web/withdraw.html", form=form, view=view, back_url=back,
@@ -82,12 +68,11 @@ def withdraw(case_id: int):  # type: ignore[no-untyped-def]
 
 
 def _ever_sent(case_id: int) -> bool:
-    return database.session().scalar(
-        select(Submission.id).where(Submission.case_id == case_id).limit(1)) is not None
+    return conversation.ever_sent(database.session(), case_id)
 
 
 @bp.app_errorhandler(CaseSent)
-def case_sent(exc: CaseSent):  # type: ignore[no-untyped-def]
+def case_sent(exc: CaseSent) -> ResponseReturnValue:
     """A change to a sent referral: say so, and where to see it, not "someone else changed"."""
     return render_template(
         "web/error.html", title="This referral has been sent",
@@ -98,7 +83,7 @@ def case_sent(exc: CaseSent):  # type: ignore[no-untyped-def]
 
 @bp.post("/reply")
 @school_user
-def reply(case_id: int):  # type: ignore[no-untyped-def]
+def reply(case_id: int) -> ResponseReturnValue:
     """The school answers the local authority's return: kept in the referral's history."""
     from referral_builder.forms.submit import ReplyForm
 
@@ -108,16 +93,13 @@ def reply(case_id: int):  # type: ignore[no-untyped-def]
     form = ReplyForm()
     if not form.validate_on_submit():
         return _task_list_with(view, form)
-    s = database.session()
-    s.add(Submission(case_id=case_id, action="replied", user_id=current_user.id,
-                     name=current_user.name, reason=form.message.data))
-    s.commit()
+    conversation.reply(database.session(), case_id, current_user, form.message.data)
     flash("Your reply is saved. The local authority sees it with the referral when you send "
           "it again.", "success")
     return redirect(url_for("cases.task_list", case_id=case_id) + "#conversation")
 
 
-def _task_list_with(view, form):  # type: ignore[no-untyped-def]
+def _task_list_with(view: CaseView, form: FlaskForm) -> ResponseReturnValue:
     from referral_builder.web.cases import task_list
 
     return task_list(view.record.id, reply_form=form), 400

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from referral_builder.forms.case import VersionedForm
@@ -24,7 +25,7 @@ from referral_builder.web.downloads import attachment
 from referral_builder.web.filters import long_date
 
 bp = Blueprint("events", __name__, url_prefix="/cases/<int:case_id>")
-YES_NO = {True: "yes", False: "no"}
+YES_NO: dict[bool | None, str] = {True: "yes", False: "no"}
 SIMPLE = ("purposes", "meeting", "encloses", "direction", "kind", "agency", "support",
           "service", "of", "to", "replaces")
 BOOLEANS = ("plan_agreed", "internal", "consent_requested", "improved", "requested_by_parent")
@@ -32,7 +33,7 @@ BOOLEANS = ("plan_agreed", "internal", "consent_requested", "improved", "request
 
 @bp.get("/events")
 @school_user
-def index(case_id: int):  # type: ignore[no-untyped-def]
+def index(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     events = sorted(view.data.get("events", []), key=lambda e: (e.get("date") or "",
                                                               e.get("time") or ""))
@@ -46,7 +47,7 @@ def index(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/events/new", methods=["GET", "POST"])
 @school_user
-def new(case_id: int):  # type: ignore[no-untyped-def]
+def new(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     form = EventTypeForm(data={"version": view.record.version})
     if form.validate_on_submit():
@@ -88,13 +89,13 @@ def _form(view: cases.CaseView, event_type: str, old: dict[str, Any]) -> EventFo
 @bp.route("/events/<event_id>", methods=["GET", "POST"])
 @school_user
 def new_details(case_id: int, event_type: str | None = None,
-                event_id: str | None = None):  # type: ignore[no-untyped-def]
+                event_id: str | None = None) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     events = view.data.setdefault("events", [])
     old = next((e for e in events if e["id"] == event_id), None) if event_id else {}
     if old is None:
         abort(404)
-    event_type = old.get("type", event_type)
+    event_type = str(old.get("type", event_type) or "")
     if event_type not in EVENT_QUESTIONS:
         abort(404)
     form = _form(view, event_type, old)
@@ -201,7 +202,7 @@ def _form_data(e: dict[str, Any]) -> dict[str, Any]:
     else:
         data["notice_status"] = e.get("status")
     for key in BOOLEANS:
-        data[key] = YES_NO.get(e.get(key))  # type: ignore[arg-type]
+        data[key] = YES_NO.get(e.get(key))
     return data
 
 
@@ -249,7 +250,7 @@ def _event_json(form: EventForm, event_type: str, old: dict[str, Any],
 
 @bp.route("/events/<event_id>/remove", methods=["GET", "POST"])
 @school_user
-def remove(case_id: int, event_id: str):  # type: ignore[no-untyped-def]
+def remove(case_id: int, event_id: str) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     events = view.data.get("events", [])
     event = next((e for e in events if e["id"] == event_id), None)
@@ -271,7 +272,7 @@ def remove(case_id: int, event_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/documents/<doc_id>")
 @school_user
-def document(case_id: int, doc_id: str):  # type: ignore[no-untyped-def]
+def document(case_id: int, doc_id: str) -> ResponseReturnValue:
     view = case_view(case_id, action="download")
     doc = next((d for d in view.data.get("documents", []) if d["id"] == doc_id), None)
     if doc is None:

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from referral_builder.domain import calendar
+
 STATUS_TAGS = {
     "met": ("Met", "govuk-tag--green"),
     "not_met": ("Not met", "govuk-tag--red"),
@@ -32,7 +34,7 @@ def long_date(value: dt.date | str | None) -> str:
         return ""
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
-    return f"{value.day} {value:%B %Y}"
+    return calendar.long_date(value)
 
 
 MONTHS = {m[:3]: m for m in ("January", "February", "March", "April", "May", "June", "July",

@@ -59,11 +59,11 @@ def referral(case_id: int) -> ResponseReturnValue:
               f"{'returned to the school' if returned else 'accepted'}", "success")
         return redirect(url_for("la.dashboard"))
     history = referrals.history(s, case_id)
-    from referral_builder.web import worth_checking
+    from referral_builder.services import notices
 
     return render_template("web/la_referral.html", view=view, form=form, history=history,
-                           invite_notes=worth_checking.invite_notes(view),
-                           missing=worth_checking.missing_copies(view),
+                           invite_notes=notices.invite_notes(view),
+                           missing=notices.missing_copies(view),
                            bundle=referrals.submitted_bundle(s, case_id), title=f"Referral "
                            f"{view.record.reference}", back_url=url_for("la.dashboard"))
 

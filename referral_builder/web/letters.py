@@ -4,31 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.letters import LetterForm
 from referral_builder.services import cases
 from referral_builder.services.evidence import DOCX
+from referral_builder.services.notices import notice_problem
 from referral_builder.web import database, once
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
 from referral_builder.web.filters import long_date
 
+if TYPE_CHECKING:
+    from referral_builder.documents.letters import LetterResult, LetterTemplate
+
 bp = Blueprint("letters", __name__, url_prefix="/cases/<int:case_id>/letters")
 
 
-def offered(view: cases.CaseView, templates: list) -> list:  # type: ignore[type-arg]
+def offered(view: cases.CaseView, templates: list[LetterTemplate]) -> list[LetterTemplate]:
     """The case's authority's letters, the model letters and the school's own (issue 14.7)."""
     ids = {name for c in view.checklists for name in (c.id, *c.aliases)}
     return [t for t in templates if t.overridden or not t.authorities
             or ids.intersection(t.authorities)]
 
 
-def _form(view: cases.CaseView, data: dict | None = None) -> LetterForm:  # type: ignore[type-arg]
+def _form(view: cases.CaseView, data: dict[str, Any] | None = None) -> LetterForm:
     from referral_builder.documents.letters import list_templates
 
     form = LetterForm(data={"version": view.record.version, "sent_on": dt.date.today(),
@@ -42,7 +49,7 @@ def _form(view: cases.CaseView, data: dict | None = None) -> LetterForm:  # type
     return form
 
 
-def _extras(source, template_id: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _extras(source: Mapping[str, str], template_id: str) -> dict[str, str]:
     """The template's extra details (`extra_<key>` in the posted form)."""
     from referral_builder.documents.letters import get_template
 
@@ -55,7 +62,8 @@ def _extras(source, template_id: str) -> dict[str, str]:  # type: ignore[no-unty
 
 
 def _render(view: cases.CaseView, template: str, carer: str, meeting: str | None,
-            extra: dict[str, str] | None = None, on: dt.date | None = None):  # type: ignore[no-untyped-def]
+            extra: dict[str, str] | None = None, on: dt.date | None = None
+            ) -> LetterResult:
     from referral_builder.documents.letters import render_letter
 
     event = view.case.event(meeting) if meeting else None
@@ -63,37 +71,11 @@ def _render(view: cases.CaseView, template: str, carer: str, meeting: str | None
                          extra=extra or None)
 
 
-def _notice(view: cases.CaseView, result, sent: dt.date) -> str | None:  # type: ignore[no-untyped-def]
+def _notice(view: cases.CaseView, result: LetterResult, sent: dt.date) -> str | None:
     """The notice problem of a letter that invites to a meeting (the one it invites to)."""
     if "meeting_invite" not in result.event.purposes:
         return None
     return notice_problem(view, result.event.meeting, sent)
-
-
-def min_notice_days(view: cases.CaseView) -> int | None:
-    """The notice the case's checklists ask an invitation to give, in days (the largest)."""
-    days = [int(r.get("days", 7)) for c in view.checklists for i in c.items for r in i.rules
-            if r.name == "min_notice"]
-    return max(days) if days else None
-
-
-def notice_problem(view: cases.CaseView, meeting_id: str | None, sent: dt.date
-                   ) -> str | None:
-    """Why an invitation sent on `sent` to meeting `meeting_id` needs a second look, or None."""
-    from referral_builder.web.filters import long_date
-
-    meeting = view.case.event(meeting_id) if meeting_id else None
-    if meeting is None or meeting.date is None:
-        return None
-    if meeting.date < sent:
-        return (f"This letter is dated {long_date(sent)}, after the meeting it is about "
-                f"({long_date(meeting.date)}). It cannot count as the invitation to it.")
-    need = min_notice_days(view)
-    notice = (meeting.date - sent).days
-    if need is not None and notice < need:
-        return (f"This letter gives {notice} day{'s' * (notice != 1)}’ notice of the meeting "
-                f"on {long_date(meeting.date)}; the local authority asks for at least {need}.")
-    return None
 
 
 def _text(docx: bytes) -> list[str]:
@@ -104,7 +86,7 @@ def _text(docx: bytes) -> list[str]:
 
 @bp.route("", methods=["GET", "POST"])
 @school_user
-def new(case_id: int):  # type: ignore[no-untyped-def]
+def new(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id)
     # Drafting from a next step (web/planning.py): the template, carer and meeting filled in.
     form = _form(view, {k: request.args[k] for k in ("template", "carer", "meeting")
@@ -130,7 +112,7 @@ def new(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/download")
 @school_user
-def download(case_id: int):  # type: ignore[no-untyped-def]
+def download(case_id: int) -> ResponseReturnValue:
     """The letter as a Word document. A POST, so that the details typed into the letter
     (names, reasons, targets) never go into a URL, and so into access logs and history."""
     view = case_view(case_id, action="download")
@@ -150,7 +132,7 @@ def download(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.post("/record")
 @school_user
-def record(case_id: int):  # type: ignore[no-untyped-def]
+def record(case_id: int) -> ResponseReturnValue:
     """Record the letter as sent: store the DOCX and add the letter to the chronology."""
     from referral_builder.schemas.case import dump_event
 

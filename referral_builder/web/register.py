@@ -5,19 +5,14 @@ shows what the file holds and anything odd before the marks are saved, all or no
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
-from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
+from werkzeug.wrappers import Response
 
 from referral_builder.domain import register_import as ri
-from referral_builder.domain import stats
-from referral_builder.domain.calendar import school_year_start
 from referral_builder.domain.errors import RegisterImportError
-from referral_builder.domain.model import Case, Mark
 from referral_builder.forms.register import (
     MAPPED_ROLES,
     RegisterColumnsForm,
@@ -26,16 +21,10 @@ from referral_builder.forms.register import (
     RegisterSheetForm,
     RegisterUploadForm,
 )
+from referral_builder.services import register_marks
 from referral_builder.services.cases import CaseView
-from referral_builder.services.registers import (
-    RegisterFile,
-    RegisterFileError,
-    header_key,
-    printable,
-    read_file,
-)
-from referral_builder.storage.models import RegisterMapping, StoredFile, utcnow
-from referral_builder.storage.retention import remove_unused, replace_register_file
+from referral_builder.services.register_marks import Pending, summary
+from referral_builder.services.registers import RegisterFileError
 from referral_builder.web import database, uploads
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
@@ -44,87 +33,23 @@ bp = Blueprint("register", __name__, url_prefix="/cases/<int:case_id>/register")
 MAX_PROBLEMS_SHOWN = 20
 ROWS_SHOWN = 5
 KEY = "register_upload"
-MEDIA_TYPES = {"csv": "text/csv",
-               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def period(case: Case) -> tuple[dt.date, dt.date]:
-    """Marks are accepted from the start of the previous school year to the referral date."""
-    start = school_year_start(case.referral_date)
-    return start.replace(year=start.year - 1), max(case.referral_date, dt.date.today())
-
-
-def summary(case: Case) -> dict[str, object] | None:
-    if not case.marks:
-        return None
-    s = stats.compute(case, min(case.referral_date, case.marks[-1].date)
-                      if case.referral_date < case.marks[-1].date else case.referral_date)
-    return {"stats": s, "attendance": s.summary()}
-
-
-# ---- the upload waiting in the session --------------------------------------------------
-
-@dataclasses.dataclass
-class Pending:
-    """The uploaded file and what is known so far about reading it."""
-
-    state: dict[str, Any]
-    file: RegisterFile
-    mapping: ri.Mapping | None
-    how: str  # "detected", "saved" (the school's mapping) or "mapped" (just now)
-    pupils: list[ri.PupilFound]
-
-    @property
-    def pupil(self) -> ri.PupilFound | None:
-        return next((p for p in self.pupils if p.key == self.state.get("pupil")), None)
-
-
-def _saved_mapping(header: tuple[str, ...]) -> RegisterMapping | None:
-    school_id = getattr(current_user, "school_id", None)
-    if school_id is None:
-        return None
-    return database.session().scalar(select(RegisterMapping).where(
-        RegisterMapping.school_id == school_id,
-        RegisterMapping.header_key == header_key(header)))
 
 
 def _pending(case_id: int) -> Pending | None:
+    """The upload waiting in the user's session for this case, read again."""
     state = session.get(KEY) or {}
     if state.get("case") != case_id:
         return None
-    try:
-        file = read_file(database.files().get(state["sha"]), sheet=state.get("sheet"))
-    except (OSError, KeyError, ValueError):
-        return None
-    mapping, how = None, "detected"
-    if state.get("columns"):
-        mapping, how = ri.Mapping.from_names(file.header, state["columns"]), "mapped"
-    if mapping is None:
-        mapping = ri.detect(file.rows)
-        if mapping is None and (saved := _saved_mapping(file.header)) is not None:
-            mapping, how = ri.Mapping.from_names(file.header, json.loads(saved.columns)), "saved"
-    pupils = ri.pupils(file.rows, mapping) if mapping is not None else []
-    return Pending(state, file, mapping, how, pupils)
+    return register_marks.pending(database.session(), database.files(),
+                                  getattr(current_user, "school_id", None), state)
 
 
-def _next(case_id: int, pending: Pending):  # type: ignore[no-untyped-def]
+def _next(case_id: int, pending: Pending) -> Response:
     if pending.mapping is None:
         return redirect(url_for("register.columns", case_id=case_id))
     if len(pending.pupils) > 1 and pending.pupil is None:
         return redirect(url_for("register.pupil", case_id=case_id))
     return redirect(url_for("register.preview", case_id=case_id))
-
-
-def _read_best(data: bytes) -> RegisterFile:
-    """The file's first sheet, or in a workbook the first sheet with a register shape."""
-    file = read_file(data)
-    if file.kind == "xlsx" and ri.detect(file.rows) is None:
-        for name in file.sheets:
-            if name != file.sheet:
-                other = read_file(data, sheet=name)
-                if ri.detect(other.rows) is not None:
-                    return other
-    return file
 
 
 # ---- pages -------------------------------------------------------------------------------
@@ -148,7 +73,7 @@ def _problem_list(exc: RegisterImportError, form: RegisterUploadForm) -> list[di
 
 @bp.route("", methods=["GET", "POST"])
 @school_user
-def upload(case_id: int):  # type: ignore[no-untyped-def]
+def upload(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     form = RegisterUploadForm(data={"version": view.record.version})
     uploads.flag(form.csv_file)
@@ -157,28 +82,20 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
         upload = form.csv_file.data
         raw = upload.read()
         try:
-            file = _read_best(raw)
+            file = register_marks.read_best(raw)
         except RegisterFileError as exc:
             message = str(exc)
             form.csv_file.errors = [f"The file cannot be used: {message}"]
             problems = [{"text": form.csv_file.errors[0], "href": "#csv_file"}]
         else:
-            store = database.files()
-            sha = store.put(raw)
-            s = database.session()
-            name = printable(upload.filename or "")[-200:] or "register"
-            old = replace_register_file(s, case_id, StoredFile(
-                case_id=case_id, kind="register", doc_id=None, sha256=sha, filename=name,
-                media_type=MEDIA_TYPES[file.kind], size=len(raw), uploaded_by=current_user.id))
-            s.commit()
-            remove_unused(s, store, old)
-            session[KEY] = {"case": case_id, "sha": sha, "name": name, "sheet": file.sheet
-                            if file.kind == "xlsx" else None, "pupil": None, "columns": None}
+            session[KEY] = register_marks.keep_upload(
+                database.session(), database.files(), case_id=case_id, data=raw, file=file,
+                filename=upload.filename or "", user_id=current_user.id)
             pending = _pending(case_id)
             if pending is not None:
                 if pending.mapping is not None and len(pending.pupils) <= 1:
                     try:  # the shape is known: list the file's problems here and now
-                        _read(pending, view.case)
+                        register_marks.read_marks(pending, view.case)
                     except RegisterImportError as exc:
                         return _upload_page(view, form, _problem_list(exc, form))
                 return _next(case_id, pending)
@@ -187,7 +104,7 @@ def upload(case_id: int):  # type: ignore[no-untyped-def]
 
 @bp.route("/pupil", methods=["GET", "POST"])
 @school_user
-def pupil(case_id: int):  # type: ignore[no-untyped-def]
+def pupil(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None or pending.mapping is None:
@@ -211,7 +128,7 @@ _ROLE_OF_MESSAGE = (("date", "date"), ("both the session", "session"), ("AM and 
 
 @bp.route("/columns", methods=["GET", "POST"])
 @school_user
-def columns(case_id: int):  # type: ignore[no-untyped-def]
+def columns(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None or not pending.file.rows:
@@ -257,7 +174,7 @@ def sheet_form(pending: Pending, version: int) -> RegisterSheetForm | None:
 
 @bp.route("/sheet", methods=["GET", "POST"])
 @school_user
-def sheet(case_id: int):  # type: ignore[no-untyped-def]
+def sheet(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None:
@@ -272,15 +189,9 @@ def sheet(case_id: int):  # type: ignore[no-untyped-def]
     return _next(case_id, pending)
 
 
-def _read(pending: Pending, case: Case) -> list[Mark]:
-    assert pending.mapping is not None
-    return ri.read_marks(pending.file.rows, pending.mapping, pupil=pending.state.get("pupil"),
-                         within=period(case))
-
-
 @bp.route("/preview", methods=["GET", "POST"])
 @school_user
-def preview(case_id: int):  # type: ignore[no-untyped-def]
+def preview(case_id: int) -> ResponseReturnValue:
     view = case_view(case_id, edit=request.method == "POST")
     pending = _pending(case_id)
     if pending is None:
@@ -288,7 +199,7 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
     if pending.mapping is None or (len(pending.pupils) > 1 and pending.pupil is None):
         return _next(case_id, pending)
     try:
-        marks = _read(pending, view.case)
+        marks = register_marks.read_marks(pending, view.case)
     except RegisterImportError as exc:
         form = RegisterUploadForm(data={"version": view.record.version})
         return _upload_page(view, form, _problem_list(exc, form))
@@ -297,14 +208,15 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
     if form.validate_on_submit():
         view.data["register"] = {"marks": [
             {"date": m.date.isoformat(), "session": m.session, "code": m.code} for m in marks]}
-        if pending.how == "mapped":
-            _save_mapping(pending)
+        if pending.how == "mapped":  # kept for the school's next upload of this shape
+            register_marks.save_mapping(database.session(), pending,
+                                        getattr(current_user, "school_id", None),
+                                        current_user.id)
         if (problem := save_or_conflict(view, view.data, form.version.data)) is None:
             session.pop(KEY, None)
             return redirect(url_for("register.upload", case_id=case_id, saved=1))
         problems = [{"text": problem, "href": "#main-content"}]
-    shown = ri.preview(marks, today=dt.date.today(),
-                       closures=ri.closed_sessions(pending.file.rows, pending.mapping))
+    shown = register_marks.preview(pending, marks)
     return render_template("web/register_preview.html", view=view, form=form, marks=marks,
                            pending=pending, shown=shown, shape=ri.SHAPE_NAMES,
                            role_names=ri.ROLE_NAMES, problems=problems,
@@ -312,19 +224,3 @@ def preview(case_id: int):  # type: ignore[no-untyped-def]
                            summary=summary(dataclasses.replace(view.case, marks=tuple(marks))),
                            title="Check the register marks",
                            back_url=url_for("register.upload", case_id=case_id))
-
-
-def _save_mapping(pending: Pending) -> None:
-    """Keep a mapping the person made for the school, for its next upload of this shape."""
-    school_id = getattr(current_user, "school_id", None)
-    if school_id is None or pending.mapping is None:
-        return
-    header = pending.file.header
-    columns = json.dumps(pending.mapping.names(header))
-    row = _saved_mapping(header)
-    if row is None:
-        database.session().add(RegisterMapping(
-            school_id=school_id, header_key=header_key(header), header=json.dumps(list(header)),
-            columns=columns, saved_by=current_user.id, updated_at=utcnow()))
-    else:
-        row.columns, row.saved_by, row.updated_at = columns, current_user.id, utcnow()

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user, logout_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
+from werkzeug.wrappers import Response as WerkzeugResponse
 
-from referral_builder.storage.models import AuditEntry, User, utcnow
+from referral_builder.services import audit as audit_log
+from referral_builder.services import users
 from referral_builder.web import database
+
+if TYPE_CHECKING:
+    from referral_builder.storage.models import User
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.sign_in"
@@ -21,22 +26,13 @@ login_manager.login_message = "Sign in to continue."
 login_manager.session_protection = "strong"
 
 
-@login_manager.user_loader
+@login_manager.user_loader  # type: ignore[untyped-decorator]  # flask-login has no type hints
 def _load_user(user_id: str) -> User | None:
     """Accept the cookie only while its session token is the user's current one."""
-    uid, _, token = user_id.partition(":")
-    if not uid.isdigit() or not token:
-        return None
-    # The header names the user's school or authority: load them now, so that an error page
-    # drawn after the request's session has closed (a busy database, a full disk) still can.
-    user = database.session().get(User, int(uid), options=[joinedload(User.school),
-                                                          joinedload(User.authority)])
-    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
-        return None
-    return user
+    return users.signed_in_user(database.session(), user_id)
 
 
-def _check_timeouts():  # type: ignore[no-untyped-def]
+def _check_timeouts() -> WerkzeugResponse | None:
     if request.endpoint in (None, "assets.asset", "static") or not current_user.is_authenticated:
         return None
     now = dt.datetime.now(dt.UTC).timestamp()
@@ -115,9 +111,6 @@ def _headers(resp: Response) -> Response:
     return resp
 
 
-REFUSALS = ("denied", "sign_in_failed", "second_factor_failed", "recovery_code_failed")
-
-
 def audit(action: str, case_id: int | None = None, detail: str = "") -> None:
     """Record who viewed, downloaded, exported or was refused a child's record.
 
@@ -126,10 +119,9 @@ def audit(action: str, case_id: int | None = None, detail: str = "") -> None:
     special-category data: ids and reasons only.
     """
     user_id = current_user.id if current_user.is_authenticated else None
-    g.setdefault("audit", []).append(
-        AuditEntry(user_id=user_id, action=action, case_id=case_id, detail=detail[:500],
-                   outcome="refused" if action in REFUSALS else "allowed",
-                   endpoint=(request.endpoint or request.path)[:80], at=utcnow()))
+    g.setdefault("audit", []).append(audit_log.entry(
+        user_id=user_id, action=action, case_id=case_id, detail=detail,
+        endpoint=request.endpoint or request.path))
 
 
 def _write_audit(resp: Response) -> Response:
@@ -139,15 +131,12 @@ def _write_audit(resp: Response) -> Response:
         if request_session is not None:
             request_session.close()  # end its transaction before writing on another
         try:
-            with database.db().writing() as s:  # short: the rows of this request only
-                s.add_all(entries)
+            audit_log.write(database.db(), entries)  # short: the rows of this request only
         except OperationalError as exc:
-            from referral_builder.web.app import busy_response, is_busy
-
-            if not is_busy(exc):
+            if not database.is_busy(exc):
                 raise
             # No audit row, no record shown: answer "busy" instead of the page.
-            body, status, headers = busy_response()
+            body, status, headers = database.busy_response()
             return current_app.make_response((body, status, headers))
     return resp
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import url_for
 
 from referral_builder.domain.checklist import Checklist, Item
 from referral_builder.services.cases import CaseView
 from referral_builder.services.referrals import declaration_out_of_date
-from referral_builder.storage.models import StoredFile
+
+if TYPE_CHECKING:
+    from referral_builder.storage.models import StoredFile
 
 NOT_STARTED, IN_PROGRESS, COMPLETED, CANNOT_START = (
     "Not started", "In progress", "Completed", "Cannot start yet")

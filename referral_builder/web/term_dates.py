@@ -1,118 +1,26 @@
-"""The school's term dates: entered once by its DSL, used for every case of the school.
-
-They become the cases' `calendar` (referral-case/1) for planning (the task list's next step,
-the caseload, the calendar feed) and on export. A textarea of date ranges, one term a line,
-and one of closure days: errors name the line.
+"""The school's term dates page: entered once by its DSL, used for every case of the school
+(`services.term_dates`). A textarea of date ranges, one term a line, and one of closure
+days: errors name the line.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import itertools
-import json
-import re
-from dataclasses import replace
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
 
-from referral_builder.domain.calendar import fmt
-from referral_builder.domain.model import Case, SchoolCalendar, Term
-from referral_builder.schemas.case import load_case_calendar
-from referral_builder.storage.models import SchoolCalendarRecord, utcnow
+from referral_builder.domain.model import SchoolCalendar
+from referral_builder.services.term_dates import parse, save_calendar, school_calendar
 from referral_builder.web import database
 from referral_builder.web.access import school_user
 from referral_builder.web.security import audit
 
 bp = Blueprint("term_dates", __name__)
 
-_DATE = r"(\d{1,2}/\d{1,2}/\d{4}|\d{4}-\d{2}-\d{2})"
-_RANGE = re.compile(rf"^\s*{_DATE}\s*(?:to|-|–|—)\s*{_DATE}\s*$", re.IGNORECASE)
 
-
-class TermDatesForm(FlaskForm):  # type: ignore[misc]
+class TermDatesForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
     """The two textareas are read from request.form; CSRF only here."""
-
-
-def school_calendar(s: Session, school_id: int | None) -> SchoolCalendar | None:
-    """The school's term dates, or None when its DSL has not entered any."""
-    if school_id is None:
-        return None
-    row = s.get(SchoolCalendarRecord, school_id)
-    if row is None:
-        return None
-    return load_case_calendar(json.loads(row.calendar))
-
-
-def with_calendar(case: Case, calendar: SchoolCalendar | None) -> Case:
-    """The case with its school's term dates (they replace any the case file carried)."""
-    return case if calendar is None else replace(case, calendar=calendar)
-
-
-def calendar_json(calendar: SchoolCalendar) -> dict[str, Any]:
-    return {"terms": [{"from": t.start.isoformat(), "to": t.end.isoformat()}
-                      for t in calendar.terms],
-            "closures": [d.isoformat() for d in calendar.closures]}
-
-
-def _date(text: str) -> dt.date:
-    if "/" in text:
-        day, month, year = (int(x) for x in text.split("/"))
-        return dt.date(year, month, day)
-    return dt.date.fromisoformat(text)
-
-
-def parse(terms_text: str, closures_text: str
-          ) -> tuple[SchoolCalendar | None, list[dict[str, str]]]:
-    """Read the two textareas; on any problem, the problems (GOV.UK error list) and no calendar."""
-    problems: list[dict[str, str]] = []
-    terms: list[tuple[int, Term]] = []
-    for n, line in enumerate(terms_text.splitlines(), 1):
-        if not line.strip():
-            continue
-        m = _RANGE.match(line)
-        if m is None:
-            problems.append({"text": f"Terms, line {n}: enter a term as its first and last day, "
-                                     f"for example 5/1/2027 to 12/2/2027 (not “{line.strip()}”)",
-                             "href": "#terms"})
-            continue
-        try:
-            start, end = _date(m.group(1)), _date(m.group(2))
-        except ValueError:
-            problems.append({"text": f"Terms, line {n}: “{line.strip()}” has a date that does "
-                                     "not exist", "href": "#terms"})
-            continue
-        if end < start:
-            problems.append({"text": f"Terms, line {n}: the last day, {fmt(end)}, is before the "
-                                     f"first day, {fmt(start)}", "href": "#terms"})
-            continue
-        terms.append((n, Term(start, end)))
-    ordered = sorted(terms, key=lambda x: x[1].start)
-    for (na, a), (nb, b) in itertools.pairwise(ordered):
-        if b.start <= a.end:
-            problems.append({"text": f"Terms, line {max(na, nb)}: the term {fmt(b.start)} to "
-                                     f"{fmt(b.end)} overlaps the term on line {min(na, nb)}",
-                             "href": "#terms"})
-    closures: list[dt.date] = []
-    for n, line in enumerate(closures_text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            if not re.fullmatch(_DATE, line.strip()):
-                raise ValueError
-            closures.append(_date(line.strip()))
-        except ValueError:
-            problems.append({"text": f"Closure days, line {n}: enter one date a line, for "
-                                     f"example 29/1/2027 (not “{line.strip()}”)",
-                             "href": "#closures"})
-    if not problems and not terms:
-        problems.append({"text": "Enter at least one term, one a line", "href": "#terms"})
-    if problems:
-        return None, problems
-    return SchoolCalendar(tuple(t for _, t in ordered), tuple(sorted(set(closures)))), []
 
 
 def _lines(calendar: SchoolCalendar | None) -> tuple[str, str]:
@@ -124,7 +32,7 @@ def _lines(calendar: SchoolCalendar | None) -> tuple[str, str]:
 
 @bp.route("/school/term-dates", methods=["GET", "POST"])
 @school_user
-def term_dates():  # type: ignore[no-untyped-def]
+def term_dates() -> str | Response:
     form = TermDatesForm()
     s = database.session()
     school_id = current_user.school_id
@@ -135,16 +43,9 @@ def term_dates():  # type: ignore[no-untyped-def]
         closures_text = request.form.get("closures", "")[:20000]
         calendar, problems = parse(terms_text, closures_text)
         if calendar is not None:
-            row = s.get(SchoolCalendarRecord, school_id)
-            if row is None:
-                row = SchoolCalendarRecord(school_id=school_id, calendar="")
-                s.add(row)
-            row.calendar = json.dumps(calendar_json(calendar))
-            row.saved_by = current_user.id
-            row.updated_at = utcnow()
             audit("term_dates", detail=f"{len(calendar.terms)} terms, "
                                        f"{len(calendar.closures)} closure days")
-            s.commit()
+            save_calendar(s, school_id, calendar, current_user.id)
             flash("Term dates saved: plans for your school’s cases now use them", "success")
             return redirect(url_for("term_dates.term_dates"))
     return render_template("web/term_dates.html", form=form, problems=problems,

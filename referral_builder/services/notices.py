@@ -1,17 +1,42 @@
-"""Entries for "Worth checking" on the evidence check that the web adds to the report's own:
-invitations dated after their meeting or with short notice, and evidence with no copy."""
+"""What is worth a second look about a case's letters, beyond the check report's own
+warnings: an invitation dated after its meeting or giving less notice than the local
+authority asks, and a letter, email or document used as evidence with no copy attached."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+from referral_builder.domain.calendar import long_date
 from referral_builder.services.cases import CaseView
-from referral_builder.web.filters import long_date
 
 COPY_TYPES = {"letter": "letter", "email": "email", "document": "document"}
 
 
-def invite_notes(view: CaseView) -> list[str]:
-    from referral_builder.web.letters import min_notice_days
+def min_notice_days(view: CaseView) -> int | None:
+    """The notice the case's checklists ask an invitation to give, in days (the largest)."""
+    days = [int(r.get("days", 7)) for c in view.checklists for i in c.items for r in i.rules
+            if r.name == "min_notice"]
+    return max(days) if days else None
 
+
+def notice_problem(view: CaseView, meeting_id: str | None, sent: dt.date) -> str | None:
+    """Why an invitation sent on `sent` to meeting `meeting_id` needs a second look, or None."""
+    meeting = view.case.event(meeting_id) if meeting_id else None
+    if meeting is None or meeting.date is None:
+        return None
+    if meeting.date < sent:
+        return (f"This letter is dated {long_date(sent)}, after the meeting it is about "
+                f"({long_date(meeting.date)}). It cannot count as the invitation to it.")
+    need = min_notice_days(view)
+    notice = (meeting.date - sent).days
+    if need is not None and notice < need:
+        return (f"This letter gives {notice} day{'s' * (notice != 1)}’ notice of the meeting "
+                f"on {long_date(meeting.date)}; the local authority asks for at least {need}.")
+    return None
+
+
+def invite_notes(view: CaseView) -> list[str]:
+    """Each invitation in the chronology dated after its meeting, or with short notice."""
     need = min_notice_days(view)
     notes = []
     for e in view.case.events:
