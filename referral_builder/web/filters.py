@@ -60,6 +60,34 @@ def plain(text: str | None) -> str:
     return text[:1].upper() + text[1:]
 
 
+#: The problem `documents.verify` reports for a draft: the bundle is genuine but not ready.
+DRAFT_PROBLEM = "This is a draft bundle, made before the referral was ready."
+
+
+def verify_outcome(result) -> str:  # type: ignore[no-untyped-def]
+    """Which of the three answers "Check a bundle" gives (issue 14.10).
+
+    "complete": genuine and complete; "not_ready": every page and file as made, but a draft
+    or an item not met; "altered": a page or file changed, removed or unreadable.
+    """
+    if result.complete:
+        return "complete"
+    if any(p != DRAFT_PROBLEM for p in result.problems) or result.report is None:
+        return "altered"
+    return "not_ready"
+
+
+VERBS = {"is": "are", "has": "have", "was": "were", "does": "do", "needs": "need"}
+
+
+def counted(n: int, noun: str, verb: str | None = None, plural: str | None = None) -> str:
+    """ "1 item is", "2 items are": the number, the noun and the verb agreeing with it."""
+    words = f"{n} {noun if n == 1 else plural or noun + 's'}"
+    if verb:
+        words += " " + (verb if n == 1 else VERBS.get(verb, verb))
+    return words
+
+
 def date_time(value: dt.datetime | None) -> str:
     if not value:
         return ""
@@ -83,6 +111,8 @@ def error_list(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
 
 def register_filters(app: Flask) -> None:
     app.add_template_global(error_list)
+    app.add_template_global(counted)
+    app.add_template_filter(verify_outcome)
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
     app.add_template_filter(history_text)
