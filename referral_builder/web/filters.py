@@ -112,6 +112,7 @@ def error_list(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
 def register_filters(app: Flask) -> None:
     app.add_template_global(error_list)
     app.add_template_global(counted)
+    app.add_template_global(dt.date.today, "date_today")
     app.add_template_filter(verify_outcome)
     app.add_template_filter(long_date)
     app.add_template_filter(date_time)
