@@ -125,6 +125,20 @@ def new_details(case_id: int, event_type: str | None = None,
                     problems=problems, back_url=url_for("events.index", case_id=case_id)), 409
             shown = view.record.version
         event = _event_json(form, event_type, old, events)
+        # A letter inviting to a meeting it is dated after, or with short notice, needs a
+        # confirmation, as on the letters page (issue 14.3): asked again only when its date,
+        # meeting or purposes change.
+        from referral_builder.web.letters import notice_problem
+
+        notice = notice_problem(view, event.get("meeting"), form.date.data) if (
+            event_type == "letter" and "meeting_invite" in event.get("purposes", []) and any(
+                event.get(k) != old.get(k) for k in ("date", "meeting", "purposes"))) else None
+        if notice and not request.form.get("confirm_notice"):
+            error = "Confirm the date on the letter is right, or go back and change it"
+            return render_template(
+                "web/event.html", form=form, title=title, event_type=event_type, notice=notice,
+                notice_error=error, problems=[{"text": error, "href": "#confirm_notice"}],
+                back_url=url_for("events.index", case_id=case_id)), 400
         upload = form.attachment.data
         content = once.digest("event", {
             **{k: v for k, v in event.items() if k != "id"},

@@ -65,7 +65,8 @@ def _problem_list(exc: RegisterImportError, form: RegisterUploadForm) -> list[di
     shown = exc.problems[:MAX_PROBLEMS_SHOWN]
     more = len(exc.problems) - len(shown)
     form.csv_file.errors = [f"The file has {len(exc.problems)} problem"
-                            f"{'s' * (len(exc.problems) != 1)}: fix them and upload it again"
+                            f"{'s' * (len(exc.problems) != 1)}: fix "
+                            f"{'them' if len(exc.problems) != 1 else 'it'} and upload it again"
                             + (f" ({more} more not shown)" if more else "")]
     return [{"text": f"Line {n}: {msg}" if n else msg[0].upper() + msg[1:], "href": "#csv_file"}
             for n, msg in shown]

@@ -47,7 +47,8 @@ def pytest_collection_modifyitems(config, items):  # type: ignore[no-untyped-def
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def live(tmp_path_factory) -> Iterator[tuple[object, str]]:  # type: ignore[no-untyped-def]
+    """The app (for tests that set records up directly) and the address it is served at."""
     from werkzeug.serving import make_server
 
     from referral_builder.services import demo
@@ -64,8 +65,13 @@ def server(tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
+    yield app, f"http://127.0.0.1:{srv.server_port}"
     srv.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(live) -> str:  # type: ignore[no-untyped-def]
+    return str(live[1])
 
 
 @pytest.fixture(scope="module")

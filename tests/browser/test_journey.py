@@ -319,6 +319,7 @@ def test_the_whole_journey(server, browser, tmp_path) -> None:  # type: ignore[n
     page.set_input_files("#bundle", str(pdf))
     j.click("Check the bundle", "la-verify")
     assert page.locator("#verify-result").is_visible()
+    assert "Genuine and complete" in page.locator("#verify-result").inner_text()
     j.sign_out()
 
     j.sign_in("dsl@school.example")
