@@ -34,7 +34,8 @@ def dashboard() -> ResponseReturnValue:
     # Referrals submitted before reports were frozen (migration 0006) are checked here.
     legacy = {record.id: CaseView(record) for record, _school, sub in found.rows
               if sub is None or sub.ready is None}
-    audit("list", detail=f"{len(found.rows)} referrals to authority "
+    shown = len(found.rows)
+    audit("list", detail=f"{shown} referral{'' if shown == 1 else 's'} to authority "
                          f"{current_user.authority_id}")
     return render_template("web/la_dashboard.html", rows=found.rows, legacy=legacy,
                            total=found.total, page=found.page, pages=found.pages, sort=sort,
