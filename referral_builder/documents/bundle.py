@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.annotations import Link
+from pypdf import PdfWriter
 
 from referral_builder.documents import _layout as L
 from referral_builder.documents import pages as P
+from referral_builder.documents._assembly import add_links, stamp_pages
 from referral_builder.documents._pdf_worker import page_fingerprint
 from referral_builder.documents.certificate import certificate_part
 from referral_builder.documents.chronology import chronology_part, sorted_events
@@ -168,21 +168,28 @@ def build_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checkl
                or any(d.section == s[0] for d in docs)]
     dividers = P.divider_part([(s[1], s[2], s[3]) for s in present])
     targets: dict[str, int] = {}
-    for _attempt in range(6):
+    memo: dict[object, object] = {}  # text that prints no page number: parsed once
+
+    def lay_out() -> list[_Block]:
         page_of = {d.doc.id: targets.get(f"doc:{d.doc.id}", 999) for d in docs}
         parts = {
-            "index": P.index_part(_index_entries(docs, present, targets)),
-            "compliance": compliance_part(case, report, page_of),
-            "chronology": chronology_part(case, page_of),
+            "index": P.index_part(_index_entries(docs, present, targets), memo=memo),
+            "compliance": compliance_part(case, report, page_of, memo=memo),
+            "chronology": chronology_part(case, page_of, memo=memo),
             "certificate": certificate,
         }
-        blocks = _blocks(cover, dividers, parts, present, docs)
-        new_targets = _place(blocks)
-        if new_targets == targets:
-            break
-        targets = new_targets
-    # Page numbers settle in two or three passes; links always follow the final layout.
-    targets = new_targets
+        return _blocks(cover, dividers, parts, present, docs)
+
+    # Page numbers settle in two or three passes that only count pages; then each part is
+    # drawn once, with the numbers it prints. Links always follow the final layout.
+    with L.measuring():
+        for _attempt in range(6):
+            new_targets = _place(lay_out())
+            if new_targets == targets:
+                break
+            targets = new_targets
+    blocks = lay_out()
+    targets = _place(blocks)
     say("Assembling the PDF")
     return _assemble(case, report, blocks, targets, docs, present, case_json, draft, as_of)
 
@@ -223,7 +230,7 @@ def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
     for d, result in zip(pdfs, clean, strict=True):
         if isinstance(result, UnsafeDocument):
             raise result
-        d.part = L.Part(result, len(PdfReader(io.BytesIO(result)).pages))
+        d.part = L.Part.of(result)
 
 
 def _convert_all(docs: list[_Doc], raw: dict[str, bytes], limits: Limits) -> None:
@@ -237,7 +244,7 @@ def _convert_all(docs: list[_Doc], raw: dict[str, bytes], limits: Limits) -> Non
     for d, pdf in zip(docs, results, strict=True):
         if isinstance(pdf, UnsafeDocument):
             raise pdf
-        d.part = L.Part(pdf, len(PdfReader(io.BytesIO(pdf)).pages))
+        d.part = L.Part.of(pdf)
 
 
 def _is_pdf(doc: Document, data: bytes) -> bool:
@@ -316,13 +323,12 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
               docs: list[_Doc], present: list[Any], case_json: dict[str, Any] | None,
               draft: bool, as_of: dt.date) -> Bundle:
     writer = PdfWriter()
-    readers: dict[int, PdfReader] = {}
     for b in blocks:
-        reader = readers.setdefault(id(b.part), PdfReader(io.BytesIO(b.part.pdf)))
+        reader = b.part.reader()
         for i in range(b.first, b.first + b.count):
             writer.add_page(reader.pages[i])
     total = len(writer.pages)
-    _stamp(writer, case.reference, draft)
+    stamp_pages(writer, case.reference, draft)
     _links(writer, blocks, targets)
     sections = tuple(Section(key, f"{letter}. {title}", targets[f"section:{key}"],
                              _section_last(key, targets, present))
@@ -342,9 +348,8 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
     _attach(writer, REPORT_ATTACHMENT, report_bytes)
     # Every part embeds its own copy of the fonts and the stamp: keep one of each.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    first = io.BytesIO()
-    writer.write(first)  # read back so fingerprints are of the pages exactly as written
-    fingerprints = [page_fingerprint(p) for p in PdfReader(first).pages]
+    # Of the pages as they will be written: content and XObject bytes are written unchanged.
+    fingerprints = [page_fingerprint(p) for p in writer.pages]
     bundled = tuple(BundledDocument(d.doc.id, d.title, d.doc.file, d.section, d.date, d.sha256,
                                     targets[f"doc:{d.doc.id}"],
                                     targets[f"doc:{d.doc.id}"] + (d.part.page_count
@@ -385,17 +390,8 @@ def _json(data: Any) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _stamp(writer: PdfWriter, reference: str, draft: bool) -> None:
-    boxes = [p.cropbox for p in writer.pages]
-    sizes = [(float(b.width), float(b.height)) for b in boxes]
-    overlay = PdfReader(io.BytesIO(P.stamp_pdf(sizes, reference, draft=draft)))
-    for page, box, stamp in zip(writer.pages, boxes, overlay.pages, strict=True):
-        move = Transformation().translate(float(box.left), float(box.bottom))
-        page.merge_transformed_page(stamp, move)
-        page.compress_content_streams()  # merging leaves them uncompressed
-
-
 def _links(writer: PdfWriter, blocks: list[_Block], targets: dict[str, int]) -> None:
+    links = []
     for b in blocks:
         for spot in b.part.spots:
             if not b.first <= spot.page < b.first + b.count:
@@ -404,10 +400,9 @@ def _links(writer: PdfWriter, blocks: list[_Block], targets: dict[str, int]) -> 
                 target: int | None = int(spot.target[5:])
             else:
                 target = targets.get(spot.target)
-            if target is None or not 1 <= target <= len(writer.pages):
-                continue
-            writer.add_annotation(b.start - 1 + spot.page - b.first,
-                                  Link(rect=spot.rect, target_page_index=target - 1))
+            if target is not None:
+                links.append((b.start - 1 + spot.page - b.first, spot.rect, target - 1))
+    add_links(writer, links)
 
 
 def _outline(writer: PdfWriter, sections: tuple[Section, ...], docs: list[_Doc],

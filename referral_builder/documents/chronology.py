@@ -90,8 +90,12 @@ def chronology_pdf(case: Case, page_of: Mapping[str, int] | None = None) -> byte
     return chronology_part(case, page_of).pdf
 
 
-def chronology_part(case: Case, page_of: Mapping[str, int] | None = None) -> L.Part:
+def chronology_part(case: Case, page_of: Mapping[str, int] | None = None, *,
+                    memo: dict[object, object] | None = None) -> L.Part:
+    """Lay out the chronology; `memo` keeps the cells that do not print a page number from
+    one layout pass to the next (they are parsed and measured once)."""
     st = L.styles()
+    memo = {} if memo is None else memo
     spots: list[L.Spot] = []
     page_of = page_of or {}
     width = L.frame_width(L.LANDSCAPE)
@@ -105,17 +109,19 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None) -> L.P
         ref = L.pages_text(pages) + (f" (not in bundle: {', '.join(missing)})" if missing else "")
         cell = L.para(L.text(ref), st["cell"])
         target = f"doc:{e.documents[0]}" if pages else None
-        rows.append([
-            L.para(L.text(when).replace("\n", "<br/>"), st["cell"]),
-            L.para(L.text(TYPE_WORDS.get(e.type, words(e.type))), st["cellb"]),
-            L.para(L.text(by), st["cell"]),
-            L.para(L.text(carer_names(case, e.people)), st["cell"]),
-            L.para(L.text(what_happened(case, e)), st["cell"]),
-            L.para(L.text(outcome(e)), st["cell"]),
-            L.LinkSpot(cell, target, spots),
-        ])
-    fixed = [24 * mm, 28 * mm, 32 * mm, 40 * mm, 0, 36 * mm, 24 * mm]
-    fixed[4] = width - sum(fixed)
+        fixed = memo.get(("chronology", e.id))
+        if not isinstance(fixed, list):
+            fixed = memo[("chronology", e.id)] = [
+                L.para(L.text(when).replace("\n", "<br/>"), st["cell"]),
+                L.para(L.text(TYPE_WORDS.get(e.type, words(e.type))), st["cellb"]),
+                L.para(L.text(by), st["cell"]),
+                L.para(L.text(carer_names(case, e.people)), st["cell"]),
+                L.para(L.text(what_happened(case, e)), st["cell"]),
+                L.para(L.text(outcome(e)), st["cell"]),
+            ]
+        rows.append([*fixed, L.LinkSpot(cell, target, spots)])
+    widths = [24 * mm, 28 * mm, 32 * mm, 40 * mm, 0, 36 * mm, 24 * mm]
+    widths[4] = width - sum(widths)
     story: list[Flowable] = [
         L.para("Chronology", st["h1"]),
         L.para(f"{L.text(case.pupil.full_name)}, {L.text(case.school.name)}. Every recorded "
@@ -125,6 +131,6 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None) -> L.P
     if len(rows) == 1:
         story.append(L.para("No actions are recorded.", st["body"]))
     else:
-        story.append(L.table(rows, fixed))
+        story.append(L.table(rows, widths))
     return L.render(story, title=f"Chronology: {case.pupil.full_name}",
                     pagesize=L.LANDSCAPE, spots=spots)

@@ -59,8 +59,12 @@ def compliance_pdf(case: Case, report: CheckReport,
 
 
 def compliance_part(case: Case, report: CheckReport,
-                    page_of: Mapping[str, int] | None = None) -> L.Part:
+                    page_of: Mapping[str, int] | None = None, *,
+                    memo: dict[object, object] | None = None) -> L.Part:
+    """Lay out the compliance table; `memo` keeps the cells that do not print a page number
+    from one layout pass to the next (they are parsed and measured once)."""
     st = L.styles()
+    memo = {} if memo is None else memo
     spots: list[L.Spot] = []
     page_of = page_of or {}
     width = L.frame_width(L.LANDSCAPE)
@@ -84,14 +88,16 @@ def compliance_part(case: Case, report: CheckReport,
             first = evidence_pages(case, item, page_of)
             evidence = "<br/>".join("• " + L.text(x) for x in _evidence_cell(case, item, page_of))
             need = "" if item.mandatory else "<br/>Conditional"
-            rows.append([
-                L.para(L.text(item.number) + need, st["cell"]),
-                L.para(L.text(item.wording), st["cell"]),
-                L.para(STATUS_WORDS.get(item.status, item.status), st["cellb"]),
-                L.para("<br/>".join(L.text(r) for r in item.reasons), st["cell"]),
-                L.LinkSpot(L.para(evidence, st["cell"]),
-                           f"page:{first[0]}" if first else None, spots),
-            ])
+            fixed = memo.get(("compliance", ref.id, item.id))
+            if not isinstance(fixed, list):
+                fixed = memo[("compliance", ref.id, item.id)] = [
+                    L.para(L.text(item.number) + need, st["cell"]),
+                    L.para(L.text(item.wording), st["cell"]),
+                    L.para(STATUS_WORDS.get(item.status, item.status), st["cellb"]),
+                    L.para("<br/>".join(L.text(r) for r in item.reasons), st["cell"]),
+                ]
+            rows.append([*fixed, L.LinkSpot(L.para(evidence, st["cell"]),
+                                            f"page:{first[0]}" if first else None, spots)])
             if item.status == "not_met":
                 shade.append(("BACKGROUND", (2, n), (2, n), L.RED))
         story.append(L.table(rows, widths, extra=shade))

@@ -86,8 +86,11 @@ def cover_part(case: Case, report: CheckReport, checklists: Sequence[Checklist],
     return L.render(story, title=f"Referral bundle {case.reference}")
 
 
-def index_part(entries: Sequence[IndexEntry]) -> L.Part:
+def index_part(entries: Sequence[IndexEntry], *,
+               memo: dict[object, object] | None = None) -> L.Part:
+    """Lay out the index; `memo` keeps each entry's title from one layout pass to the next."""
     st = L.styles()
+    memo = {} if memo is None else memo
     spots: list[L.Spot] = []
     width = L.frame_width(L.PORTRAIT)
     story: list[Flowable] = [
@@ -101,7 +104,10 @@ def index_part(entries: Sequence[IndexEntry]) -> L.Part:
     for e in entries:
         style = st["cellb"] if e.level == 0 else st["cell"]
         indent = 8 * mm * e.level
-        row = Table([["", L.para(L.text(e.title), style),
+        title = memo.get(("index", e.target, e.title))
+        if title is None:
+            title = memo[("index", e.target, e.title)] = L.para(L.text(e.title), style)
+        row = Table([["", title,
                       L.para(L.text(e.pages), right_bold if e.level == 0 else right)]],
                     colWidths=[indent, width - indent - 30 * mm, 30 * mm])
         row.setStyle(TableStyle([
