@@ -38,8 +38,7 @@ from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.documents.sanitise import (
     DEFAULT_LIMITS,
     Limits,
-    convert_docx_many,
-    sanitise_many,
+    prepare_many,
 )
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import ReferralBuilderError
@@ -224,27 +223,21 @@ def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
         d.sha256 = hashlib.sha256(data).hexdigest()
     pdfs = [d for d in docs if _is_pdf(d.doc, raw[d.doc.id])]
     pdf_ids = {d.doc.id for d in pdfs}
-    _convert_all([d for d in docs if d.doc.id not in pdf_ids], raw, limits)
-    clean = sanitise_many([(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id])
-                           for d in pdfs], limits=limits)
-    for d, result in zip(pdfs, clean, strict=True):
-        if isinstance(result, UnsafeDocument):
-            raise result
-        d.part = L.Part.of(result)
-
-
-def _convert_all(docs: list[_Doc], raw: dict[str, bytes], limits: Limits) -> None:
-    """Convert DOCX documents to PDF in child processes (untrusted zips of XML)."""
-    for d in docs:
+    words = [d for d in docs if d.doc.id not in pdf_ids]
+    for d in words:
         if not (raw[d.doc.id][:2] == b"PK" or d.doc.file.lower().endswith(".docx")):
             raise DocumentProblem(f"Document {d.doc.id} ({d.doc.file}) is neither a PDF nor "
                                   "a Word (.docx) file.")
-    results = convert_docx_many([(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id],
-                                  d.title) for d in docs], limits=limits)
-    for d, pdf in zip(docs, results, strict=True):
-        if isinstance(pdf, UnsafeDocument):
-            raise pdf
-        d.part = L.Part.of(pdf)
+    # Uploads are cleaned and Word letters converted (untrusted zips of XML) in the same
+    # child processes, under `limits`.
+    clean, converted = prepare_many(
+        [(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id]) for d in pdfs],
+        [(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id], d.title) for d in words],
+        limits=limits)
+    for d, result in zip([*words, *pdfs], [*converted, *clean], strict=True):
+        if isinstance(result, UnsafeDocument):
+            raise result
+        d.part = L.Part.of(result)
 
 
 def _is_pdf(doc: Document, data: bytes) -> bool:
