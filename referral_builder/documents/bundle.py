@@ -40,6 +40,7 @@ from referral_builder.documents.sanitise import (
     Limits,
     prepare_many,
 )
+from referral_builder.documents.wording import missing_copies
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.domain.model import Case, Document
@@ -168,11 +169,13 @@ def build_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Checkl
     dividers = P.divider_part([(s[1], s[2], s[3]) for s in present])
     targets: dict[str, int] = {}
     memo: dict[object, object] = {}  # text that prints no page number: parsed once
+    missing = missing_copies(case, report, {d.doc.id for d in docs if d.part is not None})
 
     def lay_out() -> list[_Block]:
         page_of = {d.doc.id: targets.get(f"doc:{d.doc.id}", 999) for d in docs}
         parts = {
-            "index": P.index_part(_index_entries(docs, present, targets), memo=memo),
+            "index": P.index_part(_index_entries(docs, present, targets), memo=memo,
+                                  missing=missing),
             "compliance": compliance_part(case, report, page_of, memo=memo),
             "chronology": chronology_part(case, page_of, memo=memo),
             "certificate": certificate,

@@ -49,7 +49,7 @@ def what_happened(case: Case, e: Event) -> str:
     if e.meeting:
         m = case.event(e.meeting)
         when = f" on {L.short_date(m.date)}" + (f" at {m.time}" if m.time else "") if m else ""
-        parts.append(f"About the meeting{when} ({e.meeting})")
+        parts.append(f"About the meeting{when}" if m else "About a meeting no longer recorded")
     if e.states_attendance_pct is not None:
         parts.append(f"States attendance of {e.states_attendance_pct:g}%")
     if e.encloses:
@@ -72,7 +72,8 @@ def what_happened(case: Case, e: Event) -> str:
         parts.append("Consent requested")
     if e.of:
         target = case.event(e.of)
-        parts.append(f"Review of {words(target.type) if target else ''} ({e.of})")
+        parts.append(f"Review of the {words(target.type)} of {L.short_date(target.date)}"
+                     if target else "Review of a record no longer in the case")
     if e.direction == "incoming":
         parts.append("Received from the family or agency")
     return ". ".join(p.rstrip(".") for p in parts if p) + ("." if parts else "")
@@ -96,6 +97,7 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None, *,
     one layout pass to the next (they are parsed and measured once)."""
     st = L.styles()
     memo = {} if memo is None else memo
+    titles = {d.id: d.title or d.file.rsplit("/", 1)[-1] for d in case.documents}
     spots: list[L.Spot] = []
     page_of = page_of or {}
     width = L.frame_width(L.LANDSCAPE)
@@ -105,7 +107,7 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None, *,
         when = L.short_date(e.date) + (f"\n{e.time}" if e.time else "")
         by = ", ".join(x for x in (e.by.name, e.by.role) if x) if e.by else ""
         pages = [page_of[d] for d in e.documents if d in page_of]
-        missing = [d for d in e.documents if d not in page_of]
+        missing = [titles.get(d) or "a copy" for d in e.documents if d not in page_of]
         ref = L.pages_text(pages) + (f" (not in bundle: {', '.join(missing)})" if missing else "")
         cell = L.para(L.text(ref), st["cell"])
         target = f"doc:{e.documents[0]}" if pages else None

@@ -8,6 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from referral_builder.documents import _layout as L
+from referral_builder.documents.wording import plain
 from referral_builder.domain.calendar import fmt
 from referral_builder.domain.model import Case
 from referral_builder.domain.results import CheckReport, ItemResult
@@ -41,7 +42,7 @@ def _evidence_cell(case: Case, item: ItemResult, page_of: Mapping[str, int]) -> 
     for event_id in shown:
         e = case.event(event_id)
         if e is None:
-            lines.append(event_id)
+            lines.append("a record that is no longer in the case")
             continue
         kind = TYPE_WORDS.get(e.type, e.type)
         when = fmt(e.date) if e.date else "no date"
@@ -94,7 +95,8 @@ def compliance_part(case: Case, report: CheckReport,
                     L.para(L.text(item.number) + need, st["cell"]),
                     L.para(L.text(item.wording), st["cell"]),
                     L.para(STATUS_WORDS.get(item.status, item.status), st["cellb"]),
-                    L.para("<br/>".join(L.text(r) for r in item.reasons), st["cell"]),
+                    L.para("<br/>".join(L.text(plain(r, case)) for r in item.reasons),
+                           st["cell"]),
                 ]
             rows.append([*fixed, L.LinkSpot(L.para(evidence, st["cell"]),
                                             f"page:{first[0]}" if first else None, spots)])
@@ -103,6 +105,6 @@ def compliance_part(case: Case, report: CheckReport,
         story.append(L.table(rows, widths, extra=shade))
     if report.warnings:
         story += L.heading("Warnings", st["h2"])
-        story += [L.para("• " + L.text(w), st["small"]) for w in report.warnings]
+        story += [L.para("• " + L.text(plain(w, case)), st["small"]) for w in report.warnings]
     return L.render(story, title=f"Compliance: {case.pupil.full_name}", pagesize=L.LANDSCAPE,
                     spots=spots)

@@ -86,9 +86,10 @@ def cover_part(case: Case, report: CheckReport, checklists: Sequence[Checklist],
     return L.render(story, title=f"Referral bundle {case.reference}")
 
 
-def index_part(entries: Sequence[IndexEntry], *,
-               memo: dict[object, object] | None = None) -> L.Part:
-    """Lay out the index; `memo` keeps each entry's title from one layout pass to the next."""
+def index_part(entries: Sequence[IndexEntry], *, memo: dict[object, object] | None = None,
+               missing: Sequence[str] = ()) -> L.Part:
+    """Lay out the index, then the `missing` copies (letters and emails used as evidence with
+    no copy attached); `memo` keeps each entry's title from one layout pass to the next."""
     st = L.styles()
     memo = {} if memo is None else memo
     spots: list[L.Spot] = []
@@ -115,6 +116,12 @@ def index_part(entries: Sequence[IndexEntry], *,
             ("LINEBELOW", (1, 0), (-1, -1), 0.25, L.LIGHT),
             ("TOPPADDING", (0, 0), (-1, -1), 5 if e.level == 0 else 1.5)]))
         story.append(L.LinkSpot(row, e.target, spots))
+    if missing:
+        story += L.heading("Copies not attached", st["h2"])
+        story.append(L.para("These letters and emails meet a checklist item but no copy of "
+                            "them is in this bundle. Attach each copy to its record and make "
+                            "the bundle again.", st["small"]))
+        story += [L.para("• " + L.text(line), st["cell"]) for line in missing]
     return L.render(story, title="Index", spots=spots)
 
 
