@@ -126,3 +126,15 @@ def add_links(writer: PdfWriter, links: Iterable[tuple[int, Sequence[float], int
         if annots is None:
             annots = page[NameObject("/Annots")] = ArrayObject()
         cast(ArrayObject, annots.get_object()).append(writer._add_object(annotation))
+
+
+def attach(writer: PdfWriter, name: str, data: bytes) -> None:
+    """Embed `data` as a Flate-compressed file (pypdf stores attachments uncompressed; the
+    case of a year's work is megabytes of JSON). Digests are of the uncompressed bytes."""
+    embedded = writer.add_attachment(name, data)
+    try:
+        files = cast(DictionaryObject, embedded.pdf_object["/EF"])
+        ref = cast(IndirectObject, files.raw_get("/F"))
+        writer._replace_object(ref, cast(StreamObject, ref.get_object()).flate_encode())
+    except (AttributeError, KeyError):  # another pypdf: keep it uncompressed, still valid
+        pass

@@ -34,7 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from referral_builder.documents.docx_pdf import FallbackParagraph, _bold_font, body_font
+from referral_builder.documents.fonts import FallbackParagraph, body_font, bold_font
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
@@ -52,7 +52,7 @@ def fonts() -> tuple[str, str]:
     """Return (regular, bold): Liberation Sans (DejaVu Sans for what it lacks), else DejaVu Sans,
     else Helvetica."""
     family = body_font()
-    return family, _bold_font(family)
+    return family, bold_font(family)
 
 
 def styles() -> dict[str, ParagraphStyle]:

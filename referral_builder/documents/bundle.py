@@ -23,7 +23,7 @@ from pypdf import PdfWriter
 
 from referral_builder.documents import _layout as L
 from referral_builder.documents import pages as P
-from referral_builder.documents._assembly import add_links, stamp_pages
+from referral_builder.documents._assembly import add_links, attach, stamp_pages
 from referral_builder.documents._pdf_worker import page_fingerprint
 from referral_builder.documents.certificate import certificate_part
 from referral_builder.documents.chronology import chronology_part, sorted_events
@@ -340,8 +340,8 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
 
     case_bytes = _json(case_json if case_json is not None else dump_case(case))
     report_bytes = _json(dump_report(report))
-    _attach(writer, CASE_ATTACHMENT, case_bytes)
-    _attach(writer, REPORT_ATTACHMENT, report_bytes)
+    attach(writer, CASE_ATTACHMENT, case_bytes)
+    attach(writer, REPORT_ATTACHMENT, report_bytes)
     # Every part embeds its own copy of the fonts and the stamp: keep one of each.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     # Of the pages as they will be written: content and XObject bytes are written unchanged.
@@ -365,21 +365,10 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
                         REPORT_ATTACHMENT: hashlib.sha256(report_bytes).hexdigest()},
         "page_fingerprints": fingerprints,
     }
-    _attach(writer, MANIFEST_ATTACHMENT, _json(manifest))
+    attach(writer, MANIFEST_ATTACHMENT, _json(manifest))
     out = io.BytesIO()
     writer.write(out)
     return Bundle(out.getvalue(), report, total, sections, bundled, manifest)
-
-
-def _attach(writer: PdfWriter, name: str, data: bytes) -> None:
-    """Embed `data` as a Flate-compressed file (pypdf stores attachments uncompressed; the
-    case of a year's work is megabytes of JSON). Digests are of the uncompressed bytes."""
-    embedded = writer.add_attachment(name, data)
-    try:
-        ref = embedded.pdf_object["/EF"].raw_get("/F")
-        writer._replace_object(ref, ref.get_object().flate_encode())
-    except (AttributeError, KeyError):  # another pypdf: keep it uncompressed, still valid
-        pass
 
 
 def _json(data: Any) -> bytes:
