@@ -76,7 +76,7 @@ def compliance_part(case: Case, report: CheckReport,
         L.para(f"{L.text(case.pupil.full_name)}, checked as of {L.long_date(report.as_of)}. "
                f"{verdict}", st["body"]),
     ]
-    widths = [24 * mm, 0, 26 * mm, 92 * mm, 30 * mm]
+    widths = [24 * mm, 0, 26 * mm, 82 * mm, 44 * mm]
     widths[1] = width - sum(widths)
     for ref in report.checklists:
         items = [i for i in report.items if i.checklist == ref.id]

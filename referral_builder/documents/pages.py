@@ -121,7 +121,9 @@ def index_part(entries: Sequence[IndexEntry], *, memo: dict[object, object] | No
         story.append(L.para("These letters and emails meet a checklist item but no copy of "
                             "them is in this bundle. Attach each copy to its record and make "
                             "the bundle again.", st["small"]))
-        story += [L.para("• " + L.text(line), st["cell"]) for line in missing]
+        hanging = ParagraphStyle("missing", st["cell"], leftIndent=4 * mm, bulletIndent=0,
+                                 spaceAfter=2)
+        story += [L.para("<bullet>•</bullet>" + L.text(line), hanging) for line in missing]
     return L.render(story, title="Index", spots=spots)
 
 
