@@ -112,7 +112,7 @@ def bundle_rows(quick: bool, state: dict[str, object]) -> None:
 def assembly_row(state: dict[str, object]) -> None:
     from pypdf import PdfReader, PdfWriter
 
-    from referral_builder.documents import pages as P
+    from referral_builder.documents._assembly import stamp_pages
 
     bundle = state.get("bundle")
     if bundle is None:
@@ -124,14 +124,10 @@ def assembly_row(state: dict[str, object]) -> None:
         w.append(PdfReader(io.BytesIO(pdf)))
         w.write(io.BytesIO())
 
-    def stamped() -> None:
-        reader = PdfReader(io.BytesIO(pdf))
+    def stamped() -> None:  # what the bundle does: stamp pages as form XObjects
         w = PdfWriter()
-        w.append(reader)
-        sizes = [(float(p.mediabox.width), float(p.mediabox.height)) for p in w.pages]
-        overlay = PdfReader(io.BytesIO(P.stamp_pdf(sizes, "WAL-2026-0042", draft=False)))
-        for page, stamp in zip(w.pages, overlay.pages, strict=True):
-            page.merge_page(stamp)
+        w.append(PdfReader(io.BytesIO(pdf)))
+        stamp_pages(w, "WAL-2026-0042", draft=False)
         w.write(io.BytesIO())
 
     floor = timed(plain)

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import create_engine, make_url, select
 from sqlalchemy.pool import NullPool
@@ -51,7 +52,7 @@ def fill(app, cases: int, files: int, file_kb: int) -> None:  # type: ignore[no-
             s.add(AuditEntry(user_id=1, action="view_case", case_id=ids[n % len(ids)]))
 
 
-def contents(app):  # type: ignore[no-untyped-def]
+def contents(app: Any) -> tuple[Any, dict[str, str]]:
     with app.extensions["db"].engine.connect() as conn:
         rows = table_rows(conn)
     return rows, {p.name: sha256_of(p) for p in final_files(app.extensions["files"])}
@@ -67,7 +68,7 @@ def main() -> int:
     schema = f"bench_backup_{os.getpid()}"
     admin = create_engine(base, poolclass=NullPool) if base else None
     url = None
-    if admin is not None:
+    if admin is not None and base:
         with admin.begin() as conn:
             conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
         url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}) \

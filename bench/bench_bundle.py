@@ -102,7 +102,7 @@ def bench_case(folder: Path):  # type: ignore[no-untyped-def]
     for n, e in enumerate(letters, start=1):
         name = f"letters/letter-{n:02d}.docx"
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
-        (folder / name).write_bytes(letter_docx(n, e.date))
+        (folder / name).write_bytes(letter_docx(n, e.date or case.referral_date))
         docs.append(Document(f"L{n}", name, f"Letter {n}"))
         attach[e.id] = (f"L{n}",)
     for n, e in enumerate(others, start=1):

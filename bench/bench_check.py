@@ -19,13 +19,14 @@ from builders import D, absent, event, make_case, term_marks
 
 from referral_builder.checklists import all_checklists
 from referral_builder.domain import engine, stats
+from referral_builder.domain.model import Case
 
 HOLIDAYS = [(D(2025, 10, 27), D(2025, 10, 31)), (D(2025, 12, 22), D(2026, 1, 2)),
             (D(2026, 2, 16), D(2026, 2, 20)), (D(2026, 3, 30), D(2026, 4, 10)),
             (D(2026, 5, 25), D(2026, 5, 29))]
 
 
-def large_case():  # type: ignore[no-untyped-def]
+def large_case() -> Case:
     rng = random.Random(7)
     days = [D(2025, 9, 3) + dt.timedelta(days=i) for i in range(320)]
     school = [d for d in days if d.weekday() < 5 and not any(a <= d <= b for a, b in HOLIDAYS)]
@@ -36,12 +37,13 @@ def large_case():  # type: ignore[no-untyped-def]
     for n in range(300):
         d = rng.choice(school)
         kind = kinds[n % len(kinds)]
-        extra = {"to": ["c1", "c2"], "purposes": ["attendance_concern"]} if kind in (
-            "letter", "email") else {}
+        extra: dict[str, object] = {"to": ["c1", "c2"], "purposes": ["attendance_concern"]} \
+            if kind in ("letter", "email") else {}
         if kind == "agency_contact":
             extra = {"agency": "early_help"}
         events.append(event(f"e{n}", kind, d, **extra))
-    return make_case(marks=marks, events=tuple(events), referral_date=D(2026, 7, 10))
+    case: Case = make_case(marks=marks, events=tuple(events), referral_date=D(2026, 7, 10))
+    return case
 
 
 def measure(label: str, fn, repeat: int = 5) -> None:  # type: ignore[no-untyped-def]

@@ -8,9 +8,11 @@ once it knows which bundle page the target starts on.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape
@@ -21,15 +23,18 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import (
+    BaseDocTemplate,
     CondPageBreak,
     Flowable,
+    Frame,
+    PageTemplate,
     Paragraph,
     SimpleDocTemplate,
     Table,
     TableStyle,
 )
 
-from referral_builder.documents.docx_pdf import FallbackParagraph, _bold_font, body_font
+from referral_builder.documents.fonts import FallbackParagraph, body_font, bold_font
 
 PORTRAIT = A4
 LANDSCAPE = landscape(A4)
@@ -47,7 +52,7 @@ def fonts() -> tuple[str, str]:
     """Return (regular, bold): Liberation Sans (DejaVu Sans for what it lacks), else DejaVu Sans,
     else Helvetica."""
     family = body_font()
-    return family, _bold_font(family)
+    return family, bold_font(family)
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -109,6 +114,22 @@ class Part:
     pdf: bytes
     page_count: int
     spots: list[Spot] = field(default_factory=list)
+    _reader: Any = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, pdf: bytes) -> Part:
+        """A part made elsewhere (an uploaded or converted document): count its pages."""
+        part = cls(pdf, 0)
+        part.page_count = len(part.reader().pages)
+        return part
+
+    def reader(self) -> Any:
+        """The part's pages read by pypdf, once (reading a PDF parses its page tree)."""
+        if self._reader is None:
+            from pypdf import PdfReader
+
+            self._reader = PdfReader(io.BytesIO(self.pdf))
+        return self._reader
 
 
 class LinkSpot(Flowable):  # type: ignore[misc]
@@ -269,22 +290,67 @@ class LongTable(Flowable):  # type: ignore[misc]
         t.drawOn(self.canv, 0, 0)
 
 
+_MEASURING: contextvars.ContextVar[bool] = contextvars.ContextVar("measuring", default=False)
+
+
+@contextlib.contextmanager
+def measuring(on: bool = True) -> Iterator[None]:
+    """Within this block `render` only counts pages: it lays out but draws nothing (the
+    bundle settles its page numbers this way, then draws each part once)."""
+    token = _MEASURING.set(on)
+    try:
+        yield
+    finally:
+        _MEASURING.reset(token)
+
+
+class _MeasureFrame(Frame):  # type: ignore[misc]
+    """A frame that places flowables exactly as `Frame` does but skips drawing them."""
+
+    def _add(self, flowable: Flowable, canv: Any, trySplit: int = 0) -> int:
+        flowable.drawOn = _no_drawing
+        try:
+            return int(super()._add(flowable, canv, trySplit))
+        finally:
+            flowable.__dict__.pop("drawOn", None)
+
+    add = _add  # `Frame.add` is an alias bound to `Frame._add`
+
+
+def _no_drawing(*_args: Any, **_kwargs: Any) -> None:
+    return None
+
+
+class _MeasureDoc(SimpleDocTemplate):  # type: ignore[misc]
+    def build(self, flowables: list[Flowable]) -> None:
+        self._calc()
+        frame = _MeasureFrame(self.leftMargin, self.bottomMargin, self.width, self.height,
+                              id="normal")
+        self.addPageTemplates([PageTemplate(id="First", frames=frame, pagesize=self.pagesize),
+                               PageTemplate(id="Later", frames=frame, pagesize=self.pagesize)])
+        BaseDocTemplate.build(self, flowables)
+
+
 def render(story: list[Flowable], *, title: str, pagesize: tuple[float, float] = PORTRAIT,
            spots: list[Spot] | None = None) -> Part:
-    """Lay out `story` on pages of `pagesize` and return the PDF with its link spots."""
+    """Lay out `story` on pages of `pagesize` and return the PDF with its link spots (only
+    the page count, and no PDF, while `measuring`)."""
     out = io.BytesIO()
-    doc = SimpleDocTemplate(out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=MARGIN + FOOTER_ROOM, title=title,
-                            author="referral-builder", creator="referral-builder")
+    measure = _MEASURING.get()
+    doc = (_MeasureDoc if measure else SimpleDocTemplate)(
+        out, pagesize=pagesize, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=MARGIN + FOOTER_ROOM, title=title, author="referral-builder",
+        creator="referral-builder")
     doc.build(story)
-    return Part(out.getvalue(), doc.page, spots if spots is not None else [])
+    return Part(b"" if measure else out.getvalue(), doc.page,
+                spots if spots is not None else [])
 
 
 def frame_width(pagesize: tuple[float, float]) -> float:
     return float(pagesize[0] - 2 * MARGIN)
 
 
-class _Paragraph(FallbackParagraph):  # type: ignore[misc]
+class _Paragraph(FallbackParagraph):
     """A paragraph that breaks its lines once per width.
 
     A table that splits over pages is re-measured whole on every page (ReportLab wraps every

@@ -10,6 +10,8 @@ Jobs:
   inspect   read a bundle: page count, attachments, outline titles and page fingerprints
   docx      convert a Word document to PDF (`docx_pdf.docx_to_pdf`, which checks it first)
   JOB-batch several files in one process (sanitise or docx), answered one by one
+  mixed-batch  the same, each file with its own job (`jobs` in the settings): a bundle's
+            uploads and letters share one child per CPU
 """
 
 from __future__ import annotations
@@ -229,6 +231,7 @@ def main() -> int:
         # Files come as 8-byte big-endian lengths and bytes; each answer is a JSON line
         # with the body's length, then the body. CPU is budgeted file by file.
         titles = list(limits.get("titles") or [])
+        jobs = list(limits.get("jobs") or [])
         count = int(limits.get("batch", 1))
         set_limits({**limits, "cpu_seconds": int(limits.get("cpu_seconds", 30)) * count + 5})
         for n in range(count):
@@ -236,7 +239,11 @@ def main() -> int:
             data = sys.stdin.buffer.read(size)
             cpu_budget(int(limits.get("cpu_seconds", 30)))
             title = titles[n] if n < len(titles) else ""
-            head, body = run_job(job.removesuffix("-batch"), data, limits, title)
+            kind = jobs[n] if n < len(jobs) else job.removesuffix("-batch")
+            if kind not in ("sanitise", "docx"):
+                head, body = {"ok": False, "reason": f"Unknown job {kind!r}."}, b""
+            else:
+                head, body = run_job(kind, data, limits, title)
             out.write(json.dumps({**head, "length": len(body)}).encode() + b"\n" + body)
             out.flush()
         return 0

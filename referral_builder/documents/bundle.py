@@ -23,11 +23,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter, Transformation
-from pypdf.annotations import Link
+from pypdf import PdfWriter
 
 from referral_builder.documents import _layout as L
 from referral_builder.documents import pages as P
+from referral_builder.documents._assembly import add_links, attach, stamp_pages
 from referral_builder.documents._pdf_worker import page_fingerprint
 from referral_builder.documents.certificate import certificate_part
 from referral_builder.documents.chronology import chronology_part, sorted_events
@@ -42,9 +42,9 @@ from referral_builder.documents.safety import UnsafeDocument
 from referral_builder.documents.sanitise import (
     DEFAULT_LIMITS,
     Limits,
-    convert_docx_many,
-    sanitise_many,
+    prepare_many,
 )
+from referral_builder.documents.wording import missing_copies
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import DocumentProblem
 from referral_builder.domain.model import Case, Document
@@ -155,21 +155,30 @@ def assemble_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Che
                or any(d.section == s[0] for d in docs)]
     dividers = P.divider_part([(s[1], s[2], s[3]) for s in present])
     targets: dict[str, int] = {}
-    for _attempt in range(6):
+    memo: dict[object, object] = {}  # text that prints no page number: parsed once
+    missing = missing_copies(case, report, {d.doc.id for d in docs if d.part is not None})
+
+    def lay_out() -> list[_Block]:
         page_of = {d.doc.id: targets.get(f"doc:{d.doc.id}", 999) for d in docs}
         parts = {
-            "index": P.index_part(_index_entries(docs, present, targets)),
-            "compliance": compliance_part(case, report, page_of),
-            "chronology": chronology_part(case, page_of),
+            "index": P.index_part(_index_entries(docs, present, targets), memo=memo,
+                                  missing=missing),
+            "compliance": compliance_part(case, report, page_of, memo=memo),
+            "chronology": chronology_part(case, page_of, memo=memo),
             "certificate": certificate,
         }
-        blocks = _blocks(cover, dividers, parts, present, docs)
-        new_targets = _place(blocks)
-        if new_targets == targets:
-            break
-        targets = new_targets
-    # Page numbers settle in two or three passes; links always follow the final layout.
-    targets = new_targets
+        return _blocks(cover, dividers, parts, present, docs)
+
+    # Page numbers settle in two or three passes that only count pages; then each part is
+    # drawn once, with the numbers it prints. Links always follow the final layout.
+    with L.measuring():
+        for _attempt in range(6):
+            new_targets = _place(lay_out())
+            if new_targets == targets:
+                break
+            targets = new_targets
+    blocks = lay_out()
+    targets = _place(blocks)
     say("Assembling the PDF")
     return _assemble(case, report, blocks, targets, docs, present, case_json, report_json,
                      draft, as_of)
@@ -205,27 +214,21 @@ def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
         d.sha256 = hashlib.sha256(data).hexdigest()
     pdfs = [d for d in docs if _is_pdf(d.doc, raw[d.doc.id])]
     pdf_ids = {d.doc.id for d in pdfs}
-    _convert_all([d for d in docs if d.doc.id not in pdf_ids], raw, limits)
-    clean = sanitise_many([(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id])
-                           for d in pdfs], limits=limits)
-    for d, result in zip(pdfs, clean, strict=True):
-        if isinstance(result, UnsafeDocument):
-            raise result
-        d.part = L.Part(result, len(PdfReader(io.BytesIO(result)).pages))
-
-
-def _convert_all(docs: list[_Doc], raw: dict[str, bytes], limits: Limits) -> None:
-    """Convert DOCX documents to PDF in child processes (untrusted zips of XML)."""
-    for d in docs:
+    words = [d for d in docs if d.doc.id not in pdf_ids]
+    for d in words:
         if not (raw[d.doc.id][:2] == b"PK" or d.doc.file.lower().endswith(".docx")):
             raise DocumentProblem(f"Document {d.doc.id} ({d.doc.file}) is neither a PDF nor "
                                   "a Word (.docx) file.")
-    results = convert_docx_many([(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id],
-                                  d.title) for d in docs], limits=limits)
-    for d, pdf in zip(docs, results, strict=True):
-        if isinstance(pdf, UnsafeDocument):
-            raise pdf
-        d.part = L.Part(pdf, len(PdfReader(io.BytesIO(pdf)).pages))
+    # Uploads are cleaned and Word letters converted (untrusted zips of XML) in the same
+    # child processes, under `limits`.
+    clean, converted = prepare_many(
+        [(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id]) for d in pdfs],
+        [(f"Document {d.doc.id} ({d.doc.file})", raw[d.doc.id], d.title) for d in words],
+        limits=limits)
+    for d, result in zip([*words, *pdfs], [*converted, *clean], strict=True):
+        if isinstance(result, UnsafeDocument):
+            raise result
+        d.part = L.Part.of(result)
 
 
 def _is_pdf(doc: Document, data: bytes) -> bool:
@@ -304,13 +307,12 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
               docs: list[_Doc], present: list[Any], case_json: dict[str, Any],
               report_json: dict[str, Any], draft: bool, as_of: dt.date) -> Bundle:
     writer = PdfWriter()
-    readers: dict[int, PdfReader] = {}
     for b in blocks:
-        reader = readers.setdefault(id(b.part), PdfReader(io.BytesIO(b.part.pdf)))
+        reader = b.part.reader()
         for i in range(b.first, b.first + b.count):
             writer.add_page(reader.pages[i])
     total = len(writer.pages)
-    _stamp(writer, case.reference, draft)
+    stamp_pages(writer, case.reference, draft)
     _links(writer, blocks, targets)
     sections = tuple(Section(key, f"{letter}. {title}", targets[f"section:{key}"],
                              _section_last(key, targets, present))
@@ -323,13 +325,12 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
 
     case_bytes = _json(case_json)
     report_bytes = _json(report_json)
-    _attach(writer, CASE_ATTACHMENT, case_bytes)
-    _attach(writer, REPORT_ATTACHMENT, report_bytes)
+    attach(writer, CASE_ATTACHMENT, case_bytes)
+    attach(writer, REPORT_ATTACHMENT, report_bytes)
     # Every part embeds its own copy of the fonts and the stamp: keep one of each.
     writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
-    first = io.BytesIO()
-    writer.write(first)  # read back so fingerprints are of the pages exactly as written
-    fingerprints = [page_fingerprint(p) for p in PdfReader(first).pages]
+    # Of the pages as they will be written: content and XObject bytes are written unchanged.
+    fingerprints = [page_fingerprint(p) for p in writer.pages]
     bundled = tuple(BundledDocument(d.doc.id, d.title, d.doc.file, d.section, d.date, d.sha256,
                                     targets[f"doc:{d.doc.id}"],
                                     targets[f"doc:{d.doc.id}"] + (d.part.page_count
@@ -349,38 +350,18 @@ def _assemble(case: Case, report: CheckReport, blocks: list[_Block], targets: di
                         REPORT_ATTACHMENT: hashlib.sha256(report_bytes).hexdigest()},
         "page_fingerprints": fingerprints,
     }
-    _attach(writer, MANIFEST_ATTACHMENT, _json(manifest))
+    attach(writer, MANIFEST_ATTACHMENT, _json(manifest))
     out = io.BytesIO()
     writer.write(out)
     return Bundle(out.getvalue(), report, total, sections, bundled, manifest)
-
-
-def _attach(writer: PdfWriter, name: str, data: bytes) -> None:
-    """Embed `data` as a Flate-compressed file (pypdf stores attachments uncompressed; the
-    case of a year's work is megabytes of JSON). Digests are of the uncompressed bytes."""
-    embedded = writer.add_attachment(name, data)
-    try:
-        ref = embedded.pdf_object["/EF"].raw_get("/F")
-        writer._replace_object(ref, ref.get_object().flate_encode())
-    except (AttributeError, KeyError):  # another pypdf: keep it uncompressed, still valid
-        pass
 
 
 def _json(data: Any) -> bytes:
     return json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
 
 
-def _stamp(writer: PdfWriter, reference: str, draft: bool) -> None:
-    boxes = [p.cropbox for p in writer.pages]
-    sizes = [(float(b.width), float(b.height)) for b in boxes]
-    overlay = PdfReader(io.BytesIO(P.stamp_pdf(sizes, reference, draft=draft)))
-    for page, box, stamp in zip(writer.pages, boxes, overlay.pages, strict=True):
-        move = Transformation().translate(float(box.left), float(box.bottom))
-        page.merge_transformed_page(stamp, move)
-        page.compress_content_streams()  # merging leaves them uncompressed
-
-
 def _links(writer: PdfWriter, blocks: list[_Block], targets: dict[str, int]) -> None:
+    links = []
     for b in blocks:
         for spot in b.part.spots:
             if not b.first <= spot.page < b.first + b.count:
@@ -389,10 +370,9 @@ def _links(writer: PdfWriter, blocks: list[_Block], targets: dict[str, int]) -> 
                 target: int | None = int(spot.target[5:])
             else:
                 target = targets.get(spot.target)
-            if target is None or not 1 <= target <= len(writer.pages):
-                continue
-            writer.add_annotation(b.start - 1 + spot.page - b.first,
-                                  Link(rect=spot.rect, target_page_index=target - 1))
+            if target is not None:
+                links.append((b.start - 1 + spot.page - b.first, spot.rect, target - 1))
+    add_links(writer, links)
 
 
 def _outline(writer: PdfWriter, sections: tuple[Section, ...], docs: list[_Doc],

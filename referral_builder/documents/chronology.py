@@ -49,7 +49,7 @@ def what_happened(case: Case, e: Event) -> str:
     if e.meeting:
         m = case.event(e.meeting)
         when = f" on {L.short_date(m.date)}" + (f" at {m.time}" if m.time else "") if m else ""
-        parts.append(f"About the meeting{when} ({e.meeting})")
+        parts.append(f"About the meeting{when}" if m else "About a meeting no longer recorded")
     if e.states_attendance_pct is not None:
         parts.append(f"States attendance of {e.states_attendance_pct:g}%")
     if e.encloses:
@@ -72,7 +72,8 @@ def what_happened(case: Case, e: Event) -> str:
         parts.append("Consent requested")
     if e.of:
         target = case.event(e.of)
-        parts.append(f"Review of {words(target.type) if target else ''} ({e.of})")
+        parts.append(f"Review of the {words(target.type)} of {L.short_date(target.date)}"
+                     if target else "Review of a record no longer in the case")
     if e.direction == "incoming":
         parts.append("Received from the family or agency")
     return ". ".join(p.rstrip(".") for p in parts if p) + ("." if parts else "")
@@ -90,8 +91,13 @@ def chronology_pdf(case: Case, page_of: Mapping[str, int] | None = None) -> byte
     return chronology_part(case, page_of).pdf
 
 
-def chronology_part(case: Case, page_of: Mapping[str, int] | None = None) -> L.Part:
+def chronology_part(case: Case, page_of: Mapping[str, int] | None = None, *,
+                    memo: dict[object, object] | None = None) -> L.Part:
+    """Lay out the chronology; `memo` keeps the cells that do not print a page number from
+    one layout pass to the next (they are parsed and measured once)."""
     st = L.styles()
+    memo = {} if memo is None else memo
+    titles = {d.id: d.title or d.file.rsplit("/", 1)[-1] for d in case.documents}
     spots: list[L.Spot] = []
     page_of = page_of or {}
     width = L.frame_width(L.LANDSCAPE)
@@ -101,21 +107,23 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None) -> L.P
         when = L.short_date(e.date) + (f"\n{e.time}" if e.time else "")
         by = ", ".join(x for x in (e.by.name, e.by.role) if x) if e.by else ""
         pages = [page_of[d] for d in e.documents if d in page_of]
-        missing = [d for d in e.documents if d not in page_of]
+        missing = [titles.get(d) or "a copy" for d in e.documents if d not in page_of]
         ref = L.pages_text(pages) + (f" (not in bundle: {', '.join(missing)})" if missing else "")
         cell = L.para(L.text(ref), st["cell"])
         target = f"doc:{e.documents[0]}" if pages else None
-        rows.append([
-            L.para(L.text(when).replace("\n", "<br/>"), st["cell"]),
-            L.para(L.text(TYPE_WORDS.get(e.type, words(e.type))), st["cellb"]),
-            L.para(L.text(by), st["cell"]),
-            L.para(L.text(carer_names(case, e.people)), st["cell"]),
-            L.para(L.text(what_happened(case, e)), st["cell"]),
-            L.para(L.text(outcome(e)), st["cell"]),
-            L.LinkSpot(cell, target, spots),
-        ])
-    fixed = [24 * mm, 28 * mm, 32 * mm, 40 * mm, 0, 36 * mm, 24 * mm]
-    fixed[4] = width - sum(fixed)
+        fixed = memo.get(("chronology", e.id))
+        if not isinstance(fixed, list):
+            fixed = memo[("chronology", e.id)] = [
+                L.para(L.text(when).replace("\n", "<br/>"), st["cell"]),
+                L.para(L.text(TYPE_WORDS.get(e.type, words(e.type))), st["cellb"]),
+                L.para(L.text(by), st["cell"]),
+                L.para(L.text(carer_names(case, e.people)), st["cell"]),
+                L.para(L.text(what_happened(case, e)), st["cell"]),
+                L.para(L.text(outcome(e)), st["cell"]),
+            ]
+        rows.append([*fixed, L.LinkSpot(cell, target, spots)])
+    widths = [24 * mm, 28 * mm, 32 * mm, 40 * mm, 0, 36 * mm, 24 * mm]
+    widths[4] = width - sum(widths)
     story: list[Flowable] = [
         L.para("Chronology", st["h1"]),
         L.para(f"{L.text(case.pupil.full_name)}, {L.text(case.school.name)}. Every recorded "
@@ -125,6 +133,6 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None) -> L.P
     if len(rows) == 1:
         story.append(L.para("No actions are recorded.", st["body"]))
     else:
-        story.append(L.table(rows, fixed))
+        story.append(L.table(rows, widths))
     return L.render(story, title=f"Chronology: {case.pupil.full_name}",
                     pagesize=L.LANDSCAPE, spots=spots)

@@ -8,6 +8,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Flowable
 
 from referral_builder.documents import _layout as L
+from referral_builder.documents.wording import plain
 from referral_builder.domain.calendar import fmt
 from referral_builder.domain.model import Case
 from referral_builder.domain.results import CheckReport, ItemResult
@@ -41,7 +42,7 @@ def _evidence_cell(case: Case, item: ItemResult, page_of: Mapping[str, int]) -> 
     for event_id in shown:
         e = case.event(event_id)
         if e is None:
-            lines.append(event_id)
+            lines.append("a record that is no longer in the case")
             continue
         kind = TYPE_WORDS.get(e.type, e.type)
         when = fmt(e.date) if e.date else "no date"
@@ -59,8 +60,12 @@ def compliance_pdf(case: Case, report: CheckReport,
 
 
 def compliance_part(case: Case, report: CheckReport,
-                    page_of: Mapping[str, int] | None = None) -> L.Part:
+                    page_of: Mapping[str, int] | None = None, *,
+                    memo: dict[object, object] | None = None) -> L.Part:
+    """Lay out the compliance table; `memo` keeps the cells that do not print a page number
+    from one layout pass to the next (they are parsed and measured once)."""
     st = L.styles()
+    memo = {} if memo is None else memo
     spots: list[L.Spot] = []
     page_of = page_of or {}
     width = L.frame_width(L.LANDSCAPE)
@@ -71,7 +76,7 @@ def compliance_part(case: Case, report: CheckReport,
         L.para(f"{L.text(case.pupil.full_name)}, checked as of {L.long_date(report.as_of)}. "
                f"{verdict}", st["body"]),
     ]
-    widths = [24 * mm, 0, 26 * mm, 92 * mm, 30 * mm]
+    widths = [24 * mm, 0, 26 * mm, 82 * mm, 44 * mm]
     widths[1] = width - sum(widths)
     for ref in report.checklists:
         items = [i for i in report.items if i.checklist == ref.id]
@@ -84,19 +89,22 @@ def compliance_part(case: Case, report: CheckReport,
             first = evidence_pages(case, item, page_of)
             evidence = "<br/>".join("• " + L.text(x) for x in _evidence_cell(case, item, page_of))
             need = "" if item.mandatory else "<br/>Conditional"
-            rows.append([
-                L.para(L.text(item.number) + need, st["cell"]),
-                L.para(L.text(item.wording), st["cell"]),
-                L.para(STATUS_WORDS.get(item.status, item.status), st["cellb"]),
-                L.para("<br/>".join(L.text(r) for r in item.reasons), st["cell"]),
-                L.LinkSpot(L.para(evidence, st["cell"]),
-                           f"page:{first[0]}" if first else None, spots),
-            ])
+            fixed = memo.get(("compliance", ref.id, item.id))
+            if not isinstance(fixed, list):
+                fixed = memo[("compliance", ref.id, item.id)] = [
+                    L.para(L.text(item.number) + need, st["cell"]),
+                    L.para(L.text(item.wording), st["cell"]),
+                    L.para(STATUS_WORDS.get(item.status, item.status), st["cellb"]),
+                    L.para("<br/>".join(L.text(plain(r, case)) for r in item.reasons),
+                           st["cell"]),
+                ]
+            rows.append([*fixed, L.LinkSpot(L.para(evidence, st["cell"]),
+                                            f"page:{first[0]}" if first else None, spots)])
             if item.status == "not_met":
                 shade.append(("BACKGROUND", (2, n), (2, n), L.RED))
         story.append(L.table(rows, widths, extra=shade))
     if report.warnings:
         story += L.heading("Warnings", st["h2"])
-        story += [L.para("• " + L.text(w), st["small"]) for w in report.warnings]
+        story += [L.para("• " + L.text(plain(w, case)), st["small"]) for w in report.warnings]
     return L.render(story, title=f"Compliance: {case.pupil.full_name}", pagesize=L.LANDSCAPE,
                     spots=spots)

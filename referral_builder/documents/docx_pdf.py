@@ -10,19 +10,11 @@ Every DOCX is checked with `safety.check_docx` before it is opened.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
-import os
-import shutil
-import signal
-import subprocess
-import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -37,8 +29,6 @@ from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -48,31 +38,30 @@ from reportlab.platypus import (
     LayoutError,
     PageBreak,
     PageTemplate,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
 )
 
 from referral_builder.config import Config
+from referral_builder.documents.docx_xml import has_borders, paragraph_runs, run_tags
+from referral_builder.documents.fonts import (
+    FallbackParagraph,
+    body_font,
+    bold_font,
+    fallback_font,
+    with_fallback,
+)
+from referral_builder.documents.libreoffice import (
+    ConversionFailed,
+    docx_to_pdf_libreoffice,
+    libreoffice_available,
+)
 from referral_builder.documents.safety import UnsafeDocument, check_docx
-from referral_builder.domain.errors import ConversionFailed, ReferralBuilderError
+from referral_builder.domain.errors import ReferralBuilderError
 
 log = logging.getLogger(__name__)
 
-FONT_DIRS = (
-    "/usr/share/fonts/truetype/liberation",
-    "/usr/share/fonts/liberation",
-    "/usr/share/fonts/truetype/dejavu",
-    "/usr/share/fonts/dejavu",
-    "/usr/share/fonts/TTF",
-    "/usr/local/share/fonts",
-)
-_DEJAVU = {"": "DejaVuSans.ttf", "-Bold": "DejaVuSans-Bold.ttf",
-           "-Oblique": "DejaVuSans-Oblique.ttf", "-BoldOblique": "DejaVuSans-BoldOblique.ttf"}
-_LIBERATION = {"": "LiberationSans-Regular.ttf", "-Bold": "LiberationSans-Bold.ttf",
-               "-Italic": "LiberationSans-Italic.ttf",
-               "-BoldItalic": "LiberationSans-BoldItalic.ttf"}
 _ALIGN = {WD_ALIGN_PARAGRAPH.CENTER: TA_CENTER, WD_ALIGN_PARAGRAPH.RIGHT: TA_RIGHT,
           WD_ALIGN_PARAGRAPH.JUSTIFY: TA_JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT: TA_LEFT}
 _HEADING_SIZES = {"title": 20.0, "heading 1": 16.0, "heading 2": 13.0, "heading 3": 12.0}
@@ -81,128 +70,7 @@ _MIN_PAGE, _MAX_PAGE = 72.0, 14400.0  # points: 1 inch to 200 inches, PDF's own 
 A4_PAGE = (21 * cm, 29.7 * cm, 2.54 * cm, 2.54 * cm, 2.54 * cm, 2.54 * cm, 1.25 * cm, 1.25 * cm)
 
 
-# ---- fonts ----------------------------------------------------------------------------------
-
-
-def _register(family: str, files: dict[str, Path], names: dict[str, str]) -> bool:
-    try:
-        for suffix, path in files.items():
-            pdfmetrics.registerFont(TTFont(f"{family}{suffix}", str(path)))
-    except Exception as exc:  # a damaged font file must not stop letters being made
-        log.warning("cannot use the font %s: %s", family, exc)
-        return False
-    pdfmetrics.registerFontFamily(family, normal=family, **{k: f"{family}{v}"
-                                                            for k, v in names.items()})
-    return True
-
-
-def _find(files: dict[str, str]) -> dict[str, Path] | None:
-    extra = Config.from_env().font_dir
-    for folder in ([extra] if extra else []) + list(FONT_DIRS):
-        paths = {suffix: Path(folder) / file for suffix, file in files.items()}
-        if all(p.is_file() for p in paths.values()):
-            return paths
-    return None
-
-
-@lru_cache(maxsize=1)
-def fallback_font() -> str | None:
-    """Register DejaVu Sans (Latin, Greek, Cyrillic, Armenian, Georgian, ...) for the glyphs
-    Liberation Sans lacks; return its family name, or None when it is not installed."""
-    paths = _find(_DEJAVU)
-    if paths is not None and _register("DejaVuSans", paths, {
-            "bold": "-Bold", "italic": "-Oblique", "boldItalic": "-BoldOblique"}):
-        return "DejaVuSans"
-    return None
-
-
-@lru_cache(maxsize=1)
-def body_font() -> str:
-    """Register and return the body font family: Liberation Sans (the metrics of Arial, so a
-    letter's lines break where Word breaks them), else DejaVu Sans, else Helvetica.
-
-    Liberation covers Latin, Greek and Cyrillic; any other character is drawn in DejaVu Sans
-    (`FallbackParagraph`), so a name in any of the alphabets DejaVu covers prints correctly.
-    """
-    fallback = fallback_font()
-    paths = _find(_LIBERATION)
-    if paths is not None and _register("LiberationSans", paths, {
-            "bold": "-Bold", "italic": "-Italic", "boldItalic": "-BoldItalic"}):
-        if fallback is None:
-            log.warning("DejaVu Sans not found (install fonts-dejavu-core); characters that "
-                        "Liberation Sans lacks will not print")
-        return "LiberationSans"
-    log.warning("Liberation Sans not found (install fonts-liberation): letters are drawn in "
-                "a font wider than Arial and lines may wrap differently from Word")
-    if fallback is not None:
-        return fallback
-    log.warning("DejaVu Sans not found (install fonts-dejavu-core); accented names such as "
-                "'Łukasz' may not print correctly")
-    return "Helvetica"
-
-
-def _bold_font(family: str) -> str:
-    return {"LiberationSans": "LiberationSans-Bold",
-            "DejaVuSans": "DejaVuSans-Bold"}.get(family, "Helvetica-Bold")
-
-
-#: The fallback face of each Liberation Sans face.
-_FALLBACK_FACE = {"LiberationSans": "DejaVuSans", "LiberationSans-Bold": "DejaVuSans-Bold",
-                  "LiberationSans-Italic": "DejaVuSans-Oblique",
-                  "LiberationSans-BoldItalic": "DejaVuSans-BoldOblique"}
-
-
-@lru_cache(maxsize=8)
-def _covered(font_name: str) -> frozenset[int]:
-    return frozenset(pdfmetrics.getFont(font_name).face.charToGlyph)
-
-
-def _runs_by_font(text: str, font_name: str, fallback: str) -> list[tuple[str, str]]:
-    """Split text into runs drawn in font_name and runs drawn in fallback (per character)."""
-    covered = _covered(font_name)
-    runs: list[tuple[str, str]] = []
-    for ch in text:
-        name = font_name if ord(ch) in covered or ch.isspace() else fallback
-        if runs and runs[-1][1] == name:
-            runs[-1] = (runs[-1][0] + ch, name)
-        else:
-            runs.append((ch, name))
-    return runs
-
-
-def with_fallback(frags: list[Any]) -> list[Any]:
-    """Paragraph fragments with every character Liberation Sans lacks moved to DejaVu Sans."""
-    if fallback_font() is None:
-        return frags
-    out: list[Any] = []
-    for frag in frags:
-        text = getattr(frag, "text", None)
-        fallback = _FALLBACK_FACE.get(getattr(frag, "fontName", ""))
-        if (fallback is None or not text or text.isascii() or getattr(frag, "cbDefn", None)
-                or all(ord(c) in _covered(frag.fontName) for c in text)):
-            out.append(frag)
-            continue
-        for part, name in _runs_by_font(text, frag.fontName, fallback):
-            out.append(frag.clone(text=part, fontName=name))
-    return out
-
-
-class FallbackParagraph(Paragraph):  # type: ignore[misc]
-    """A paragraph whose characters missing from its font are drawn in DejaVu Sans."""
-
-    def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any,
-               cleaner: Any) -> None:
-        super()._setup(text, style, bulletText, frags, cleaner)
-        if frags is None and self.frags:  # parsed here; split parts reuse processed frags
-            self.frags = with_fallback(self.frags)
-
-
 # ---- public API -----------------------------------------------------------------------------
-
-
-def libreoffice_available() -> bool:
-    """Return True when a LibreOffice `soffice` binary is on the PATH."""
-    return _soffice() is not None
 
 
 def docx_to_pdf(docx: bytes, *, title: str = "", prefer_libreoffice: bool = False) -> bytes:
@@ -227,47 +95,6 @@ def docx_to_pdf(docx: bytes, *, title: str = "", prefer_libreoffice: bool = Fals
         log.exception("cannot render a DOCX to PDF")
         raise ConversionFailed(f"The Word document cannot be turned into a PDF: {exc}"
                                ) from None
-
-
-def docx_to_pdf_libreoffice(docx: bytes, timeout: float = 60) -> bytes:
-    """Convert with ``soffice --headless --convert-to pdf`` in a private temporary folder.
-
-    Each call uses its own LibreOffice profile, so conversions can run side by side without
-    the global lock docassemble needs. Raises `ConversionFailed` when LibreOffice is missing,
-    times out or writes no PDF.
-    """
-    check_docx(docx)
-    soffice = _soffice()
-    if soffice is None:
-        raise ConversionFailed("LibreOffice is not installed")
-    with tempfile.TemporaryDirectory(prefix="rb-lo-") as tmp:
-        source = Path(tmp) / "letter.docx"
-        source.write_bytes(docx)
-        command = [soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
-                   f"-env:UserInstallation={Path(tmp, 'profile').as_uri()}",
-                   "--convert-to", "pdf", "--outdir", tmp, str(source)]
-        try:
-            # A session of its own, so that a timeout kills soffice.bin and its helpers too.
-            proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    cwd=tmp, start_new_session=True)
-        except OSError as exc:
-            raise ConversionFailed(f"cannot run LibreOffice: {exc}") from None
-        try:
-            stdout, stderr = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            raise ConversionFailed(f"LibreOffice took longer than {timeout:g} s") from None
-        target = source.with_suffix(".pdf")
-        if proc.returncode != 0 or not target.is_file():
-            output = (stderr or stdout).decode("utf-8", "replace").strip()
-            raise ConversionFailed(f"LibreOffice exited with {proc.returncode}: {output[:500]}")
-        return target.read_bytes()
-
-
-def _soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
 
 
 # ---- the ReportLab renderer ----------------------------------------------------------------
@@ -414,7 +241,7 @@ class _Renderer:
         font = self.font
         if key in _HEADING_SIZES or key.startswith("heading"):
             size = _HEADING_SIZES.get(key, 11.0)
-            font = _bold_font(self.font)
+            font = bold_font(self.font)
         elif pstyle is not None and pstyle.font.size:
             size = pstyle.font.size.pt
         alignment = fmt.alignment if fmt.alignment is not None else (
@@ -438,7 +265,7 @@ class _Renderer:
 
     def _paragraph(self, para: DocxParagraph) -> Iterator[Flowable]:
         style = self._paragraph_style(para)
-        sizes = [size.pt for r in _runs(para._p) if (size := Run(r, para).font.size)]
+        sizes = [size.pt for r in paragraph_runs(para._p) if (size := Run(r, para).font.size)]
         if sizes and max(sizes) * 1.2 > style.leading:
             style = ParagraphStyle(style.name + "-big", parent=style, leading=max(sizes) * 1.2)
         prefix = self._list_prefix(para)
@@ -486,11 +313,11 @@ class _Renderer:
 
     def _run_markup(self, para: DocxParagraph, pictures: list[Flowable]) -> Iterator[object]:
         """Yield Paragraph markup strings for each run, and PAGE_BREAK where one occurs."""
-        for r in _runs(para._p):
+        for r in paragraph_runs(para._p):
             run = Run(r, para)
             if run.font.hidden:
                 continue
-            open_tags, close_tags = _run_tags(run)
+            open_tags, close_tags = run_tags(run)
             for child in r.iterchildren():
                 text = ""
                 if child.tag == qn("w:t"):
@@ -546,7 +373,7 @@ class _Renderer:
         for r in rows:
             r.extend([[Spacer(1, 1)]] * (ncols - len(r)))
         widths = self._column_widths(table, ncols)
-        grid = _has_borders(table)
+        grid = has_borders(table)
         out = Table(rows or [[[Spacer(1, 1)]]], colWidths=widths, hAlign="LEFT", splitInRow=1,
                     spaceAfter=self.base.spaceAfter)
         commands: list[tuple[Any, ...]] = [
@@ -573,48 +400,6 @@ PAGE_BREAK = object()
 MAX_TABLE_DEPTH = 3  # deeper tables print as paragraphs: ReportLab cannot split them
 
 
-def _runs(p: Any) -> list[Any]:
-    """The runs of a paragraph, including those in hyperlinks and text boxes, but not the
-    copies Word keeps in ``mc:Fallback`` for old readers (they would print twice)."""
-    return [r for r in p.iter(qn("w:r"))
-            if not any(a.tag == f"{{{_MC}}}Fallback" for a in r.iterancestors())]
-
-
-_MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-
-
-def _run_tags(run: Run) -> tuple[str, str]:
-    tags = []
-    if run.bold:
-        tags.append("b")
-    if run.italic:
-        tags.append("i")
-    if run.underline:
-        tags.append("u")
-    if run.font.strike:
-        tags.append("strike")
-    if run.font.superscript:
-        tags.append("super")
-    elif run.font.subscript:
-        tags.append("sub")
-    opening = "".join(f"<{t}>" for t in tags)
-    closing = "".join(f"</{t}>" for t in reversed(tags))
-    if run.font.size:
-        opening = f'<font size="{run.font.size.pt:g}">' + opening
-        closing += "</font>"
-    return opening, closing
-
-
-def _has_borders(table: DocxTable) -> bool:
-    if table.style is not None and "grid" in (table.style.name or "").lower():
-        return True
-    tbl_pr = table._tbl.tblPr
-    borders = tbl_pr.find(qn("w:tblBorders")) if tbl_pr is not None else None
-    if borders is None:
-        return False
-    return any(b.get(qn("w:val")) not in (None, "nil", "none") for b in borders)
-
-
 def _height(flowables: list[Flowable], width: float) -> float:
     total = 0.0
     for f in flowables:
@@ -630,5 +415,5 @@ def _draw(canvas: Canvas, flowables: list[Flowable], x: float, y: float, width: 
     frame.addFromList(flowables, canvas)
 
 
-__all__ = ["ConversionFailed", "UnsafeDocument", "body_font", "docx_to_pdf",
-           "docx_to_pdf_libreoffice", "libreoffice_available"]
+__all__ = ["ConversionFailed", "FallbackParagraph", "UnsafeDocument", "body_font", "docx_to_pdf",
+           "docx_to_pdf_libreoffice", "fallback_font", "libreoffice_available", "with_fallback"]

@@ -86,8 +86,12 @@ def cover_part(case: Case, report: CheckReport, checklists: Sequence[Checklist],
     return L.render(story, title=f"Referral bundle {case.reference}")
 
 
-def index_part(entries: Sequence[IndexEntry]) -> L.Part:
+def index_part(entries: Sequence[IndexEntry], *, memo: dict[object, object] | None = None,
+               missing: Sequence[str] = ()) -> L.Part:
+    """Lay out the index, then the `missing` copies (letters and emails used as evidence with
+    no copy attached); `memo` keeps each entry's title from one layout pass to the next."""
     st = L.styles()
+    memo = {} if memo is None else memo
     spots: list[L.Spot] = []
     width = L.frame_width(L.PORTRAIT)
     story: list[Flowable] = [
@@ -101,7 +105,10 @@ def index_part(entries: Sequence[IndexEntry]) -> L.Part:
     for e in entries:
         style = st["cellb"] if e.level == 0 else st["cell"]
         indent = 8 * mm * e.level
-        row = Table([["", L.para(L.text(e.title), style),
+        title = memo.get(("index", e.target, e.title))
+        if title is None:
+            title = memo[("index", e.target, e.title)] = L.para(L.text(e.title), style)
+        row = Table([["", title,
                       L.para(L.text(e.pages), right_bold if e.level == 0 else right)]],
                     colWidths=[indent, width - indent - 30 * mm, 30 * mm])
         row.setStyle(TableStyle([
@@ -109,6 +116,14 @@ def index_part(entries: Sequence[IndexEntry]) -> L.Part:
             ("LINEBELOW", (1, 0), (-1, -1), 0.25, L.LIGHT),
             ("TOPPADDING", (0, 0), (-1, -1), 5 if e.level == 0 else 1.5)]))
         story.append(L.LinkSpot(row, e.target, spots))
+    if missing:
+        story += L.heading("Copies not attached", st["h2"])
+        story.append(L.para("These letters and emails meet a checklist item but no copy of "
+                            "them is in this bundle. Attach each copy to its record and make "
+                            "the bundle again.", st["small"]))
+        hanging = ParagraphStyle("missing", st["cell"], leftIndent=4 * mm, bulletIndent=0,
+                                 spaceAfter=2)
+        story += [L.para("<bullet>•</bullet>" + L.text(line), hanging) for line in missing]
     return L.render(story, title="Index", spots=spots)
 
 

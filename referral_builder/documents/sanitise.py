@@ -21,8 +21,8 @@ from typing import Any
 from referral_builder.config import child_environment
 from referral_builder.documents.safety import UnsafeDocument
 
-__all__ = ["Limits", "UnsafeDocument", "convert_docx_many", "inspect_pdf", "sanitise_many",
-           "sanitise_pdf"]
+__all__ = ["Limits", "UnsafeDocument", "convert_docx_many", "inspect_pdf", "prepare_many",
+           "sanitise_many", "sanitise_pdf"]
 
 
 @dataclass(frozen=True)
@@ -96,8 +96,24 @@ def convert_docx_many(files: Sequence[tuple[str, bytes, str]], *,
                  titles=[f[2] for f in files])
 
 
+def prepare_many(pdfs: Sequence[tuple[str, bytes]], docx: Sequence[tuple[str, bytes, str]], *,
+                 limits: Limits = DEFAULT_LIMITS, workers: int | None = None,
+                 ) -> tuple[list[bytes | UnsafeDocument], list[bytes | UnsafeDocument]]:
+    """Sanitise `pdfs` and convert `docx` (name, bytes, title) in the same few children.
+
+    A whole bundle's documents share one child per CPU (each child starts Python and imports
+    pypdf, ReportLab and python-docx once), rather than a set of children per kind of file.
+    Returns (clean PDFs, converted PDFs), refusals in place, as `sanitise_many` does.
+    """
+    files = [*pdfs, *((f[0], f[1]) for f in docx)]
+    results = _many("mixed", files, limits, workers,
+                    titles=[""] * len(pdfs) + [f[2] for f in docx],
+                    jobs=["sanitise"] * len(pdfs) + ["docx"] * len(docx))
+    return results[:len(pdfs)], results[len(pdfs):]
+
+
 def _many(job: str, files: Sequence[tuple[str, bytes]], limits: Limits, workers: int | None,
-          titles: Sequence[str] = ()) -> list[bytes | UnsafeDocument]:
+          titles: Sequence[str] = (), jobs: Sequence[str] = ()) -> list[bytes | UnsafeDocument]:
     results: list[bytes | UnsafeDocument | None] = [None] * len(files)
     todo = []
     for n, (name, data) in enumerate(files):
@@ -113,10 +129,10 @@ def _many(job: str, files: Sequence[tuple[str, bytes]], limits: Limits, workers:
         batches = [order[i::count] for i in range(count)]
 
         def run(batch: list[int]) -> None:
-            _batch(job, files, batch, limits, results, titles)
+            _batch(job, files, batch, limits, results, titles, jobs)
             for n in batch:
                 if results[n] is None:  # the shared child died: retry this file alone
-                    _batch(job, files, [n], limits, results, titles)
+                    _batch(job, files, [n], limits, results, titles, jobs)
                 if results[n] is None:
                     results[n] = UnsafeDocument(
                         f"{files[n][0]}: the file could not be opened safely (the reader "
@@ -128,10 +144,12 @@ def _many(job: str, files: Sequence[tuple[str, bytes]], limits: Limits, workers:
 
 
 def _batch(job: str, files: Sequence[tuple[str, bytes]], batch: list[int], limits: Limits,
-           results: list[bytes | UnsafeDocument | None], titles: Sequence[str] = ()) -> None:
+           results: list[bytes | UnsafeDocument | None], titles: Sequence[str] = (),
+           jobs: Sequence[str] = ()) -> None:
     """Run one child over `batch`; fill in `results` for every file it answered."""
     settings = json.dumps({**asdict(limits), "batch": len(batch),
-                           "titles": [titles[n] if n < len(titles) else "" for n in batch]})
+                           "titles": [titles[n] if n < len(titles) else "" for n in batch],
+                           "jobs": [jobs[n] for n in batch] if jobs else []})
     cmd = [sys.executable, "-m", "referral_builder.documents._pdf_worker", f"{job}-batch",
            settings]
     payload = b"".join(len(files[n][1]).to_bytes(8, "big") + files[n][1] for n in batch)

@@ -280,3 +280,16 @@ def test_the_bundle_command_names_a_missing_evidence_file(tmp_path, capsys):
     (tmp_path / "evidence" / "d4.pdf").unlink()
     assert main(["bundle", str(path), "-o", str(tmp_path / "b.pdf")]) == 2
     assert "Document d4 (evidence/d4.pdf) cannot be read" in capsys.readouterr().err
+
+
+def test_the_index_lists_letters_that_meet_an_item_with_no_copy_attached():
+    case = ready_case()
+    case = replace(case, events=tuple(replace(e, documents=()) if e.id == "e1" else e
+                                      for e in case.events),
+                   documents=tuple(d for d in case.documents if d.id != "d1"))
+    bundle, _files = build(case, draft=True)
+    reader = PdfReader(io.BytesIO(bundle.pdf))
+    index = " ".join(" ".join(reader.pages[1].extract_text().split()).split())
+    assert "Copies not attached" in index
+    assert ("No copy attached: letter of 21 September 2026 to Jane Smith and Łukasz Nowak — "
+            "the local authority will ask for it.") in index

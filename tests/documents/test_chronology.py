@@ -39,7 +39,18 @@ def test_each_row_says_who_to_whom_and_what_happened():
 def test_documents_show_their_bundle_pages_and_missing_ones_say_so():
     text = text_of(chronology_pdf(ready_case(), {"d1": 12, "d2": 14, "d3": 15, "d4": 20}))
     assert "p. 12" in text and "p. 20" in text
-    assert "not in bundle: d5" in text
+    assert "not in bundle: Warning letter" in text and "d5" not in text
+
+
+def test_no_event_id_is_printed_only_what_and_when():
+    case = ready_case(events=(
+        event("m1", "meeting", D(2026, 10, 5), summary="Attendance meeting"),
+        event("n1", "note", D(2026, 10, 6), summary="Notes of the meeting", meeting="m1"),
+        event("r1", "review", D(2026, 10, 20), of="m1")))
+    text = " ".join(text_of(chronology_pdf(case)).split())
+    assert "About the meeting on 5 Oct 2026" in text
+    assert "Review of the meeting of 5 Oct 2026" in text
+    assert "(m1)" not in text and "m1" not in text
 
 
 def test_undated_events_come_last():

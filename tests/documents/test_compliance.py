@@ -54,3 +54,12 @@ def test_not_applicable_items_give_the_recorded_reason():
     case = ready_case()
     text = text_of(compliance_pdf(case, check(case)))
     assert "Recorded as not applicable: No agencies are involved." in text
+
+
+def test_reasons_say_the_events_kind_and_date_never_its_id():
+    case = ready_case()
+    report = check(case)
+    assert any("(e1)" in r for i in report.items for r in i.reasons)  # the published check
+    text = text_of(compliance_pdf(case, report))
+    assert "Met by the letter of 21 September 2026 to Jane Smith (mother)" in text
+    assert "(e1)" not in text and "(e3b)" not in text

@@ -13,7 +13,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.shared import Cm, Pt
 from pypdf import PdfReader
 
-from referral_builder.documents import docx_pdf
+from referral_builder.documents import docx_pdf, libreoffice
 from referral_builder.documents.docx_pdf import (
     ConversionFailed,
     docx_to_pdf,
@@ -192,7 +192,7 @@ def test_a_hostile_docx_is_refused_before_rendering():
 
 
 def test_libreoffice_conversion_is_refused_cleanly_when_not_installed(monkeypatch):
-    monkeypatch.setattr(docx_pdf.shutil, "which", lambda name: None)
+    monkeypatch.setattr(libreoffice.shutil, "which", lambda name: None)
     assert not libreoffice_available()
     with pytest.raises(ConversionFailed, match="not installed"):
         docx_to_pdf_libreoffice(letter())

@@ -252,3 +252,28 @@ def test_hostile_structures_are_refused_or_cleaned_without_harm():
 def test_a_compression_bomb_is_refused_as_too_big_to_open():
     with pytest.raises(UnsafeDocument, match="needs more memory to open than is allowed"):
         sanitise_pdf(compression_bomb())
+
+
+def test_uploads_and_word_letters_share_the_same_children(monkeypatch):
+    import subprocess
+
+    from referral_builder.documents import sanitise
+    from tests.documents.test_safety import plain_docx
+
+    started = []
+    real = subprocess.run
+
+    def run(cmd, *args, **kwargs):
+        started.append(cmd[3])
+        return real(cmd, *args, **kwargs)
+
+    monkeypatch.setattr(sanitise.subprocess, "run", run)
+    clean, converted = sanitise.prepare_many(
+        [("notes.pdf", simple_pdf(2, "Notes")), ("broken.pdf", b"%PDF-1.4 no end")],
+        [("letter.docx", plain_docx("Dear Jane Smith"), "Letter"),
+         ("bad.docx", b"PK not a zip", "Bad")], workers=2)
+    assert started == ["mixed-batch", "mixed-batch"]  # not a pair of children per kind
+    assert len(PdfReader(io.BytesIO(clean[0])).pages) == 2
+    assert isinstance(clean[1], UnsafeDocument) and str(clean[1]).startswith("broken.pdf: ")
+    assert "Dear Jane Smith" in PdfReader(io.BytesIO(converted[0])).pages[0].extract_text()
+    assert isinstance(converted[1], UnsafeDocument) and str(converted[1]).startswith("bad.docx")
