@@ -19,11 +19,9 @@ from typing import Any
 
 from . import codes
 from .calendar import ONE_DAY, fmt, school_year_start
-from .checklist import CASE_RULES as CASE_RULE_NAMES
 from .checklist import Checklist, Item, Rule, Selector
 from .context import Context, ItemOutcome, human, window_for
 from .engine import (
-    FLAG_AGENCIES,
     check,
     condition_holds,
     evaluate_evidence,
@@ -32,6 +30,8 @@ from .engine import (
 )
 from .model import Case, Declaration, Document, Event, Mark, Person
 from .register import Register
+from .registry import bind, run_case_rule
+from .requirements import FLAG_AGENCIES
 from .results import CheckReport
 from .rules import CASE_RULES, normalise_role, return_due_dates
 
@@ -254,13 +254,13 @@ def _standings(ctx: Context) -> list[Standing]:
         rules = [r for r in item.rules if r.name in STANDING_RULES]
         if not rules:
             continue
-        verdicts = [CASE_RULES[r.name](ctx, r) for r in rules]
+        verdicts = [run_case_rule(ctx, r) for r in rules]
         met = all(ok for ok, _why, _ids in verdicts)
         since: dt.date | None = None
-        for rule in rules:
+        for rule in map(bind, rules):
             if rule.name == "stage_reached":
                 since = ctx.first_below(float(rule.get("below_pct")),
-                                        bool(rule.get("inclusive", False)))
+                                        bool(rule.get("inclusive")))
             elif rule.name == "unauthorised_threshold":
                 since = _threshold_day(ctx, rule)
         found.append(Standing(ctx.checklist.id, item.id, item.number, met,
@@ -271,9 +271,10 @@ def _standings(ctx: Context) -> list[Standing]:
 
 def _threshold_day(ctx: Context, rule: Rule) -> dt.date | None:
     """The day of the n-th counted session in the first window that reached the threshold."""
-    sessions = int(rule.get("sessions", 10))
-    weeks = int(rule.get("school_weeks", 10))
-    counted = frozenset(rule.get("codes") or codes.UNAUTH_PN)
+    rule = bind(rule)
+    sessions = int(rule.get("sessions"))
+    weeks = int(rule.get("school_weeks"))
+    counted = frozenset(rule.get("codes"))
     if rule.get("unresolved_n") == "exclude":
         counted = counted - {"N"}
     return _nth_in_weeks(ctx.register, sessions, weeks, counted, ctx.as_of, ctx.csa_day)
@@ -344,9 +345,9 @@ def _draft_item(ctx: Context, item: Item, drafts: list[_Draft], blocked: list[st
                              not_before=ctx.as_of))
         return
     for rule in item.rules:
-        if rule.name not in CASE_RULE_NAMES or rule.name not in CASE_RULES or rule.warn:
+        if rule.name not in CASE_RULES or rule.warn:
             continue
-        ok, why, _ids = CASE_RULES[rule.name](ctx, rule)
+        ok, why, _ids = run_case_rule(ctx, rule)
         if ok:
             continue
         if rule.name in REGISTER_RULES:
@@ -372,7 +373,7 @@ def _evidence_missing(ctx: Context, item: Item) -> bool:
 
 def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
                      blocked: list[str], outcome: ItemOutcome) -> None:
-    name, as_of = rule.name, ctx.as_of
+    name, as_of, rule = rule.name, ctx.as_of, bind(rule)
     if name == "declaration":
         drafts.append(_Draft(ctx.checklist, item, "declaration",
                              "Tick the confirmation that you have read and understood the "
@@ -380,7 +381,7 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
                              ["The referral cannot be made until the referrer confirms it"],
                              not_before=as_of))
     elif name == "free_text":
-        key, words = rule.get("key"), int(rule.get("min_words", 5))
+        key, words = rule.get("key"), int(rule.get("min_words"))
         drafts.append(_Draft(ctx.checklist, item, "statement",
                              f"Write the statement \"{human(key)}\" (at least {words} words)",
                              [f"Item {item.number} needs it"], not_before=as_of))
@@ -389,7 +390,7 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
         if not ok:
             ref = ctx.outcomes.get(rule.get("item"))
             if ref is not None and ref.earliest is not None:
-                minimum = int(rule.get("min_school_days", 0))
+                minimum = int(rule.get("min_school_days"))
                 drafts.append(_Draft(ctx.checklist, item, "wait",
                                      f"Wait: the referral can be made {minimum} school days "
                                      f"after the evidence of {fmt(ref.earliest)}",
@@ -407,12 +408,12 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
     elif name == "certificate_current":
         pass  # the register step of every plan imports the marks up to the referral date
     elif name == "return_made":
-        for due in return_due_dates(ctx, rule.get("trigger", "attendance_return")):
+        for due in return_due_dates(ctx, rule.get("trigger")):
             ev = Event(id="", type="referral", date=None, agency="education_welfare",
-                       service=f"{human(rule.get('trigger', 'attendance_return'))} to the LA",
+                       service=f"{human(rule.get('trigger'))} to the LA",
                        summary="Statutory return made to the local authority", internal=False)
             drafts.append(_Draft(ctx.checklist, item, "event",
-                                 f"Make the {human(rule.get('trigger', 'return'))} to the "
+                                 f"Make the {human(rule.get('trigger'))} to the "
                                  "local authority and record it",
                                  [f"It fell due on {fmt(due)}"], not_before=max(due, as_of),
                                  event=ev))
@@ -434,7 +435,7 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
                              carers=carers[:1], not_before=as_of, event=ev))
     elif name == "review_intervals":
         ok, why, _ = _case_rule(ctx, rule)
-        lo, hi = int(rule.get("min_school_days", 20)), int(rule.get("max_school_days", 30))
+        lo, hi = int(rule.get("min_school_days")), int(rule.get("max_school_days"))
         reviews = [e.date for e in ctx.dated_events() if e.type == "review" and e.date]
         ref = ctx.outcomes.get(rule.get("from_item")) if rule.get("from_item") else None
         start = max(reviews, default=None) or (ref.earliest if ref else None) or as_of
@@ -453,7 +454,7 @@ def _draft_case_rule(ctx: Context, item: Item, rule: Rule, drafts: list[_Draft],
 
 
 def _case_rule(ctx: Context, rule: Rule) -> tuple[bool, list[str], list[str]]:
-    return CASE_RULES[rule.name](ctx, rule)
+    return run_case_rule(ctx, rule)
 
 
 def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: list[str],
@@ -461,7 +462,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
     assert item.evidence is not None
     sel = item.evidence
     case, as_of = ctx.case, ctx.as_of
-    rules = {r.name: r for r in item.rules}
+    rules = {r.name: bind(r) for r in item.rules}
     why = list(outcome.reasons)
     # Whom it is owed to.
     targets: list[tuple[tuple[str, ...], str | None]] = []  # (carers, agency)
@@ -496,7 +497,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
     # A meeting it invites to, follows or reminds of.
     meeting_id: str | None = None
     meeting_draft: _Draft | None = None
-    notice = int(rules["min_notice"].get("days", 7)) if "min_notice" in rules else 0
+    notice = int(rules["min_notice"].get("days")) if "min_notice" in rules else 0
     if "min_notice" in rules or "reminder_before_meeting" in rules:
         meeting_id, meeting_draft = _meeting_for(ctx, item, notice, drafts)
     elif "after_meeting" in rules or item.require == "each_meeting":
@@ -540,7 +541,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
             d.before.append(meeting_id)
         if "after_item" in rules:
             ref_id = rules["after_item"].get("item")
-            gap = int(rules["after_item"].get("gap_school_days", 0))
+            gap = int(rules["after_item"].get("gap_school_days"))
             ref = ctx.outcomes.get(ref_id)
             if ref is not None and ref.status == "met" and ref.earliest is not None:
                 d.not_before = max(d.not_before, ctx.register.add_school_days(ref.earliest, gap)
@@ -549,7 +550,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
                 d.after.append((f"item:{ref_id}", gap))
         if "review_of_item" in rules:
             r = rules["review_of_item"]
-            gap = int(r.get("min_school_days", 0))
+            gap = int(r.get("min_school_days"))
             ref = ctx.outcomes.get(r.get("item"))
             target = ctx.case.event(d.event.of) if d.event and d.event.of else None
             if ref is not None and ref.status == "met" and target is not None and target.date:
@@ -565,8 +566,8 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
             if day is None:
                 blocked.append(
                     f"Item {item.number} ({item.id}): a penalty notice can only be issued once "
-                    f"the register shows {rules['notice_lawful'].get('sessions', 10)} "
-                    f"unauthorised sessions in {rules['notice_lawful'].get('school_weeks', 10)} "
+                    f"the register shows {rules['notice_lawful'].get('sessions')} "
+                    f"unauthorised sessions in {rules['notice_lawful'].get('school_weeks')} "
                     "school weeks, which it does not; absences after a notice cannot justify "
                     "it" + ("; record why it does not apply" if item.requirement == "conditional"
                             else ""))
@@ -576,7 +577,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
             d.before.append(f"item:{rules['before_item'].get('item')}")
         if "after_stage_start" in rules:
             r = rules["after_stage_start"]
-            start = ctx.first_below(float(r.get("below_pct")), bool(r.get("inclusive", False)))
+            start = ctx.first_below(float(r.get("below_pct")), bool(r.get("inclusive")))
             if start is None:
                 blocked.append(f"Item {item.number} ({item.id}) can only follow the day "
                                f"attendance falls below {r.get('below_pct')}%, which it has "
@@ -584,7 +585,7 @@ def _draft_evidence(ctx: Context, item: Item, drafts: list[_Draft], blocked: lis
                 return
             d.not_before = max(d.not_before, start)
         if "school_days_before_referral" in rules:
-            d.by_referral_gap = int(rules["school_days_before_referral"].get("min_school_days", 0))
+            d.by_referral_gap = int(rules["school_days_before_referral"].get("min_school_days"))
         if "reviewed" in rules:
             r = rules["reviewed"]
             lo, hi = r.get("min_school_days"), r.get("max_school_days")
@@ -692,7 +693,7 @@ def _event(ctx: Context, item: Item, sel: Selector, rules: dict[str, Rule], type
     if sel.internal is not None:
         fields["internal"] = sel.internal
     if "encloses" in rules:
-        fields["encloses"] = (rules["encloses"].get("what", "attendance_certificate"),)
+        fields["encloses"] = (rules["encloses"].get("what"),)
     if "outcome_recorded" in rules:
         fields["outcome"] = (rules["outcome_recorded"].get("values") or ("recorded",))[0]
     if "consent_requested" in rules:
@@ -730,7 +731,7 @@ def _action(item: Item, type_: str, template: str | None, carers: tuple[str, ...
     if "states_attendance_pct" in rules:
         extras.append("stating the current attendance %")
     if "encloses" in rules:
-        extras.append(f"enclosing the {human(rules['encloses'].get('what', 'certificate'))}")
+        extras.append(f"enclosing the {human(rules['encloses'].get('what'))}")
     if "outcome_recorded" in rules:
         values = rules["outcome_recorded"].get("values") or ()
         extras.append("recording the outcome (" + " or ".join(human(v) for v in values) + ")")
@@ -1035,11 +1036,11 @@ def _step(d: _Draft, not_before: dt.date, by: dt.date,
         reasons.append(f"send it by {fmt(by)} for the meeting on {fmt(meeting)} "
                        f"({d.notice[1]} days' notice)")
     why = "; ".join(dict.fromkeys(w.rstrip(".") for w in reasons if w)) or "needed for the referral"
-    rules = {r.name: r for r in d.item.rules}
+    rules = {r.name: bind(r) for r in d.item.rules}
     statement = None
     if d.kind == "statement" and "free_text" in rules:
         statement = (str(rules["free_text"].get("key")),
-                     int(rules["free_text"].get("min_words", 5)))
+                     int(rules["free_text"].get("min_words")))
     states = d.kind == "event" and "states_attendance_pct" in rules and d.event is not None \
         and d.event.type in ("letter", "email", "text")
     return Step(d.item.id, d.checklist.id, d.item.number, d.kind, d.action, not_before,
