@@ -182,7 +182,7 @@ def school_days_since(ctx: Context, rule: Rule) -> CaseResult:
     text = (f"The referral is {gap} school days after the {ctx.item_name(rule.get('item'))} "
             f"of {fmt(ref.earliest)}")
     if gap < minimum:
-        return False, [f"{text}; at least {minimum} are needed"], []
+        return False, [f"{text}{ctx.unmarked_note()}; at least {minimum} are needed"], []
     return True, [text], []
 
 

@@ -85,6 +85,15 @@ class Context:
         item = self.checklist.item(item_id)
         return f"item {item.number} evidence" if item else item_id
 
+    def unmarked_note(self) -> str:
+        """Say so when the referral date is after the register's last mark: the days between
+        are not counted as school days (issue 14.1)."""
+        last = self.register.last_date
+        if last is None or self.as_of <= last:
+            return ""
+        return (f" (the register's marks end on {fmt(last)}; days after them are not counted "
+                "as school days)")
+
     def meeting(self, e: Event) -> Event | None:
         m = self.case.event(e.meeting) if e.meeting else None
         return m if m is not None and m.type == "meeting" else None

@@ -222,8 +222,8 @@ def school_days_before_referral(ctx: Context, e: Event, rule: Rule) -> str | Non
     if gap >= minimum:
         return None
     return (f"{ctx.describe(e)} is only {gap} school days before the referral on "
-            f"{fmt(ctx.as_of)}; at least {minimum} are needed, so the referral can be made "
-            f"from {fmt(ctx.register.add_school_days(e.date, minimum))}")
+            f"{fmt(ctx.as_of)}{ctx.unmarked_note()}; at least {minimum} are needed, so the "
+            f"referral can be made from {fmt(ctx.register.add_school_days(e.date, minimum))}")
 
 
 @filter_rule(

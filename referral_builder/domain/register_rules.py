@@ -184,18 +184,54 @@ def certificate_current(ctx: Context, rule: Rule) -> CaseResult:
         return False, ["No register marks are recorded, so no attendance certificate can be "
                        "produced"], []
     last = days[-1]
-    age = ctx.register.school_days_between(last, ctx.as_of)
-    # Nothing after the last mark is known to be a school day (it may be a holiday), so the
-    # gap is told as weekdays, never as school days.
-    unit = "weekday" if ctx.register.last_date and ctx.as_of > ctx.register.last_date \
-        else "school day"
-    gap = f"{age} {unit}{'s' * (age != 1)}"
+    # Nothing after the last mark is known to be a school day: a weekday there counts
+    # against the certificate unless the case's term dates close it (issue 14.1).
+    open_days, closed, by_terms = days_after_register(ctx)
+    age = ctx.register.school_days_between(last, ctx.as_of) + len(open_days)
+    unit = "weekday" if open_days and not by_terms else "school day"
+    gap = f"{age} {unit}{'s' * (age != 1)} before the referral"
+    if by_terms and (open_days or closed):
+        gap += " by the school's term dates"
+    if closed:
+        gap += (f" (the {len(closed)} weekday{'s' * (len(closed) != 1)} they close, "
+                f"{_span(closed)}, {'are' if len(closed) != 1 else 'is'} not counted)")
     if age > limit:
-        return False, [f"The register ends on {fmt(last)}, {gap} before the referral; a "
-                       f"current certificate needs marks to within {limit} school days. "
-                       "Import the latest marks, or check the date of referral"], []
+        hint = "" if ctx.case.calendar is not None or unit != "weekday" else (
+            "; if a holiday falls between, record the school's term dates")
+        return False, [f"The register ends on {fmt(last)}, {gap}; a current certificate "
+                       f"needs marks to within {limit} school days. Import the latest marks, "
+                       f"or check the date of referral{hint}"], []
     return True, [f"The attendance certificate is produced from marks up to {fmt(last)}, "
-                  f"{gap} before the referral"], []
+                  f"{gap}"], []
+
+
+def days_after_register(ctx: Context) -> tuple[list[dt.date], list[dt.date], bool]:
+    """The weekdays after the register's last mark up to the referral date, split into those
+    the case's term dates leave open and those they close (a holiday, a closure day), and
+    whether the term dates cover every one of them. Without term dates every weekday is open.
+    """
+    weekdays = ctx.register.weekdays_after(ctx.as_of)
+    calendar = ctx.case.calendar
+    if calendar is None or not (calendar.terms or calendar.closures):
+        return weekdays, [], False
+    first = min((t.start for t in calendar.terms), default=None)
+    end = max((t.end for t in calendar.terms), default=None)
+    open_days: list[dt.date] = []
+    closed: list[dt.date] = []
+    covered = bool(calendar.terms)
+    for d in weekdays:
+        if d in calendar.closures:
+            closed.append(d)
+        elif first is not None and end is not None and first <= d <= end:
+            (open_days if calendar.is_school_day(d) else closed).append(d)
+        else:  # outside the term dates given: a weekday stands in
+            open_days.append(d)
+            covered = False
+    return open_days, closed, covered
+
+
+def _span(days: list[dt.date]) -> str:
+    return fmt(days[0]) if len(days) == 1 else f"{fmt(days[0])} to {fmt(days[-1])}"
 
 
 @case_rule(
@@ -346,6 +382,6 @@ def period_run(ctx: Context, rule: Rule) -> CaseResult:
     if run < days:
         return False, [f"The period started when attendance first fell {word} {pct:g}% on "
                        f"{fmt(start)}; only {run} of its {days} school days have run by "
-                       f"{fmt(ctx.as_of)}. It ends on {fmt(end)}"], []
+                       f"{fmt(ctx.as_of)}{ctx.unmarked_note()}. It ends on {fmt(end)}"], []
     return True, [f"The period started on {fmt(start)} (attendance first {word} {pct:g}%) and "
                   f"ran its {days} school days to {fmt(end)}"], []
