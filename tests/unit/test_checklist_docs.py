@@ -12,6 +12,7 @@ from referral_builder.domain.conditions import CONDITIONS
 from referral_builder.domain.params import ITEM, WHOLE, Param
 from referral_builder.domain.registry import bind
 from referral_builder.domain.rules import CASE_RULES, FILTERS
+from tests.unit.test_checklist_schema import error, one_item
 
 README = docs.README.read_text(encoding="utf-8")
 
@@ -84,3 +85,30 @@ def test_the_readme_section_is_rewritten_on_disk(tmp_path, capsys):
     assert docs.main([str(copy)]) == 0
     assert copy.read_text(encoding="utf-8") == README
     assert "rewritten" in capsys.readouterr().out
+
+
+# ---- parameters typed by their declaration, including those the schema used to skip -----
+
+@pytest.mark.parametrize(("rule_line", "problem"), [
+    ("{rule: reviewed, improved: maybe}",
+     "rule 'reviewed': improved must be true or false, not 'maybe'"),
+    ("{rule: after_nth_meeting, n: first}",
+     "rule 'after_nth_meeting': n must be a whole number, not 'first'"),
+    ("{rule: meeting_kind, kinds: attendance_meeting}",
+     "rule 'meeting_kind': kinds must be a list of words, not 'attendance_meeting'"),
+    ("{rule: after_meeting, same_day: sometimes}",
+     "rule 'after_meeting': same_day must be true or false, not 'sometimes'"),
+    ("{rule: min_notice, days: null}", "rule 'min_notice': days must be a whole number, not None"),
+    ("{rule: review_of_item, min_school_days: 10}",
+     "rule 'review_of_item' needs the parameter 'item'"),
+])
+def test_a_declared_type_is_checked_when_the_file_is_loaded(tmp_path, rule_line, problem):
+    msg = error(tmp_path, one_item("evidence: {types: [letter]}", "rules:", f"  - {rule_line}"))
+    assert msg == f"demo.yaml, item 'dem_x': rules: 0: {problem}"
+
+
+def test_a_declared_condition_value_is_checked(tmp_path):
+    msg = error(tmp_path, one_item("evidence: {types: [letter]}",
+                                   "skip_if: {send: [statement]}"))
+    assert msg.endswith("skip_if: send: unknown SEND level 'statement' (SEND levels: none, "
+                        "send_support, ehcp)")

@@ -1,4 +1,4 @@
-"""The rule types checklists are written in (referral_builder/domain/rules.py), at their edges.
+"""The rule types checklists are written in (referral_builder/domain/*_rules.py), at their edges.
 
 Each test runs a one-item checklist through the engine, so it sees what a DSL sees: the
 item's status and its reasons. The calendar is the autumn term 2026: it starts on Thu 3 Sep,
