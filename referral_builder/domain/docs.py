@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,8 @@ from .conditions import CONDITIONS, Condition
 from .params import Param
 from .rules import CASE_RULES, FILTERS, RULE_MODULES, RuleSpec
 
-README = Path(__file__).resolve().parents[2] / "evidence_checklists" / "README.md"
+#: The checklist README, found the way the checklists are (package `evidence_checklists`).
+README = Path(str(resources.files("referral_builder.evidence_checklists"))) / "README.md"
 _SECTION = re.compile(r"(<!-- generated: (?P<name>[a-z_]+) -->\n)(?P<body>.*?)"
                       r"(<!-- end generated: (?P=name) -->)", re.S)
 

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 
 from .checklist import Checklist, Item
 from .model import Document, Event
+from .rules import CASE_RULES
 
 #: Case rules that depend on the register alone: no step can be planned for them.
-REGISTER_RULES = frozenset({"csa", "evidence_window", "unauthorised_threshold",
-                            "attendance_below", "stage_reached", "first_day_contact",
-                            "no_unresolved_n"})
+REGISTER_RULES = frozenset(n for n, r in CASE_RULES.items() if r.register_only)
 #: Case rules whose figures say where the pupil stands in a process.
-STANDING_RULES = ("stage_reached", "attendance_below", "unauthorised_threshold")
+STANDING_RULES = frozenset(n for n, r in CASE_RULES.items() if r.standing)
 #: How far ahead the planner looks for a referral date the engine accepts.
 HORIZON_DAYS = 120
 PLAN_ID = "plan"

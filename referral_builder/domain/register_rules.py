@@ -32,8 +32,10 @@ from .registry import (
 ABSENT_CLASSES = (SessionClass.AUTH, SessionClass.UNAUTH)
 
 
-@case_rule(name="csa", met="""the pupil is of compulsory school age on the referral date (NR-06
-    to NR-08)""")
+@case_rule(
+    name="csa", met="""the pupil is of compulsory school age on the referral date (NR-06
+    to NR-08)""",
+    register_only=True)
 def rule_csa(ctx: Context, rule: Rule) -> CaseResult:
     dob = ctx.case.pupil.date_of_birth
     start, end = csa.csa_start(dob), csa.csa_end(dob)
@@ -49,8 +51,10 @@ def rule_csa(ctx: Context, rule: Rule) -> CaseResult:
                   f"({span})"], []
 
 
-@case_rule(met="""the register lets the window of school weeks be worked out; the reason
-    states its dates""")
+@case_rule(
+    met="""the register lets the window of school weeks be worked out; the reason
+    states its dates""",
+    register_only=True)
 def evidence_window(ctx: Context, rule: Rule) -> CaseResult:
     if ctx.window is None:
         return True, ["This checklist sets no evidence window"], []
@@ -71,7 +75,8 @@ def evidence_window(ctx: Context, rule: Rule) -> CaseResult:
     met="""some window of `school_weeks` school weeks ending on or before the referral date
     (within the last `lookback_school_weeks` weeks when set) has at least `sessions` such
     sessions of compulsory school age. With `block`, N marks count but a window that needs
-    them does not meet the rule""")
+    them does not meet the rule""",
+    register_only=True, standing=True)
 def unauthorised_threshold(ctx: Context, rule: Rule) -> CaseResult:
     sessions = int(rule.get("sessions"))
     weeks = int(rule.get("school_weeks"))
@@ -121,7 +126,8 @@ def unauthorised_threshold(ctx: Context, rule: Rule) -> CaseResult:
     Param("basis", BASIS, "year_to_date"),
     Param("school_weeks", WHOLE, 6, doc="(6, for `window`)"),
     Param("adjusted_formula", ADJUSTED_FORMULA, "exclude_authorised"),
-    met="attendance on that basis, at the referral date, is below (or at) `pct`")
+    met="attendance on that basis, at the referral date, is below (or at) `pct`",
+    register_only=True, standing=True)
 def attendance_below(ctx: Context, rule: Rule) -> CaseResult:
     pct, inclusive = float(rule.get("pct")), bool(rule.get("inclusive"))
     basis = rule.get("basis")
@@ -158,7 +164,8 @@ def attendance_below(ctx: Context, rule: Rule) -> CaseResult:
     Param("below_pct", NUMBER, required=True), Param("inclusive", FLAG, False),
     Param("review_school_days", WHOLE),
     met="""year-to-date attendance fell below `below_pct` on some day; the reason states that
-    day and the review point""")
+    day and the review point""",
+    register_only=True, standing=True)
 def stage_reached(ctx: Context, rule: Rule) -> CaseResult:
     pct, inclusive = float(rule.get("below_pct")), bool(rule.get("inclusive"))
     start = ctx.first_below(pct, inclusive)
@@ -238,7 +245,8 @@ def _span(days: list[dt.date]) -> str:
     Param("grace_school_days", WHOLE, doc="(the checklist's `n_code_grace_school_days`)"),
     Param("out_of_era", one_of("block"),
           doc="(`block`: no mark from the other code set for its date)"),
-    met="no N mark older than the grace (0: none at all, edge case 10)")
+    met="no N mark older than the grace (0: none at all, edge case 10)",
+    register_only=True)
 def no_unresolved_n(ctx: Context, rule: Rule) -> CaseResult:
     """No N mark left past its grace period (edge case 10) and, with `out_of_era: block`, no
     mark from the other code set for its date (a legacy `H` in 2026 is not a 2024 code, 2.2).
@@ -279,7 +287,8 @@ def no_unresolved_n(ctx: Context, rule: Rule) -> CaseResult:
     met="""every absence this school year (a run of school days with an absent session) has
     an event of those types, either direction, on its first day (a contact whose recorded
     time is `before` or later does not count); with `from_item`, only absences starting on
-    or after that item's earliest evidence ("further absences" once a stage has begun)""")
+    or after that item's earliest evidence ("further absences" once a stage has begun)""",
+    register_only=True)
 def first_day_contact(ctx: Context, rule: Rule) -> CaseResult:
     """Every absence this school year has a contact (a phone call) on its first day.
 

@@ -84,6 +84,10 @@ class RuleSpec:
     params: tuple[Param, ...]
     description: str
     fn: Callable[..., Any]
+    #: A case rule that depends on the register alone: the planner can plan no step for it.
+    register_only: bool = False
+    #: A case rule whose figures say where the pupil stands in a process (the plan shows it).
+    standing: bool = False
 
     @property
     def parameter_names(self) -> frozenset[str]:
@@ -114,7 +118,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _register(table: dict[str, RuleSpec], kind: RuleKind, name: str | None,
-              params: Sequence[Param], description: str) -> Callable[[F], F]:
+              params: Sequence[Param], description: str, register_only: bool = False,
+              standing: bool = False) -> Callable[[F], F]:
     def decorate(fn: F) -> F:
         rule_name = name or fn.__name__
         if rule_name in FILTERS or rule_name in CASE_RULES:
@@ -122,8 +127,8 @@ def _register(table: dict[str, RuleSpec], kind: RuleKind, name: str | None,
         names = [p.name for p in params]
         if len(set(names)) != len(names):
             raise ValueError(f"rule {rule_name!r} names a parameter twice")
-        table[rule_name] = RuleSpec(rule_name, kind, tuple(params), " ".join(description.split()),
-                                    fn)
+        table[rule_name] = RuleSpec(rule_name, kind, tuple(params),
+                                    " ".join(description.split()), fn, register_only, standing)
         return fn
     return decorate
 
@@ -135,9 +140,14 @@ def filter_rule(*params: Param, passes: str, name: str | None = None
     return _register(FILTERS, "filter", name, params, passes)
 
 
-def case_rule(*params: Param, met: str, name: str | None = None) -> Callable[[F], F]:
-    """Declare a case rule: `fn(ctx, rule)` returns (met, reasons, evidence ids)."""
-    return _register(CASE_RULES, "case", name, params, met)
+def case_rule(*params: Param, met: str, name: str | None = None, register_only: bool = False,
+              standing: bool = False) -> Callable[[F], F]:
+    """Declare a case rule: `fn(ctx, rule)` returns (met, reasons, evidence ids).
+
+    `register_only`: the register alone decides it, so no step can be planned for it;
+    `standing`: its figures say where the pupil stands (stage, threshold, attendance).
+    """
+    return _register(CASE_RULES, "case", name, params, met, register_only, standing)
 
 
 def spec(name: str) -> RuleSpec | None:
