@@ -70,7 +70,6 @@ __all__ = [
     "names",
     "one_of",
     "run_case_rule",
-    "run_filter",
     "spec",
 ]
 
@@ -124,8 +123,8 @@ def _register(table: dict[str, RuleSpec], kind: RuleKind, name: str | None,
         rule_name = name or fn.__name__
         if rule_name in FILTERS or rule_name in CASE_RULES:
             raise ValueError(f"rule {rule_name!r} is declared twice")
-        names = [p.name for p in params]
-        if len(set(names)) != len(names):
+        given = [p.name for p in params]
+        if len(set(given)) != len(given):
             raise ValueError(f"rule {rule_name!r} names a parameter twice")
         table[rule_name] = RuleSpec(rule_name, kind, tuple(params),
                                     " ".join(description.split()), fn, register_only, standing)
@@ -158,11 +157,6 @@ def bind(rule: Rule) -> Rule:
     """The rule with its declared defaults filled in (an unknown rule as it is)."""
     found = spec(rule.name)
     return found.bind(rule) if found is not None else rule
-
-
-def run_filter(ctx: Context, e: Event, rule: Rule) -> str | None:
-    result: str | None = FILTERS[rule.name].fn(ctx, e, FILTERS[rule.name].bind(rule))
-    return result
 
 
 def run_case_rule(ctx: Context, rule: Rule) -> CaseResult:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from . import case_rules, event_content_rules, event_timing_rules, register_rules
 from .case_rules import not_attended
 from .register_rules import return_due_dates
-from .registry import CASE_RULES, FILTERS, RuleSpec, run_case_rule, run_filter
+from .registry import CASE_RULES, FILTERS, RuleSpec, run_case_rule
 from .roles import normalise_role
 
 #: The modules that declare rules, in the order their tables are documented.
 RULE_MODULES = (event_timing_rules, event_content_rules, register_rules, case_rules)
 
 __all__ = ["CASE_RULES", "FILTERS", "RULE_MODULES", "RuleSpec", "normalise_role",
-           "not_attended", "return_due_dates", "run_case_rule", "run_filter"]
+           "not_attended", "return_due_dates", "run_case_rule"]
