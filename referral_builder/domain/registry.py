@@ -150,6 +150,9 @@ def case_rule(*params: Param, met: str, name: str | None = None, register_only: 
 
 
 def spec(name: str) -> RuleSpec | None:
+    """The declaration of rule `name` (every rule module loaded first), or None."""
+    from . import rules  # noqa: F401  (the rule modules fill the tables as they load)
+
     return FILTERS.get(name) or CASE_RULES.get(name)
 
 
@@ -160,6 +163,8 @@ def bind(rule: Rule) -> Rule:
 
 
 def run_case_rule(ctx: Context, rule: Rule) -> CaseResult:
-    found = CASE_RULES[rule.name]
+    found = spec(rule.name)
+    if found is None or found.kind != "case":
+        raise KeyError(f"no case rule {rule.name!r}")
     result: CaseResult = found.fn(ctx, found.bind(rule))
     return result
