@@ -34,12 +34,16 @@ def checklist_dir() -> Path:
 
 @cache
 def _code_key() -> bytes:
-    """A digest of the code that turns YAML into a `Checklist` (schema and domain model)."""
+    """A digest of the code that turns YAML into a `Checklist`: the schema, the domain model
+    and the declarations it is generated from (parameter types, conditions, rule modules)."""
     import referral_builder.domain.checklist as model
+    import referral_builder.domain.conditions as conditions
+    import referral_builder.domain.params as params
     import referral_builder.schemas.checklist as schema
+    from referral_builder.domain.rules import RULE_MODULES
 
     digest = hashlib.sha256()
-    for module in (schema, model):
+    for module in (schema, model, params, conditions, *RULE_MODULES):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.digest()
 
@@ -65,7 +69,7 @@ def load_checklist_file(path: Path) -> Checklist:
         data = yaml.load(raw.decode("utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InvalidChecklist(f"{path.name}: not valid YAML: {exc}") from None
-    checklist = build_checklist(data, path.name)
+    checklist: Checklist = build_checklist(data, path.name)
     if checklist.id != path.stem:
         raise InvalidChecklist(f"{path.name}: id {checklist.id!r} must match the file name")
     if cached is not None:

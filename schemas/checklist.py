@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import (
@@ -18,11 +18,8 @@ from marshmallow import (
 )
 
 from referral_builder.domain.checklist import (
-    CASE_RULES,
-    CONDITION_KEYS,
+    CHECKLIST_PARAMETERS,
     DEFAULT_PARAMETERS,
-    FILTER_RULES,
-    ITEM_REFERENCES,
     REQUIRE_VALUES,
     SELECTOR_KEYS,
     Checklist,
@@ -31,17 +28,13 @@ from referral_builder.domain.checklist import (
     Selector,
     Who,
 )
-from referral_builder.domain.codes import CODES_2024, CODES_LEGACY
+from referral_builder.domain.conditions import CONDITIONS
 from referral_builder.domain.errors import InvalidChecklist
-from referral_builder.domain.model import (
-    EVENT_TYPES,
-    FLAG_NAMES,
-    LETTER_PURPOSES,
-    SEND_LEVELS,
-    SUPPORTS,
-)
+from referral_builder.domain.model import EVENT_TYPES, LETTER_PURPOSES
+from referral_builder.domain.params import ITEM_REFERENCES, Param, ValueType
+from referral_builder.domain.rules import CASE_RULES, FILTERS, RuleSpec
 
-ALL_RULES = {**FILTER_RULES, **CASE_RULES}
+ALL_RULES: dict[str, RuleSpec] = {**FILTERS, **CASE_RULES}
 
 
 class _Strict(Schema):
@@ -78,57 +71,38 @@ def _words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _one_of(*allowed: str) -> tuple[Callable[[Any], bool], str]:
-    return (lambda v: v in allowed), "one of " + ", ".join(allowed)
+def _typed(kind: ValueType) -> Callable[[Any], None]:
+    """A marshmallow validator for a value of a declared type, naming what was expected."""
+    def validate_value(value: Any) -> None:
+        if not kind.accepts(value):
+            raise ValidationError(f"must be {kind.wanted}, not {value!r}")
+    return validate_value
 
 
-#: What each rule parameter must be, so a typo fails on load and not in the middle of a check.
-PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    **dict.fromkeys(("days", "gap_school_days", "sessions", "school_weeks",
-                     "lookback_school_weeks", "min_words", "max_age_school_days",
-                     "min_school_days", "max_school_days", "review_school_days"),
-                    (_whole, "a whole number")),
-    **dict.fromkeys(("pct", "below_pct"), (_number, "a number")),
-    "inclusive": (lambda v: isinstance(v, bool), "true or false"),
-    **dict.fromkeys(("item", "from_item", "what", "key"),
-                    (lambda v: isinstance(v, str) and bool(v), "a name")),
-    **dict.fromkeys(("purposes", "words", "values", "roles", "codes", "types"),
-                    (_words, "a list of words")),
-    "basis": _one_of("year_to_date", "window", "adjusted"),
-    "adjusted_formula": _one_of("exclude_authorised", "authorised_as_present"),
-    "unresolved_n": _one_of("block", "count", "exclude"),
-    "trigger": _one_of("attendance_return", "sickness_return"),
-}
+def parameter_field(param: Param) -> fields.Field:
+    """The marshmallow field for one declared parameter (rule or checklist parameter)."""
+    wanted = param.type.wanted
+    return fields.Raw(required=param.required, validate=_typed(param.type),
+                      allow_none=param.type.accepts(None),
+                      error_messages={"required": "is needed",
+                                      "null": f"must be {wanted}, not None"})
 
-#: Parameters a rule cannot work without (the others have defaults).
-REQUIRED_PARAMETERS: dict[str, tuple[str, ...]] = {
-    "after_item": ("item",), "before_item": ("item",), "school_days_since": ("item",),
-    "after_stage_start": ("below_pct",), "stage_reached": ("below_pct",),
-    "attendance_below": ("pct",), "free_text": ("key",), "outcome_recorded": ("values",),
-    "by_role": ("roles",),
-}
 
-#: What each checklist-level parameter must be (None allowed where the default is None).
+def _rule_schema(found: RuleSpec) -> type[Schema]:
+    """A schema for one rule's parameters, built from its declaration."""
+    declared: dict[str, fields.Field] = {p.name: parameter_field(p) for p in found.params}
+    declared["rule"] = fields.String()
+    declared["warn"] = fields.Boolean()
+    built: type[Schema] = Schema.from_dict(declared, name=f"{found.name}_rule")
+    return built
+
+
+#: One schema per rule type, generated from the registry.
+RULE_SCHEMAS: dict[str, type[Schema]] = {name: _rule_schema(r) for name, r in ALL_RULES.items()}
+
+#: What each checklist-level parameter must be, from its declaration: (test, words).
 CHECKLIST_PARAMETER_TYPES: dict[str, tuple[Callable[[Any], bool], str]] = {
-    "window_school_weeks": (lambda v: v is None or (_whole(v) and v > 0),
-                            "a whole number of weeks, or null"),
-    "referral_week_counts": (lambda v: isinstance(v, bool), "true or false"),
-    "conditional_needs_declaration": (lambda v: isinstance(v, bool), "true or false"),
-    "warn_if_not_persistent_absence": (lambda v: isinstance(v, bool), "true or false"),
-    "min_possible_sessions": (_whole, "a whole number"),
-    "deemed_receipt_working_days": (_whole, "a whole number"),
-    "n_code_grace_school_days": (_whole, "a whole number"),
-    "separate_letters_per_address": (lambda v: isinstance(v, bool), "true or false"),
-    "numbered_letters": (lambda v: isinstance(v, list) and all(
-        isinstance(g, list) and all(isinstance(i, str) for i in g) for g in v),
-        "a list of lists of item ids"),
-    "letter_templates": (lambda v: isinstance(v, dict) and all(
-        isinstance(t, list) and all(isinstance(x, str) for x in t) for t in v.values()),
-        "a mapping of item id to a list of template ids"),
-    "declaration_roles": (lambda v: isinstance(v, list) and bool(v)
-                          and all(r in ("dsl", "school_staff") for r in v),
-                          "a list of roles: dsl, school_staff"),
-}
+    p.name: (p.type.accepts, p.type.wanted) for p in CHECKLIST_PARAMETERS}
 
 
 class RuleSchema(Schema):
@@ -143,31 +117,31 @@ class RuleSchema(Schema):
     def _known_parameters(self, data: dict[str, Any], original: Any, **_: Any) -> None:
         if not isinstance(original, dict) or data.get("rule") not in ALL_RULES:
             return
-        name = data["rule"]
-        allowed = ALL_RULES[name] | {"rule", "warn"}
-        unknown = sorted(set(original) - allowed)
+        found = ALL_RULES[data["rule"]]
+        name, takes = found.name, found.parameter_names
+        unknown = sorted(set(original) - takes - {"rule", "warn"})
         if unknown:
             raise ValidationError(
                 f"rule {name!r} takes no parameter {unknown[0]!r}"
-                f" (it takes: {', '.join(sorted(ALL_RULES[name])) or 'none'})")
-        for key in REQUIRED_PARAMETERS.get(name, ()):
+                f" (it takes: {', '.join(sorted(takes)) or 'none'})")
+        for key in found.required:
             if original.get(key) is None:
                 raise ValidationError(f"rule {name!r} needs the parameter {key!r}")
-        for key, value in original.items():
-            check, wanted = PARAMETER_TYPES.get(key, (None, ""))
-            if check is not None and not check(value):
-                raise ValidationError(
-                    f"rule {name!r}: {key} must be {wanted}, not {value!r}")
+        problems = RULE_SCHEMAS[name]().validate(original)
+        for key in original:  # the first wrong parameter, in the order written
+            if key in problems and key not in ("rule", "warn"):
+                raise ValidationError(f"rule {name!r}: {key} {_flatten(problems[key])}")
 
 
-def _names(allowed: Iterable[str], what: str) -> Callable[[Any], str | None]:
-    known = tuple(allowed)
+def _names(kind: ValueType) -> Callable[[Any], str | None]:
+    what = kind.noun
 
     def check(value: Any) -> str | None:
         if not _words(value) or not value:
             return f"must be a list of {what}s"
-        wrong = [v for v in value if v not in known]
-        return f"unknown {what} {wrong[0]!r} ({what}s: {', '.join(known)})" if wrong else None
+        wrong = [v for v in value if v not in kind.choices]
+        return (f"unknown {what} {wrong[0]!r} ({what}s: {', '.join(kind.choices)})"
+                if wrong else None)
     return check
 
 
@@ -190,32 +164,35 @@ def _threshold(value: Any) -> str | None:
     return None
 
 
-#: What each condition's value must be: a typo in a flag name would otherwise make the
-#: condition silently false, and the item silently not applicable.
+def _condition_check(kind: ValueType) -> Callable[[Any], str | None]:
+    """How a condition's value is checked, by its declared type."""
+    if kind.name == "names":
+        return _names(kind)
+    if kind.name == "flag":
+        return _flag
+    if kind.name == "item":
+        return lambda v: None if isinstance(v, str) else "must be an item id"
+    if kind.name == "selector":
+        return _selector_problem
+    if kind.name == "threshold":
+        return _threshold
+    return lambda v: None if kind.accepts(v) else f"must be {kind.wanted}, not {v!r}"
+
+
+#: What each condition's value must be (from `conditions.CONDITIONS`): a typo in a flag name
+#: would otherwise make the condition silently false, and the item silently not applicable.
 CONDITION_CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "flags": _names(FLAG_NAMES, "flag"),
-    "send": _names(SEND_LEVELS, "SEND level"),
-    "register_codes": _names(sorted({*CODES_2024, *CODES_LEGACY}), "code"),
-    "unresolved_n": _flag, "meeting_not_attended": _flag,
-    "attendance_return_due": _flag, "sickness_return_due": _flag,
-    "item_not_applicable": lambda v: None if isinstance(v, str) else "must be an item id",
-    "item_met": lambda v: None if isinstance(v, str) else "must be an item id",
-    "refused_support": _names(SUPPORTS, "kind of support"),
-    "events": _selector_problem,
-    "passed_below": _threshold,
-    "never_below": _threshold,
-}
+    key: _condition_check(c.value) for key, c in CONDITIONS.items()}
 
 
 def _condition(value: Any) -> None:
     if not isinstance(value, dict) or not value:
         raise ValidationError("must be a mapping of conditions")
-    unknown = sorted(set(value) - CONDITION_KEYS)
+    unknown = sorted(set(value) - set(CONDITIONS))
     if unknown:
         raise ValidationError(f"unknown condition {unknown[0]!r}")
     for key, v in value.items():
-        check = CONDITION_CHECKS.get(key)
-        problem = check(v) if check else None
+        problem = CONDITION_CHECKS[key](v)
         if problem:
             raise ValidationError(f"{key}: {problem}")
 
@@ -253,7 +230,7 @@ class ItemSchema(_Strict):
         if errors:
             raise ValidationError({"rules": errors})
         names = [r.get("rule") for r in data.get("rules", [])]
-        has_filters = any(n in FILTER_RULES for n in names)
+        has_filters = any(n in FILTERS for n in names)
         if has_filters and "evidence" not in data:
             raise ValidationError("filter rules need an 'evidence' selector", "rules")
         if "evidence" not in data and not names:
@@ -363,8 +340,9 @@ def _build_item(d: dict[str, Any]) -> Item:
     sel = d.get("evidence")
     selector = None
     if sel is not None:
-        selector = Selector(**{k: tuple(v) if isinstance(v, list) else v
-                               for k, v in sel.items() if k in SELECTOR_KEYS})
+        given: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                 for k, v in sel.items() if k in SELECTOR_KEYS}
+        selector = Selector(**given)
     require = d.get("require", "any")
     if isinstance(require, dict):
         require = int(require["count"])

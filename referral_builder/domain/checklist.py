@@ -1,7 +1,8 @@
 """A checklist as the engine sees it: items, evidence selectors, rules and conditions.
 
 Checklists are data (evidence_checklists/*.yaml); `schemas/checklist.py` validates a file and
-builds these objects. The vocabulary is documented in evidence_checklists/README.md.
+builds these objects. Rule types are declared on the rule functions (`registry`), conditions
+in `conditions`, checklist parameters below; evidence_checklists/README.md documents them.
 """
 
 from __future__ import annotations
@@ -10,96 +11,55 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from .params import FLAG, ITEM_CONDITIONS, ITEM_REFERENCES, WHOLE, Param, ValueType
+
 Requirement = Literal["mandatory", "conditional", "optional"]
-
-#: Rules applied to each candidate event, and the parameters each accepts.
-FILTER_RULES: dict[str, frozenset[str]] = {
-    "in_window": frozenset(),
-    "min_notice": frozenset({"days"}),
-    "after_item": frozenset({"item", "gap_school_days"}),
-    "before_item": frozenset({"item"}),
-    "after_meeting": frozenset({"same_day"}),
-    "reminder_before_meeting": frozenset(),
-    "after_stage_start": frozenset({"below_pct", "inclusive"}),
-    "states_attendance_pct": frozenset(),
-    "encloses": frozenset({"what"}),
-    "mentions": frozenset({"purposes", "words"}),
-    "outcome_recorded": frozenset({"values"}),
-    "by_role": frozenset({"roles"}),
-    "reviewed": frozenset({"min_school_days", "max_school_days", "improved"}),
-    "school_days_before_referral": frozenset({"min_school_days"}),
-    "consent_requested": frozenset(),
-    "meeting_kind": frozenset({"kinds", "not_kinds", "arranges"}),
-    "review_of_item": frozenset({"item", "min_school_days", "improved"}),
-    "review_records": frozenset({"improved"}),
-    "after_marks": frozenset({"codes"}),
-    "after_nth_meeting": frozenset({"n", "gap_school_days", "kinds"}),
-    "attendance_at_event": frozenset({"pct", "inclusive", "basis", "adjusted_formula"}),
-    "notice_lawful": frozenset({"sessions", "school_weeks", "codes", "unresolved_n",
-                                "max_prior", "prior_years"}),
-    "document_kind": frozenset({"kinds"}),
-}
-
-#: Rules that judge the case or the register as a whole.
-CASE_RULES: dict[str, frozenset[str]] = {
-    "csa": frozenset(),
-    "evidence_window": frozenset(),
-    "declaration": frozenset(),
-    "free_text": frozenset({"key", "min_words"}),
-    "unauthorised_threshold": frozenset(
-        {"sessions", "school_weeks", "codes", "unresolved_n", "lookback_school_weeks"}),
-    "attendance_below": frozenset(
-        {"pct", "inclusive", "basis", "school_weeks", "adjusted_formula"}),
-    "stage_reached": frozenset({"below_pct", "inclusive", "review_school_days"}),
-    "certificate_current": frozenset({"max_age_school_days"}),
-    "chronology": frozenset(),
-    "no_unresolved_n": frozenset({"grace_school_days", "out_of_era"}),
-    "medical_evidence": frozenset({"below_pct"}),
-    "did_not_attend_followup": frozenset({"reinvite"}),
-    "school_days_since": frozenset({"item", "min_school_days"}),
-    "review_intervals": frozenset({"min_school_days", "max_school_days", "from_item"}),
-    "return_made": frozenset({"trigger"}),
-    "first_day_contact": frozenset({"types", "codes", "before", "from_item"}),
-    "document_of_kind": frozenset({"kinds"}),
-    "family_recorded": frozenset(),
-    "period_run": frozenset({"below_pct", "inclusive", "school_days"}),
-}
-
-#: Rules whose `item` parameter names another item of the same checklist.
-ITEM_REFERENCES = ("item", "from_item")
-#: Conditions whose value names another item of the same checklist.
-ITEM_CONDITIONS = ("item_not_applicable", "item_met")
 
 SELECTOR_KEYS = frozenset({"types", "purposes", "agencies", "supports", "meeting_kinds",
                            "meeting_statuses", "services", "internal", "direction"})
-CONDITION_KEYS = frozenset({"flags", "send", "register_codes", "unresolved_n",
-                            "meeting_not_attended", "events", "passed_below",
-                            "attendance_return_due", "sickness_return_due",
-                            "item_not_applicable", "item_met", "refused_support",
-                            "never_below"})
 REQUIRE_VALUES = ("any", "each_carer", "each_meeting", "each_agency", "each_meeting_each_carer")
 
-DEFAULT_PARAMETERS: dict[str, Any] = {
-    "window_school_weeks": None,
-    "referral_week_counts": True,
-    "conditional_needs_declaration": True,
-    "min_possible_sessions": 20,
-    "deemed_receipt_working_days": 2,
-    "warn_if_not_persistent_absence": False,
-    "n_code_grace_school_days": 5,
+
+def _letter_groups(value: Any) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(g, list) and all(isinstance(i, str) for i in g) for g in value)
+
+
+def _templates(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(t, list) and all(isinstance(x, str) for x in t) for t in value.values())
+
+
+#: The checklist-level parameters (`parameters:`), each with its type and default.
+CHECKLIST_PARAMETERS: tuple[Param, ...] = (
+    Param("window_school_weeks", ValueType(
+        "weeks", "a whole number of weeks, or null",
+        lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and v > 0))),
+    Param("referral_week_counts", FLAG, True),
+    Param("conditional_needs_declaration", FLAG, True),
+    Param("min_possible_sessions", WHOLE, 20),
+    Param("deemed_receipt_working_days", WHOLE, 2),
+    Param("warn_if_not_persistent_absence", FLAG, False),
+    Param("n_code_grace_school_days", WHOLE, 5),
     # Edge case 5.1: a posted letter addressed jointly to carers who live apart reaches
     # neither as "their own" letter for an each-parent item (emails reach each recipient).
-    "separate_letters_per_address": True,
+    Param("separate_letters_per_address", FLAG, True),
     # A26: items that are numbered letters of one sequence (seed 002 Letters 2-3, seed 003
     # Letters 1-3), in order; one letter event counts as at most one of them.
-    "numbered_letters": [],
+    Param("numbered_letters", ValueType("letter_groups", "a list of lists of item ids",
+                                        _letter_groups), []),
     # The model letter templates (templates/letters) that draft each item's letter: a letter
     # drafted from one of them counts for that numbered letter only.
-    "letter_templates": {},
+    Param("letter_templates", ValueType(
+        "letter_templates", "a mapping of item id to a list of template ids", _templates), {}),
     # Issue 11.5: who may make the referral declaration (an app role); the DSL unless the
     # authority names another role.
-    "declaration_roles": ("dsl",),
-}
+    Param("declaration_roles", ValueType(
+        "roles", "a list of roles: dsl, school_staff",
+        lambda v: isinstance(v, list) and bool(v) and all(r in ("dsl", "school_staff")
+                                                          for r in v)), ("dsl",)),
+)
+DEFAULT_PARAMETERS: dict[str, Any] = {p.name: p.default for p in CHECKLIST_PARAMETERS}
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,20 @@ class Context:
         when = f" of {fmt(e.date)}" if e.date else " with no date"
         return f"the {label}{when} ({e.id})"
 
+    def item_name(self, item_id: str) -> str:
+        """Name another item of the checklist: "item 1 evidence"."""
+        item = self.checklist.item(item_id)
+        return f"item {item.number} evidence" if item else item_id
+
+    def unmarked_note(self) -> str:
+        """Say so when the referral date is after the register's last mark: the days between
+        are not counted as school days (issue 14.1)."""
+        last = self.register.last_date
+        if last is None or self.as_of <= last:
+            return ""
+        return (f" (the register's marks end on {fmt(last)}; days after them are not counted "
+                "as school days)")
+
     def meeting(self, e: Event) -> Event | None:
         m = self.case.event(e.meeting) if e.meeting else None
         return m if m is not None and m.type == "meeting" else None

@@ -1,41 +1,29 @@
-"""Evaluate a case against its checklists: one verdict per item, with reasons and evidence."""
+"""Evaluate a case against its checklists: one verdict per item, with reasons and evidence.
+
+Rules are dispatched through the registry (`rules.FILTERS`, `rules.CASE_RULES`); conditions
+through `conditions.CONDITIONS`; how many events an item needs through `requirements`.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from . import codes, stats
-from .calendar import fmt, school_year_start
-from .checklist import CASE_RULES as CASE_RULE_NAMES
+from .calendar import fmt
 from .checklist import Checklist, Item, Selector
-from .context import Context, ItemOutcome, human, matches, sentence_case, window_for
+from .conditions import condition_facts, condition_holds, describe_condition
+from .context import Context, ItemOutcome, sentence_case, window_for
 from .model import Case, Event
 from .register import Register
+from .requirements import requirement_met
 from .results import AttendanceSummary, ChecklistRef, CheckReport, ItemResult
-from .rules import CASE_RULES, FILTERS, normalise_role, not_attended, return_due_dates
+from .rules import CASE_RULES, FILTERS, normalise_role
 
-#: Agencies that answer for each pupil flag in "all external parties" items.
-FLAG_AGENCIES: dict[str, tuple[str, ...]] = {
-    "social_worker": ("social_worker",),
-    "early_help": ("early_help",),
-    "camhs": ("camhs",),
-    "tac_taf": ("lead_professional", "early_help", "social_worker"),
-    "child_in_need": ("social_worker",),
-    "child_protection": ("social_worker",),
-}
-FLAG_PHRASES = {
-    "social_worker": "the pupil has a social worker", "early_help": "Early Help is involved",
-    "camhs": "CAMHS is involved", "tac_taf": "there is a TAC/TAF process",
-    "child_in_need": "the pupil is a child in need",
-    "child_protection": "the pupil has a child protection plan",
-    "looked_after": "the pupil is looked after",
-    "medical_needs": "the pupil has known medical needs",
-}
-AGENCY_NAMES = {"social_worker": "the social worker", "early_help": "Early Help",
-                "camhs": "CAMHS", "lead_professional": "the lead professional"}
+__all__ = ["check", "condition_facts", "condition_holds", "describe_condition",
+           "evaluate_evidence", "evaluate_item", "evaluation_order"]
 
 
 def check(case: Case, checklists: Sequence[Checklist], as_of: dt.date | None = None,
@@ -129,9 +117,10 @@ def evaluate_item(ctx: Context, item: Item) -> ItemOutcome:
         met, reasons, passing = evaluate_evidence(ctx, item, item.evidence)
         evidence = [e.id for e in passing]
     for rule in item.rules:
-        if rule.name not in CASE_RULE_NAMES:
+        found = CASE_RULES.get(rule.name)
+        if found is None:
             continue
-        ok, why, ids = CASE_RULES[rule.name](ctx, rule)
+        ok, why, ids = found.fn(ctx, found.bind(rule))
         evidence += ids
         if ok or not rule.warn:
             met = met and ok
@@ -243,7 +232,8 @@ def evaluate_evidence(ctx: Context, item: Item, sel: Selector,
     reasons: list[str] = []
     passing: list[Event] = []
     failed: dict[str, list[str]] = {}
-    filters = [r for r in item.rules if r.name in FILTERS]
+    filters = [(FILTERS[r.name].fn, FILTERS[r.name].bind(r)) for r in item.rules
+               if r.name in FILTERS]
     for e in ctx.select(sel):
         if not _numbered_allows(ctx, item, e):
             continue
@@ -253,8 +243,8 @@ def evaluate_evidence(ctx: Context, item: Item, sel: Selector,
         if e.date > ctx.as_of:
             continue
         why = []
-        for rule in filters:
-            problem = FILTERS[rule.name](ctx, e, rule)
+        for test, rule in filters:
+            problem: str | None = test(ctx, e, rule)
             if problem is None:
                 continue
             if problem == "":  # not a candidate at all (e.g. a review of something else)
@@ -270,7 +260,7 @@ def evaluate_evidence(ctx: Context, item: Item, sel: Selector,
             failed[e.id] = why
         else:
             passing.append(e)
-    ok, missing = _requirement_met(ctx, item, passing, failed)
+    ok, missing = requirement_met(ctx, item, passing, failed)
     if ok:
         return True, [_met_summary(ctx, passing)], passing
     if not failed and not passing and not reasons:
@@ -278,102 +268,6 @@ def evaluate_evidence(ctx: Context, item: Item, sel: Selector,
     for why in failed.values():
         reasons += [_sentence(w) for w in why]
     return False, reasons + missing, passing
-
-
-def _requirement_met(ctx: Context, item: Item, passing: list[Event],
-                     failed: dict[str, list[str]]) -> tuple[bool, list[str]]:
-    require = item.require
-    if isinstance(require, int):
-        if len(passing) >= require:
-            return True, []
-        return False, [f"{len(passing)} recorded; at least {require} are needed"]
-    if require == "each_carer":
-        return _each_carer(ctx, passing)
-    if require == "each_meeting":
-        return _each_meeting(ctx, item, passing)
-    if require == "each_meeting_each_carer":
-        return _each_meeting(ctx, item, passing, each_carer=True)
-    if require == "each_agency":
-        return _each_agency(ctx, passing)
-    return bool(passing), []
-
-
-def _each_carer(ctx: Context, passing: list[Event]) -> tuple[bool, list[str]]:
-    parents = ctx.case.parent_set
-    if not parents:
-        return False, ["No parent or carer with parental responsibility or day-to-day care is "
-                       "recorded"]
-    reached: set[str] = set()
-    joint: list[str] = []
-    for e in passing:
-        apart = _addressed_apart(ctx, e)
-        if apart:
-            names = " and ".join(ctx.carer_label(c) for c in apart)
-            joint.append(f"{ctx.describe(e)} is addressed jointly to {names}, who live at "
-                         "different addresses; each needs a letter of their own.")
-        reached.update(c for c in e.people if c not in apart)
-    missing = [c for c in parents if c.id not in reached]
-    if passing and not missing:
-        return True, []
-    return False, [*joint, *(f"Nothing that counts is recorded for {ctx.carer_label(c.id)}; "
-                             "each parent/carer needs their own." for c in missing)]
-
-
-def _addressed_apart(ctx: Context, e: Event) -> list[str]:
-    """The carers a posted letter names who do not share one address (none if they do)."""
-    if e.type != "letter" or not ctx.checklist.param("separate_letters_per_address"):
-        return []
-    carers = [c for c in (ctx.case.carer(i) for i in e.to) if c is not None]
-    addresses = {" ".join(c.address.lower().replace(",", " ").split()) for c in carers
-                 if c.address.strip()}
-    return [c.id for c in carers] if len(addresses) > 1 else []
-
-
-def _each_meeting(ctx: Context, item: Item, passing: list[Event], each_carer: bool = False,
-                  ) -> tuple[bool, list[str]]:
-    """Every meeting actually held (or not attended) has a passing event after it.
-
-    A letter that names a rescheduled meeting follows the meeting that replaced it (edge
-    case 4). With `each_carer`, each meeting's letters must reach every parent/carer,
-    including one who did not come (edge case 5).
-    """
-    meetings = [m for m in ctx.meetings() if m.status in (None, "held", "did_not_attend")]
-    if ctx.window and any(r.name == "in_window" for r in item.rules):
-        meetings = [m for m in meetings if m.date and m.date >= ctx.window[0]]
-    if not meetings:
-        return False, ["No meeting is recorded, so nothing can follow one"]
-    missing = []
-    for n, m in enumerate(meetings):
-        nxt = meetings[n + 1].date if n + 1 < len(meetings) else None
-
-        def follows(e: Event, m: Event = m, nxt: dt.date | None = nxt) -> bool:
-            named = ctx.meeting(e)
-            if named is not None:
-                held = ctx.held_meeting(named)
-                return held is not None and held.id == m.id
-            return bool(e.date and m.date and m.date <= e.date and (nxt is None or e.date < nxt))
-
-        after = [e for e in passing if follows(e)]
-        if not after:
-            missing.append(f"Nothing that counts follows the meeting on "
-                           f"{fmt(m.date or ctx.as_of)} ({m.id})")
-        elif each_carer:
-            ok, why = _each_carer(ctx, after)
-            if not ok:
-                missing += [f"After the meeting on {fmt(m.date or ctx.as_of)} ({m.id}): "
-                            f"{w[:1].lower()}{w[1:]}" for w in why]
-    return not missing, missing
-
-
-def _each_agency(ctx: Context, passing: list[Event]) -> tuple[bool, list[str]]:
-    flags = ctx.case.pupil.flags
-    needed = [(f, agencies) for f, agencies in FLAG_AGENCIES.items() if getattr(flags, f)]
-    if not needed:
-        return bool(passing), []
-    reached = {e.agency for e in passing}
-    missing = [f"No communication with {AGENCY_NAMES.get(a[0], human(a[0]))} is recorded "
-               f"({human(f)} is involved)" for f, a in needed if not reached & set(a)]
-    return not missing, missing
 
 
 def _met_summary(ctx: Context, passing: list[Event]) -> str:
@@ -402,123 +296,6 @@ def _role_warnings(ctx: Context, item: Item, passing: list[Event]) -> None:
             ctx.warnings.append(
                 f"{item.id}: {ctx.describe(e)} was done by {e.by.name or 'someone'} "
                 f"({e.by.role}); the checklist names {item.who.label or ', '.join(wanted)}.")
-
-
-# ---- conditions ------------------------------------------------------------------------
-
-def condition_holds(ctx: Context, cond: dict[str, Any]) -> bool:
-    """Tell whether any test in a condition holds (checklist README, Conditions)."""
-    flags = ctx.case.pupil.flags
-    year = school_year_start(ctx.as_of)
-    tests: dict[str, Callable[[Any], bool]] = {
-        "flags": lambda v: any(getattr(flags, f, False) for f in v),
-        "send": lambda v: flags.send in v,
-        "register_codes": lambda v: bool(ctx.register.codes_in(v, year, ctx.as_of)),
-        "unresolved_n": lambda v: bool(ctx.register.codes_in({"N"}, end=ctx.as_of)) == bool(v),
-        "meeting_not_attended": lambda v: any(not_attended(m) for m in ctx.meetings()) == v,
-        "events": lambda v: any(e.date and e.date <= ctx.as_of and matches(e, _selector(v))
-                                for e in ctx.case.events),
-        "passed_below": lambda v: ctx.first_below(float(v["pct"]),
-                                                  bool(v.get("inclusive"))) is not None,
-        "never_below": lambda v: ctx.first_below(float(v["pct"]),
-                                                 bool(v.get("inclusive"))) is None,
-        "attendance_return_due": lambda v: bool(return_due_dates(ctx, "attendance_return")) == v,
-        "sickness_return_due": lambda v: bool(return_due_dates(ctx, "sickness_return")) == v,
-        "item_not_applicable": lambda v: _status(ctx, v) == "not_applicable",
-        "item_met": lambda v: _status(ctx, v) == "met",
-        "refused_support": lambda v: any(
-            e.type == "support_offer" and e.support in v and e.outcome == "refused"
-            for e in ctx.dated_events()),
-    }
-    return any(tests[k](v) for k, v in cond.items())
-
-
-def _status(ctx: Context, item_id: str) -> str | None:
-    outcome = ctx.outcomes.get(item_id)
-    return outcome.status if outcome else None
-
-
-def condition_facts(ctx: Context, cond: dict[str, Any]) -> list[str]:
-    """What the register or the case shows that makes a condition hold, with dates (A28)."""
-    flags = ctx.case.pupil.flags
-    year = school_year_start(ctx.as_of)
-    facts: list[str] = []
-    for key, value in cond.items():
-        if key == "flags":
-            facts += [f"the pupil's record says {FLAG_PHRASES.get(f, human(f))}"
-                      for f in value if getattr(flags, f, False)]
-        elif key == "send" and flags.send in value:
-            facts.append(f"the pupil's record shows {human(flags.send)}")
-        elif key == "register_codes":
-            marks = ctx.register.codes_in(value, year, ctx.as_of)
-            if marks:
-                listed = ", ".join(f"{c} on {fmt(d)} {s}" for d, s, c in marks[:4])
-                more = f" and {len(marks) - 4} more" if len(marks) > 4 else ""
-                facts.append(f"the register has {listed}{more} this school year")
-        elif key == "unresolved_n" and value:
-            marks = ctx.register.codes_in({"N"}, end=ctx.as_of)
-            if marks:
-                listed = ", ".join(f"{fmt(d)} {s}" for d, s, _ in marks[:4])
-                facts.append(f"the register still has N marks ({listed})")
-        elif key == "meeting_not_attended" and value:
-            facts += [f"nobody came to the meeting on {fmt(m.date)} ({m.id})"
-                      for m in ctx.meetings() if not_attended(m) and m.date]
-        elif key == "passed_below":
-            on = ctx.first_below(float(value["pct"]), bool(value.get("inclusive")))
-            if on:
-                word = "to" if value.get("inclusive") else "below"
-                facts.append(f"attendance fell {word} {value['pct']}% on {fmt(on)}")
-        elif key in ("attendance_return_due", "sickness_return_due") and value:
-            due = return_due_dates(ctx, key.replace("_due", ""))
-            if due:
-                facts.append(f"the {human(key).replace(' due', '')} fell due on {fmt(due[0])}")
-        elif key == "events":
-            found = [e for e in ctx.dated_events() if matches(e, _selector(value))]
-            if found:
-                facts.append(f"{ctx.describe(found[0])} is recorded")
-        elif condition_holds(ctx, {key: value}):
-            facts.append(describe_condition({key: value}))
-    return facts or [describe_condition(cond)]
-
-
-def _selector(raw: dict[str, Any]) -> Selector:
-    fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
-    return Selector(**fields)
-
-
-def describe_condition(cond: dict[str, Any]) -> str:
-    parts = []
-    for key, value in cond.items():
-        if key == "flags":
-            parts.append(" or ".join(FLAG_PHRASES.get(f, human(f)) for f in value))
-        elif key == "send":
-            parts.append("the pupil has " + " or ".join(human(v) for v in value))
-        elif key == "register_codes":
-            parts.append("the register has " + " or ".join(value) + " marks this school year")
-        elif key == "unresolved_n":
-            parts.append("the register has " + ("unresolved N marks" if value
-                                                else "no unresolved N marks"))
-        elif key == "meeting_not_attended":
-            parts.append("the parents did not attend a meeting" if value
-                         else "the parents attended every meeting")
-        elif key == "events":
-            parts.append("a matching event is recorded")
-        elif key == "passed_below":
-            word = "to" if value.get("inclusive") else "below"
-            parts.append(f"attendance fell {word} {value['pct']}% this school year")
-        elif key == "never_below":
-            word = "to" if value.get("inclusive") else "below"
-            parts.append(f"attendance has not fallen {word} {value['pct']}% this school year")
-        elif key == "item_not_applicable":
-            parts.append(f"{value} does not apply")
-        elif key == "item_met":
-            parts.append(f"{value} is met")
-        elif key == "refused_support":
-            parts.append("the parents refused an offer of " + " or ".join(human(v)
-                                                                           for v in value))
-        else:
-            parts.append(f"the {human(key).replace(' due', '')} fell due")
-    return " or ".join(parts)
 
 
 # ---- report-wide -----------------------------------------------------------------------

@@ -185,23 +185,26 @@ class Register:
         return [w for w in weeks if limit is None or w <= limit]
 
     def school_days_between(self, start: dt.date, end: dt.date) -> int:
-        """Count school days d with start < d <= end, weekdays standing in past the register.
+        """Count school days d with start < d <= end: days the register shows the school met.
 
-        Beyond the last mark nothing is known of the school calendar, so each weekday there
-        counts as a school day.
+        A holiday or closure (`#`, whole-school `Y4`) is not a school day, and nor is a day
+        after the last mark: nothing shows the school met then (issue 14.1), so a period
+        that must have run (a review period, the days before a referral) is counted only on
+        days the register covers.
         """
         if end <= start:
             return 0
-        known = sum(1 for d in self._school_days if start < d <= end)
-        last = self.last_date
-        tail_start = max(start, last) if last else start
-        tail = 0
-        d = tail_start + ONE_DAY
-        while d <= end:
-            if d.weekday() < 5:
-                tail += 1
-            d += ONE_DAY
-        return known + tail
+        return sum(1 for d in self._school_days if start < d <= end)
+
+    def weekdays_after(self, end: dt.date) -> list[dt.date]:
+        """The weekdays after the last mark up to `end`: days the register does not cover."""
+        day = (self.last_date or end) + ONE_DAY
+        found = []
+        while day <= end:
+            if day.weekday() < 5:
+                found.append(day)
+            day += ONE_DAY
+        return found
 
     def add_school_days(self, start: dt.date, n: int) -> dt.date:
         """Return the n-th school day after `start` (weekdays stand in past the register)."""

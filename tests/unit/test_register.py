@@ -206,10 +206,27 @@ class TestSchoolDayArithmetic:
         assert reg.school_days_between(D(2026, 11, 20), D(2026, 11, 16)) == 0
         assert reg.school_days_between(D(2026, 11, 20), D(2026, 11, 20)) == 0
 
-    def test_weekdays_beyond_the_register_stand_in_for_school_days(self):
-        reg = Register(term_marks())  # the marks end on Fri 20 Nov
-        assert reg.school_days_between(D(2026, 11, 13), D(2026, 11, 27)) == 10
-        assert reg.school_days_between(D(2026, 11, 20), D(2026, 11, 30)) == 6
+    def test_days_after_the_last_mark_are_not_school_days(self):
+        # Issue 14.1: nothing shows the school met after the last mark (Fri 20 Nov 2026), so
+        # only the five school days of 16-20 Nov count from Fri 13 Nov to Fri 27 Nov.
+        reg = Register(term_marks())
+        assert reg.school_days_between(D(2026, 11, 13), D(2026, 11, 27)) == 5
+        assert reg.school_days_between(D(2026, 11, 20), D(2026, 11, 30)) == 0
+
+    def test_the_christmas_holiday_after_the_last_mark_is_not_counted(self):
+        # Marks to Thu 18 Dec 2025; a referral on Mon 5 Jan 2026: the weekdays between
+        # (Fri 19 Dec and the Christmas holiday) are not school days the register shows.
+        reg = Register(term_marks(D(2025, 12, 1), D(2025, 12, 18), holidays=()))
+        assert reg.school_days_between(D(2025, 12, 11), D(2026, 1, 5)) == 5
+        assert reg.weekdays_after(D(2026, 1, 5)) == [
+            D(2025, 12, 19), D(2025, 12, 22), D(2025, 12, 23), D(2025, 12, 24),
+            D(2025, 12, 25), D(2025, 12, 26), D(2025, 12, 29), D(2025, 12, 30),
+            D(2025, 12, 31), D(2026, 1, 1), D(2026, 1, 2), D(2026, 1, 5)]
+
+    def test_a_holiday_the_register_marks_is_not_counted(self):
+        # Half term 26-30 Oct 2026 is marked `#`: Fri 23 Oct to Mon 2 Nov is one school day.
+        reg = Register(term_marks())
+        assert reg.school_days_between(D(2026, 10, 23), D(2026, 11, 2)) == 1
 
     def test_adding_school_days_past_the_register_skips_the_weekend(self):
         reg = Register(term_marks())

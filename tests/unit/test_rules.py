@@ -1,4 +1,4 @@
-"""The rule types checklists are written in (referral_builder/domain/rules.py), at their edges.
+"""The rule types checklists are written in (referral_builder/domain/*_rules.py), at their edges.
 
 Each test runs a one-item checklist through the engine, so it sees what a DSL sees: the
 item's status and its reasons. The calendar is the autumn term 2026: it starts on Thu 3 Sep,
@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 
 from referral_builder.domain.context import window_for
-from referral_builder.domain.model import Carer, Declaration, Flags
+from referral_builder.domain.model import Carer, Declaration, Flags, SchoolCalendar, Term
 from referral_builder.domain.register import Register
 from tests.builders import (
     D,
@@ -934,6 +934,45 @@ class TestCertificateCurrent:
     def test_the_age_is_a_parameter(self):
         assert self.check(D(2026, 11, 12), max_age_school_days=6).status == "met"
 
+    # Issue 14.1: marks to Thu 18 Dec 2025, the referral on Mon 5 Jan 2026, the Christmas
+    # holiday (Mon 22 Dec to Fri 2 Jan) between.
+    TERMS_2025 = SchoolCalendar(terms=(Term(D(2025, 9, 3), D(2025, 12, 19)),
+                                       Term(D(2026, 1, 5), D(2026, 3, 27))))
+
+    def christmas(self, calendar: SchoolCalendar | None):
+        case = make_case(marks=term_marks(D(2025, 12, 1), D(2025, 12, 18), holidays=()),
+                         referral_date=D(2026, 1, 5), calendar=calendar)
+        return result(check_items(case, item("t_item", rule("certificate_current"))))
+
+    def test_the_christmas_holiday_in_the_term_dates_is_not_counted(self):
+        # Fri 19 Dec and Mon 5 Jan are school days by the term dates: 2, within 5.
+        r = self.christmas(self.TERMS_2025)
+        assert r.status == "met"
+        assert r.reasons == (
+            "The attendance certificate is produced from marks up to 18 Dec 2025, 2 school "
+            "days before the referral by the school's term dates (the 10 weekdays they close, "
+            "22 Dec 2025 to 2 Jan 2026, are not counted)",)
+
+    def test_without_term_dates_the_weekdays_are_told_and_the_fix_named(self):
+        r = self.christmas(None)
+        assert r.status == "not_met"
+        assert r.reasons[0].startswith("The register ends on 18 Dec 2025, 12 weekdays before "
+                                       "the referral;")
+        assert r.reasons[0].endswith("if a holiday falls between, record the school's term "
+                                     "dates")
+
+    def test_a_closure_day_the_case_knows_is_not_counted(self):
+        # Marks to Fri 13 Nov 2026, referral Fri 20 Nov: Mon 16 Nov is an INSET day.
+        calendar = SchoolCalendar(terms=(Term(D(2026, 11, 2), D(2026, 12, 18)),),
+                                  closures=(D(2026, 11, 16),))
+        case = make_case(marks=term_marks(end=D(2026, 11, 13)), calendar=calendar)
+        r = result(check_items(case, item("t_item", rule("certificate_current",
+                                                         max_age_school_days=4))))
+        assert r.status == "met"
+        assert r.reasons[0].endswith("4 school days before the referral by the school's term "
+                                     "dates (the 1 weekday they close, 16 Nov 2026, is not "
+                                     "counted)")
+
     def test_no_marks_no_certificate(self):
         case = make_case(marks=())
         assert status(case, item("t_item", rule("certificate_current"))) == "not_met"
@@ -1232,6 +1271,23 @@ class TestSchoolDaysBeforeReferral:
     def test_ten_school_days_before_the_referral_is_enough(self):
         # After Fri 6 Nov: 9-13 Nov (5), 16-20 Nov (10).
         assert self.check(D(2026, 11, 6)).status == "met"
+
+    def test_days_after_the_last_mark_are_not_school_days(self):
+        # Issue 14.1: a letter on Mon 1 Dec 2025, marks to Thu 18 Dec, the referral on Mon 5
+        # Jan 2026. The register shows 13 school days after the letter (2-5, 8-12, 15-18 Dec);
+        # the weekdays of the Christmas holiday are not school days, term dates or not.
+        it = item("t_item", rule("school_days_before_referral", min_school_days=20),
+                  evidence=WRITTEN)
+        for calendar in (None, TestCertificateCurrent.TERMS_2025):
+            case = make_case(marks=term_marks(D(2025, 9, 3), D(2025, 12, 18), holidays=()),
+                             referral_date=D(2026, 1, 5), calendar=calendar,
+                             events=(letter("e1", D(2025, 12, 1)),))
+            r = result(check_items(case, it))
+            assert r.status == "not_met"
+            assert r.reasons[0].startswith(
+                "The letter of 1 Dec 2025 (e1) is only 13 school days before the referral on "
+                "5 Jan 2026 (the register's marks end on 18 Dec 2025; days after them are not "
+                "counted as school days); at least 20 are needed")
 
     def test_nine_is_not_and_the_reason_says_when_it_would_be(self):
         # Mon 9 Nov + 10 school days: 10-13 (4), 16-20 (9), then Mon 23 Nov (10).
