@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from referral_builder.domain.calendar import long_date
+from referral_builder.domain.registry import bind
 from referral_builder.services.cases import CaseView
 
 COPY_TYPES = {"letter": "letter", "email": "email", "document": "document"}
@@ -14,8 +15,8 @@ COPY_TYPES = {"letter": "letter", "email": "email", "document": "document"}
 
 def min_notice_days(view: CaseView) -> int | None:
     """The notice the case's checklists ask an invitation to give, in days (the largest)."""
-    days = [int(r.get("days", 7)) for c in view.checklists for i in c.items for r in i.rules
-            if r.name == "min_notice"]
+    days = [int(bind(r).get("days")) for c in view.checklists for i in c.items for r in i.rules
+            if r.name == "min_notice"]  # the rule's declared default fills an absent `days`
     return max(days) if days else None
 
 
