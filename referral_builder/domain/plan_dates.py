@@ -20,8 +20,8 @@ from .plan_events import link
 from .plan_model import HORIZON_DAYS, PLAN_ID, Draft, Expiring, Step
 from .plan_standing import expiry_of
 from .register import Register
-from .registry import bind
 from .results import CheckReport
+from .rules import bind
 
 _Scheduled = tuple[dt.date | None, tuple[Step, ...], tuple[Expiring, ...], list[str]]
 

@@ -25,9 +25,8 @@ from .plan_events import (
 )
 from .plan_model import PLAN_ID, REGISTER_RULES, Draft
 from .plan_standing import threshold_day
-from .registry import bind, run_case_rule
 from .requirements import FLAG_AGENCIES
-from .rules import CASE_RULES, return_due_dates
+from .rules import CASE_RULES, bind, return_due_dates, run_case_rule
 
 
 def draft_item(ctx: Context, item: Item, drafts: list[Draft], blocked: list[str],

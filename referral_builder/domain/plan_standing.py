@@ -13,8 +13,7 @@ from .context import Context
 from .model import Case
 from .plan_model import HORIZON_DAYS, STANDING_RULES, Duty, Expiring, Standing
 from .register import Register
-from .registry import bind, run_case_rule
-from .rules import return_due_dates
+from .rules import bind, return_due_dates, run_case_rule
 
 
 def standings(ctx: Context) -> list[Standing]:

@@ -64,13 +64,10 @@ __all__ = [
     "Param",
     "RuleSpec",
     "ValueType",
-    "bind",
     "case_rule",
     "filter_rule",
     "names",
     "one_of",
-    "run_case_rule",
-    "spec",
 ]
 
 
@@ -147,24 +144,3 @@ def case_rule(*params: Param, met: str, name: str | None = None, register_only: 
     `standing`: its figures say where the pupil stands (stage, threshold, attendance).
     """
     return _register(CASE_RULES, "case", name, params, met, register_only, standing)
-
-
-def spec(name: str) -> RuleSpec | None:
-    """The declaration of rule `name` (every rule module loaded first), or None."""
-    from . import rules  # noqa: F401  (the rule modules fill the tables as they load)
-
-    return FILTERS.get(name) or CASE_RULES.get(name)
-
-
-def bind(rule: Rule) -> Rule:
-    """The rule with its declared defaults filled in (an unknown rule as it is)."""
-    found = spec(rule.name)
-    return found.bind(rule) if found is not None else rule
-
-
-def run_case_rule(ctx: Context, rule: Rule) -> CaseResult:
-    found = spec(rule.name)
-    if found is None or found.kind != "case":
-        raise KeyError(f"no case rule {rule.name!r}")
-    result: CaseResult = found.fn(ctx, found.bind(rule))
-    return result

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from referral_builder.domain.calendar import long_date
-from referral_builder.domain.registry import bind
+from referral_builder.domain.rules import bind
 from referral_builder.services.cases import CaseView
 
 COPY_TYPES = {"letter": "letter", "email": "email", "document": "document"}

@@ -10,8 +10,7 @@ from referral_builder.domain import docs
 from referral_builder.domain.checklist import CHECKLIST_PARAMETERS, DEFAULT_PARAMETERS, Rule
 from referral_builder.domain.conditions import CONDITIONS
 from referral_builder.domain.params import ITEM, WHOLE, Param
-from referral_builder.domain.registry import bind
-from referral_builder.domain.rules import CASE_RULES, FILTERS
+from referral_builder.domain.rules import CASE_RULES, FILTERS, bind
 from tests.unit.test_checklist_schema import error, one_item
 
 README = docs.README.read_text(encoding="utf-8")
