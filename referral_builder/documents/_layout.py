@@ -132,7 +132,7 @@ class Part:
         return self._reader
 
 
-class LinkSpot(Flowable):  # type: ignore[misc]
+class LinkSpot(Flowable):
     """Draw a flowable and record its rectangle as a link to `target`."""
 
     def __init__(self, inner: Flowable, target: str | None, spots: list[Spot]) -> None:
@@ -193,7 +193,7 @@ def table(rows: list[list[Any]], widths: Sequence[float], *, header: bool = True
     return _plain_table(rows, widths, header, extra)
 
 
-class _NextFrame(Flowable):  # type: ignore[misc]
+class _NextFrame(Flowable):
     """Go on at the top of the next frame unless already there, so the rest of a split
     table never starts again mid-page under a second header row."""
 
@@ -209,7 +209,7 @@ class _NextFrame(Flowable):  # type: ignore[misc]
         return None
 
 
-class LongTable(Flowable):  # type: ignore[misc]
+class LongTable(Flowable):
     """A table with a header row, laid out one page at a time.
 
     ReportLab re-measures a whole table each time it splits it at a page foot, so one long
@@ -304,7 +304,7 @@ def measuring(on: bool = True) -> Iterator[None]:
         _MEASURING.reset(token)
 
 
-class _MeasureFrame(Frame):  # type: ignore[misc]
+class _MeasureFrame(Frame):
     """A frame that places flowables exactly as `Frame` does but skips drawing them."""
 
     def _add(self, flowable: Flowable, canv: Any, trySplit: int = 0) -> int:
@@ -321,7 +321,7 @@ def _no_drawing(*_args: Any, **_kwargs: Any) -> None:
     return None
 
 
-class _MeasureDoc(SimpleDocTemplate):  # type: ignore[misc]
+class _MeasureDoc(SimpleDocTemplate):
     def build(self, flowables: list[Flowable]) -> None:
         self._calc()
         frame = _MeasureFrame(self.leftMargin, self.bottomMargin, self.width, self.height,

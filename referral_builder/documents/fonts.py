@@ -133,7 +133,7 @@ def with_fallback(frags: list[Any]) -> list[Any]:
     return out
 
 
-class FallbackParagraph(Paragraph):  # type: ignore[misc]
+class FallbackParagraph(Paragraph):
     """A paragraph whose characters missing from its font are drawn in DejaVu Sans."""
 
     def _setup(self, text: Any, style: Any, bulletText: Any, frags: Any,

@@ -35,7 +35,7 @@ def create(s: Session, store: FileStore, today: dt.date | None = None, *,
             accounts.create_user(s, email, name, role, PASSWORD, school=SCHOOL,
                                  authority="walsall")
         authority = accounts.find_authority(s, "walsall")
-        creator = s.scalar(select(User).where(User.email == USERS[0][0]))
+        creator = s.scalars(select(User).where(User.email == USERS[0][0])).one()
         data = demo_case(cases.next_reference(s, authority, today.year), today)
         data["school"]["name"] = school.name
         cases.create_case(s, authority=authority, school=school, created_by=creator.id,

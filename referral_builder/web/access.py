@@ -67,7 +67,7 @@ def roles(*allowed: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Require sign-in and one of `allowed` roles."""
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
-        @login_required  # type: ignore[untyped-decorator]  # flask-login has no type hints
+        @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in allowed:
                 audit("denied", kwargs.get("case_id"), "role refused")

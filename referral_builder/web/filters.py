@@ -96,7 +96,7 @@ def plain(text: str | None) -> str:
 DRAFT_PROBLEM = "This is a draft bundle, made before the referral was ready."
 
 
-def verify_outcome(result) -> str:  # type: ignore[no-untyped-def]
+def verify_outcome(result) -> str:
     """Which of the three answers "Check a bundle" gives (issue 14.10).
 
     "complete": genuine and complete; "not_ready": every page and file as made, but a draft

@@ -96,7 +96,7 @@ def caseload() -> str:
 
 # ---- the calendar feed -------------------------------------------------------------------
 
-class CalendarForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
+class CalendarForm(FlaskForm):
     """A button: CSRF only."""
 
 

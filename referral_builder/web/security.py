@@ -26,7 +26,7 @@ login_manager.login_message = "Sign in to continue."
 login_manager.session_protection = "strong"
 
 
-@login_manager.user_loader  # type: ignore[untyped-decorator]  # flask-login has no type hints
+@login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
     """Accept the cookie only while its session token is the user's current one."""
     return users.signed_in_user(database.session(), user_id)

@@ -19,7 +19,7 @@ from referral_builder.web.security import audit
 bp = Blueprint("term_dates", __name__)
 
 
-class TermDatesForm(FlaskForm):  # type: ignore[misc]  # flask-wtf has no type hints
+class TermDatesForm(FlaskForm):
     """The two textareas are read from request.form; CSRF only here."""
 
 
