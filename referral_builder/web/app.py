@@ -17,7 +17,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral_builder.storage.db import Database, sqlite_url
-from referral_builder.storage.files import FileStore, FileStoreError
+from referral_builder.storage.files import FileStoreError, open_store, settings_from_env
 from referral_builder.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["DATABASE_URL"] = os.environ.get("DATABASE_URL") or sqlite_url(app.instance_path)
     app.config["FILES_DIR"] = (os.environ.get("REFERRAL_BUILDER_FILES_DIR")
                                or str(Path(app.instance_path) / "files"))
+    app.config.update(settings_from_env())  # STORAGE=s3://... and the S3 settings
     app.config.setdefault("TRUSTED_PROXIES",
                           int(os.environ.get("REFERRAL_BUILDER_TRUSTED_PROXIES", "0")))
     app.config.update(config or {})
@@ -101,7 +102,7 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
 
     db = Database(app.config["DATABASE_URL"])
     app.extensions["db"] = db
-    store = FileStore(app.config["FILES_DIR"])
+    store = open_store(app.config, app.config["FILES_DIR"])
     app.extensions["files"] = store
     store.sweep_temporary()
     if app.config["AUTO_UPGRADE_DB"]:

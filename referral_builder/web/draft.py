@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -72,8 +71,7 @@ def withdraw(case_id: int):  # type: ignore[no-untyped-def]
             StoredFile.sha256.in_(shas)))) if shas else set()
         store = database.files()
         for sha in shas - still_used:
-            with contextlib.suppress(FileNotFoundError):
-                store.path(sha).unlink()
+            store.delete(sha)
         flash(f"Draft {reference} deleted", "success")
         return redirect(url_for("cases.index"))
     return render_template("web/withdraw.html", form=form, view=view, back_url=back,
