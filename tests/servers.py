@@ -157,7 +157,7 @@ def _pg_bindir() -> Path:
     for candidate in [shutil.which("pg_ctl"),
                       *sorted(str(p) for p in Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))]:
         if candidate and Path(candidate).is_file():
-            return Path(candidate).parent
+            return Path(candidate).resolve().parent
     raise FileNotFoundError("PostgreSQL's pg_ctl is not installed "
                             "(Debian: apt-get install postgresql)")
 
@@ -191,14 +191,13 @@ def start_postgres(workdir: Path, *, max_connections: int = 200) -> PostgresServ
         server.stop = lambda: subprocess.run(  # type: ignore[method-assign]
             [*run_as, str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "fast", "-w",
              "stop"], capture_output=True, check=False)
-    psql = [*run_as, str(bindir / "psql"), "-h", "127.0.0.1", "-p", str(port), "-U",
-            "postgres", "-q", "-v", "ON_ERROR_STOP=1"]
-    exists = subprocess.run([*psql, "-tAc", "SELECT 1 FROM pg_database WHERE datname = "
-                             "'referral_builder'"], capture_output=True, text=True,
-                            check=True).stdout.strip()
-    if exists != "1":
-        subprocess.run([*psql, "-c", "CREATE DATABASE referral_builder"], check=True,
-                       capture_output=True)
+    import psycopg
+
+    with psycopg.connect(f"host=127.0.0.1 port={port} user=postgres dbname=postgres",
+                         autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = 'referral_builder'"
+                        ).fetchone() is None:
+            conn.execute("CREATE DATABASE referral_builder")
     server.url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/referral_builder"
     return server
 

@@ -206,13 +206,17 @@ def test_a_slow_bundle_shows_its_progress(app, dsl: Client, monkeypatch) -> None
         raise RuntimeError("stopped by the test")
 
     monkeypatch.setattr(bundle_module, "build_bundle", slow_build)
+    from tests import jobs as test_jobs
+
     app.config["BUNDLE_IN_BACKGROUND"] = True
     job = bundles.start(app, 1, 1, 1)
+    worker = test_jobs.work(app, job)  # in-process: its thread; else a procrastinate worker
     try:
+        test_jobs.wait_for_state(app, job.job_id, "running")
         page = dsl.get("/cases/1/bundle").get_data(as_text=True)
         assert "Your bundle is being built" in page
         assert dsl.get("/cases/1/bundle/status").get_json()["state"] == "running"
     finally:
         release.set()
-        job.thread.join(10)
+        worker.join(30)
     assert "The bundle could not be built" in dsl.get("/cases/1/bundle").get_data(as_text=True)

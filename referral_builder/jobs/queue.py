@@ -1,0 +1,168 @@
+"""The procrastinate side of the jobs: the queue in PostgreSQL, the worker, the sweeps.
+
+Web processes only add jobs (`defer`, one short connection each, nothing kept open). Worker
+processes (`referral-builder worker`, any number, on any machine) take jobs, renew their
+heartbeat in `procrastinate_workers` every HEARTBEAT seconds, and every SWEEP_SECONDS one
+of them (a periodic job, deduplicated by procrastinate) puts the jobs of workers whose
+heartbeat is older than STALLED_SECONDS back in the queue: a worker killed mid-job loses
+nothing. Periodic maintenance also runs here: the retention sweep and the pruning of
+finished job rows (procrastinate's and `bundle_jobs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import os
+from typing import TYPE_CHECKING, Any
+
+import procrastinate
+import psycopg_pool
+from procrastinate.job_context import JobContext
+from sqlalchemy import make_url
+
+from referral_builder.jobs import tasks
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+#: Seconds between a worker's heartbeats, and without one before its jobs are retried.
+HEARTBEAT_SECONDS = float(os.environ.get("REFERRAL_BUILDER_WORKER_HEARTBEAT", "5"))
+STALLED_SECONDS = float(os.environ.get("REFERRAL_BUILDER_WORKER_STALLED", "30"))
+SWEEP_SECONDS = 10
+#: Finished jobs are kept this long (for the status pages and the figures), then pruned.
+KEEP_FINISHED_HOURS = 24 * 14
+
+
+def conninfo(app: Flask) -> str:
+    """psycopg's connection string for the app's DATABASE_URL (search_path kept)."""
+    url = make_url(str(app.config["DATABASE_URL"])).set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+async def retry_stalled(manager: Any, *, skip: int | None = None) -> int:
+    """Put back in the queue the jobs of workers that stopped beating (killed, lost);
+    return how many."""
+    await manager.prune_stalled_workers(STALLED_SECONDS)
+    count = 0
+    for job in await manager.get_stalled_jobs(seconds_since_heartbeat=STALLED_SECONDS):
+        if job.id == skip:
+            continue
+        log.warning("job %s (%s) was left by a worker that stopped; retrying it",
+                    job.id, job.task_name)
+        await manager.retry_job(job)
+        count += 1
+    return count
+
+
+async def _retry_stalled(context: JobContext, timestamp: int) -> None:
+    await retry_stalled(context.app.job_manager,
+                        skip=context.job.id if context.job else None)
+
+
+async def _prune_jobs(context: JobContext, timestamp: int) -> None:
+    await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS,
+                                                  include_failed=True,
+                                                  include_cancelled=True,
+                                                  include_aborted=True)
+    flask_app = context.additional_context["flask_app"]
+    await asyncio.to_thread(tasks.prune_bundle_jobs, flask_app,
+                            dt.timedelta(hours=KEEP_FINISHED_HOURS))
+
+
+def _retention(context: JobContext, timestamp: int) -> None:
+    tasks.retention_sweep(context.additional_context["flask_app"])
+
+
+def _task_body(name: str) -> Any:
+    body = tasks.BODIES[name]
+
+    def run(context: JobContext, **kwargs: Any) -> None:
+        attempt = context.job.attempts + 1 if context.job else 1
+        body(context.additional_context["flask_app"], attempt=attempt,
+             final=attempt >= tasks.MAX_ATTEMPTS, **kwargs)
+
+    run.__name__ = name
+    return run
+
+
+def make_procrastinate_app(connector: Any) -> procrastinate.App:
+    """A procrastinate App on `connector` with every task of referral_builder.jobs.tasks."""
+    papp = procrastinate.App(connector=connector)
+    retry = procrastinate.RetryStrategy(max_attempts=tasks.MAX_ATTEMPTS, exponential_wait=2,
+                                        retry_exceptions=tasks.TRANSIENT)
+    for name, queue_name in tasks.QUEUES.items():
+        papp.task(name=name, queue=queue_name, pass_context=True, retry=retry)(
+            _task_body(name))
+    papp.periodic(cron=f"* * * * * */{SWEEP_SECONDS}")(
+        papp.task(name="retry_stalled", queue="maintenance", pass_context=True)(_retry_stalled))
+    papp.periodic(cron="23 3 * * *")(
+        papp.task(name="prune_jobs", queue="maintenance", pass_context=True)(_prune_jobs))
+    papp.periodic(cron="17 2 * * *")(
+        papp.task(name="retention_sweep", queue="maintenance", pass_context=True)(_retention))
+    return papp
+
+
+def _deferrer(app: Flask) -> procrastinate.App:
+    """The app's procrastinate App for adding jobs: one connection per job added."""
+    papp = app.extensions.get("job_queue")
+    if papp is None:
+        info = conninfo(app)
+        papp = make_procrastinate_app(procrastinate.SyncPsycopgConnector(conninfo=info))
+        papp.open(psycopg_pool.NullConnectionPool(info, open=True))
+        app.extensions["job_queue"] = papp
+    return papp
+
+
+def defer(app: Flask, task: str, **kwargs: Any) -> int:
+    """Add a job to the queue; return its procrastinate id. The job's own lock (the task and
+    its arguments) keeps two jobs for the same thing from running at once."""
+    lock = f"{task}:" + ",".join(f"{k}={kwargs[k]}" for k in sorted(kwargs))
+    job_id: int = _deferrer(app).configure_task(task, lock=lock).defer(**kwargs)
+    return job_id
+
+
+def _worker_app(app: Flask, *, pooled: bool) -> procrastinate.App:
+    kwargs: dict[str, Any] = {"conninfo": conninfo(app)}
+    if pooled:
+        kwargs.update(min_size=1, max_size=4)
+    else:
+        kwargs["pool_factory"] = psycopg_pool.AsyncNullConnectionPool
+    return make_procrastinate_app(procrastinate.PsycopgConnector(**kwargs))
+
+
+def run_until_empty(app: Flask, queues: list[str] | None = None) -> None:
+    """Retry the jobs of stalled workers, then run a worker in this thread until the queue
+    is empty (tests, `worker --once`)."""
+    papp = _worker_app(app, pooled=False)
+
+    async def once() -> None:
+        async with papp.open_async():
+            await retry_stalled(papp.job_manager)
+            await papp.run_worker_async(
+                wait=False, install_signal_handlers=False, listen_notify=False,
+                queues=queues or list(dict.fromkeys(tasks.QUEUES.values())),
+                additional_context={"flask_app": app},
+                update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_SECONDS, delete_jobs="never")
+
+    asyncio.run(once())
+
+
+def run_worker(app: Flask, *, concurrency: int = 1, name: str | None = None,
+               once: bool = False) -> None:
+    """Run a worker until SIGINT/SIGTERM (or, with `once`, until the queue is empty)."""
+    if once:
+        run_until_empty(app, queues=[*dict.fromkeys(tasks.QUEUES.values()), "maintenance"])
+        return
+    papp = _worker_app(app, pooled=True)
+    log.info("worker %s: %d at a time, heartbeat every %.0f s, jobs of workers silent for "
+             "%.0f s are retried", name or os.getpid(), concurrency, HEARTBEAT_SECONDS,
+             STALLED_SECONDS)
+    papp.run_worker(concurrency=concurrency, name=name, additional_context={"flask_app": app},
+                    update_heartbeat_interval=HEARTBEAT_SECONDS,
+                    stalled_worker_timeout=STALLED_SECONDS, fetch_job_polling_interval=2,
+                    delete_jobs="never")
