@@ -33,6 +33,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
               "...): on SQLite, jobs run inside the web process and no worker is needed",
               file=sys.stderr)
         return 2
-    queue.run_worker(app, concurrency=max(1, args.concurrency), name=args.name,
-                     once=args.once)
+    try:
+        queue.run_worker(app, concurrency=max(1, args.concurrency), name=args.name,
+                         once=args.once)
+    finally:
+        app.extensions["db"].engine.dispose()
     return 0

@@ -117,6 +117,13 @@ def _deferrer(app: Flask) -> procrastinate.App:
     return papp
 
 
+def close(app: Flask) -> None:
+    """Close the app's connection for adding jobs, if it opened one."""
+    papp = app.extensions.pop("job_queue", None)
+    if papp is not None:
+        papp.close()
+
+
 def defer(app: Flask, task: str, **kwargs: Any) -> int:
     """Add a job to the queue; return its procrastinate id. The job's own lock (the task and
     its arguments) keeps two jobs for the same thing from running at once."""
