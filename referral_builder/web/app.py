@@ -56,9 +56,19 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _secret_key(instance: Path) -> str:
+def _secret_key(instance: Path, shared: bool = False) -> str:
     if key := os.environ.get("REFERRAL_BUILDER_SECRET_KEY"):
         return key
+    if shared:
+        # Sessions, CSRF tokens and the per-account rate-limit keys are signed with this key:
+        # servers behind one load balancer must share it (docs/deploy.md).
+        raise RuntimeError(
+            "REFERRAL_BUILDER_SECRET_KEY is not set. With PostgreSQL or S3 storage the app "
+            "may run on several servers, which must all use the same key; a key made on "
+            "this machine (instance/secret_key) would differ from the others' and sign users "
+            "out at random. Set REFERRAL_BUILDER_SECRET_KEY (64 hex characters: "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) to the same value "
+            "on every web server and worker.")
     path = instance / "secret_key"
     if not path.is_file():
         path.write_text(secrets.token_hex(32))
@@ -86,7 +96,10 @@ def build_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies,  # type: ignore[method-assign]
                                 x_host=proxies)
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path))
+        app.config["SECRET_KEY"] = _secret_key(
+            Path(app.instance_path),
+            shared=str(app.config["DATABASE_URL"]).startswith("postgresql")
+            or bool(app.config.get("STORAGE")))
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(Path(str(resources.files("referral_builder.templates")))),

@@ -52,6 +52,9 @@ def _database(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
         monkeypatch.setenv("DATABASE_URL", database.url_for_instance(tmp_path / "instance"))
     for name, value in (object_store.env_for_instance(tmp_path / "instance") or {}).items():
         monkeypatch.setenv(name, value)  # the commands use the test's own S3 prefix
+    if database.on_postgres() or object_store.on_s3():
+        # A shared deployment refuses a per-machine key (web/app.py); the commands get one.
+        monkeypatch.setenv("REFERRAL_BUILDER_SECRET_KEY", "test")
     yield
     database.dispose_engines()
 

@@ -204,3 +204,16 @@ def test_the_worker_command_explains_sqlite(tmp_path, monkeypatch, capsys) -> No
     monkeypatch.setenv("REFERRAL_BUILDER_SECRET_KEY", "test")
     assert main(["worker"]) == 2
     assert "on SQLite, jobs run inside the web process" in capsys.readouterr().err
+
+
+def test_a_shared_deployment_refuses_a_key_made_on_one_machine(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from referral_builder.web import create_app
+
+    monkeypatch.delenv("REFERRAL_BUILDER_SECRET_KEY", raising=False)
+    with pytest.raises(RuntimeError, match="must all use the same key"):
+        create_app({"INSTANCE_PATH": str(tmp_path / "i"), "AUTO_UPGRADE_DB": False,
+                    "DATABASE_URL": "postgresql+psycopg://rb@127.0.0.1:9/rb"})
+    assert not (tmp_path / "i" / "secret_key").exists()
+    # One server on SQLite keeps making its own key, as `make run` always has.
+    app = create_app({"INSTANCE_PATH": str(tmp_path / "j")})
+    assert (tmp_path / "j" / "secret_key").read_text().strip() == app.config["SECRET_KEY"]
