@@ -113,7 +113,7 @@ def start_weed(workdir: Path, *, timeout: float = 90.0) -> S3Server:
     cmd = [weed, "server", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
            f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
            "-s3", f"-s3.port={s3}", "-master.volumeSizeLimitMB=64", "-volume.max=50",
-           "-metricsPort=0"]
+           "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0"]
     with open(log, "ab") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
                                    start_new_session=True)

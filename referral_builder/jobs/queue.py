@@ -12,9 +12,12 @@ finished job rows (procrastinate's and `bundle_jobs`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import procrastinate
@@ -157,6 +160,41 @@ def run_until_empty(app: Flask, queues: list[str] | None = None) -> None:
                 stalled_worker_timeout=STALLED_SECONDS, delete_jobs="never")
 
     asyncio.run(once())
+
+
+def start_background_worker(app: Flask) -> Callable[[], None]:
+    """Run a worker in a thread of this process (tests that serve the app in a thread);
+    return the function that stops it."""
+    papp = _worker_app(app, pooled=False)
+    loop = asyncio.new_event_loop()
+    ready = threading.Event()
+    holder: dict[str, asyncio.Task[None]] = {}
+
+    async def work() -> None:
+        async with papp.open_async():
+            holder["task"] = asyncio.current_task()  # type: ignore[assignment]
+            ready.set()
+            await papp.run_worker_async(
+                wait=True, install_signal_handlers=False, listen_notify=False,
+                additional_context={"flask_app": app}, fetch_job_polling_interval=0.5,
+                update_heartbeat_interval=HEARTBEAT_SECONDS,
+                stalled_worker_timeout=STALLED_SECONDS, delete_jobs="never")
+
+    def run() -> None:
+        with contextlib.suppress(asyncio.CancelledError):
+            loop.run_until_complete(work())
+        loop.close()
+
+    thread = threading.Thread(target=run, daemon=True, name="job-worker")
+    thread.start()
+    ready.wait(30)
+
+    def stop() -> None:
+        if "task" in holder:
+            loop.call_soon_threadsafe(holder["task"].cancel)
+        thread.join(30)
+
+    return stop
 
 
 def run_worker(app: Flask, *, concurrency: int = 1, name: str | None = None,
