@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import itertools
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,8 @@ def server_settings() -> dict[str, str]:
         workdir = Path(tempfile.mkdtemp(prefix="referral-builder-weed-"))
         _server = servers.start_weed(workdir)
         _server.create_bucket(BUCKET)
-        atexit.register(_server.stop)
+        atexit.register(shutil.rmtree, workdir, ignore_errors=True)
+        atexit.register(_server.stop)  # runs first
     return {"endpoint": _server.endpoint, "access": _server.access_key,
             "secret": _server.secret_key}
 
