@@ -209,7 +209,8 @@ def test_the_worker_command_explains_sqlite(tmp_path, monkeypatch, capsys) -> No
 def test_a_shared_deployment_refuses_a_key_made_on_one_machine(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from referral_builder.web import create_app
 
-    monkeypatch.delenv("REFERRAL_BUILDER_SECRET_KEY", raising=False)
+    for name in ("REFERRAL_BUILDER_SECRET_KEY", "DATABASE_URL", "REFERRAL_BUILDER_STORAGE"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match="must all use the same key"):
         create_app({"INSTANCE_PATH": str(tmp_path / "i"), "AUTO_UPGRADE_DB": False,
                     "DATABASE_URL": "postgresql+psycopg://rb@127.0.0.1:9/rb"})
@@ -217,3 +218,17 @@ def test_a_shared_deployment_refuses_a_key_made_on_one_machine(tmp_path, monkeyp
     # One server on SQLite keeps making its own key, as `make run` always has.
     app = create_app({"INSTANCE_PATH": str(tmp_path / "j")})
     assert (tmp_path / "j" / "secret_key").read_text().strip() == app.config["SECRET_KEY"]
+
+
+def test_pruning_drops_old_finished_builds_but_keeps_each_cases_latest(pg_app) -> None:  # type: ignore[no-untyped-def]
+    long_ago = utcnow() - dt.timedelta(days=30)
+    with pg_app.extensions["db"].writing() as s:
+        for state in ("failed", "done", "done"):  # three builds of case 1, a month old
+            s.add(BundleJob(case_id=1, case_version=1, state=state, step="Done", error="",
+                            worker="w:1", created_at=long_ago, finished_at=long_ago))
+    with pg_app.extensions["db"].session() as s:
+        ids = list(s.scalars(select(BundleJob.id).order_by(BundleJob.id)))
+    assert tasks.prune_bundle_jobs(pg_app, dt.timedelta(days=14)) == 2
+    with pg_app.extensions["db"].session() as s:
+        assert list(s.scalars(select(BundleJob.id))) == [ids[-1]]  # the status page's row
+    assert tasks.prune_bundle_jobs(pg_app, dt.timedelta(days=60)) == 0
