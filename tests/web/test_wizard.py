@@ -178,8 +178,13 @@ def test_the_migrations_create_the_tables_the_models_describe(app) -> None:  # t
 
     from referral_builder.storage.models import Base
 
+    def ours(name, type_, _parents) -> bool:  # type: ignore[no-untyped-def]
+        # procrastinate's queue tables (PostgreSQL, migration 0013) are its own, not models.
+        return not (type_ == "table" and str(name).startswith("procrastinate_"))
+
     with app.extensions["db"].engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": ours}),
+                                Base.metadata)
     assert diff == []
 
 
