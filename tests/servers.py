@@ -113,7 +113,8 @@ def start_weed(workdir: Path, *, timeout: float = 90.0) -> S3Server:
     cmd = [weed, "server", f"-dir={workdir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
            f"-master.port={master}", f"-volume.port={volume}", f"-filer.port={filer}",
            "-s3", f"-s3.port={s3}", "-master.volumeSizeLimitMB=64", "-volume.max=50",
-           "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0"]
+           "-s3.port.iceberg=0", "-s3.port.lance=0", "-metricsPort=0",
+           "-volume.preStopSeconds=0"]
     with open(log, "ab") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env,
                                    start_new_session=True)
@@ -212,7 +213,12 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args[1]).resolve()
     if args[0] == "stop":
         with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError):
-            os.kill(int((workdir / "weed.pid").read_text()), signal.SIGTERM)
+            pid = int((workdir / "weed.pid").read_text())
+            os.kill(pid, signal.SIGTERM)
+            for _ in range(100):  # up to 20 s to stop by itself, then SIGKILL
+                time.sleep(0.2)
+                os.kill(pid, 0)  # ProcessLookupError once it has gone
+            os.kill(pid, signal.SIGKILL)
         return 0
     server = start_weed(workdir)
     (workdir / "weed.pid").write_text(str(server.process.pid))

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 
+from referral_builder.services.bundles import RowNotCommitted
 from referral_builder.storage.files import FileStoreError
 
 if TYPE_CHECKING:
@@ -24,9 +25,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Failures worth another attempt (with back-off): the database or the object store could
-#: not be reached for a moment. Anything else (a case that cannot be bundled) fails at once.
+#: not be reached for a moment, or the job's row has not committed yet. Anything else (a case
+#: that cannot be bundled) fails at once.
 TRANSIENT: tuple[type[Exception], ...] = (OperationalError, FileStoreError, ConnectionError,
-                                          TimeoutError)
+                                          TimeoutError, RowNotCommitted)
 MAX_ATTEMPTS = 4
 
 

@@ -44,6 +44,11 @@ HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 60.0
 
 
+class RowNotCommitted(LookupError):
+    """The job's row is not visible yet: the transaction that queued the job has not
+    committed (or never will)."""
+
+
 @dataclass(frozen=True)
 class Started:
     """The job a build request runs or joins; `thread` is the in-process run's thread (None
@@ -188,6 +193,10 @@ def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) ->
     step = "Starting" if attempt == 1 else f"Starting again (attempt {attempt})"
     with db.writing() as s:
         job = s.get(BundleJob, job_id, with_for_update=True)
+        if job is None and not final:
+            # Queued just before its row commits: a quick worker can get here first. Try
+            # again shortly (with back-off); on the last attempt the row never committed.
+            raise RowNotCommitted(f"bundle job {job_id} is not in the database yet")
         if job is None or job.state not in LIVE:
             return  # done, failed, superseded by a newer build, or never committed
         now = utcnow()

@@ -232,3 +232,22 @@ def test_pruning_drops_old_finished_builds_but_keeps_each_cases_latest(pg_app) -
     with pg_app.extensions["db"].session() as s:
         assert list(s.scalars(select(BundleJob.id))) == [ids[-1]]  # the status page's row
     assert tasks.prune_bundle_jobs(pg_app, dt.timedelta(days=60)) == 0
+
+
+def test_a_job_taken_before_its_row_commits_waits_for_it(pg_app, builds) -> None:  # type: ignore[no-untyped-def]
+    """The web process queues the job just before its row commits; a quick worker must not
+    drop it (make scale's first run lost 8 of 39 jobs this way)."""
+    with pg_app.extensions["db"].session() as s:
+        next_id = (s.scalar(select(func.max(BundleJob.id))) or 0) + 1
+    queue.defer(pg_app, "build_bundle", job_id=next_id)  # the row is not there yet
+    queue.run_until_empty(pg_app)
+    (row,) = queue_rows(pg_app)
+    assert (row["status"], row["attempts"]) == ("todo", 1)  # to be tried again shortly
+    with pg_app.extensions["db"].writing() as s:  # the web transaction commits
+        s.add(BundleJob(id=next_id, case_id=1, case_version=1, state="queued",
+                        step="Waiting for a worker", error="", worker="", requested_by=1,
+                        created_at=utcnow(), heartbeat_at=utcnow()))
+    time.sleep((row["scheduled_at"] - dt.datetime.now(dt.UTC)).total_seconds() + 0.2)
+    queue.run_until_empty(pg_app)
+    assert job_row(pg_app, next_id).state == "done"
+    assert bundle_files(pg_app) == 1
