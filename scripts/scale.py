@@ -344,7 +344,13 @@ def main() -> int:
         print(f"  throughput, 2 workers   {two:.1f} bundles a minute (x{two / one:.2f})")
         print(f"  total run time          {time.monotonic() - t_start:.0f} s")
         for e in errors[:5]:
-            print(f"    e.g. {e}")
+            print(f"    e.g. {e.splitlines()[0]}")
+        for log in sorted(workdir.glob("web*.log")):
+            text_ = log.read_text(errors="replace")
+            if "Traceback" in text_:
+                start = text_.index("Traceback")
+                print(f"  {log.name}: {text_.count('Traceback')} server tracebacks; the first:")
+                print("    " + "\n    ".join(text_[start:start + 3000].splitlines()[-12:]))
         return 0 if lost == 0 and duplicated == 0 else 1
     finally:
         if workers is not None:
