@@ -86,10 +86,17 @@ fuzz: install  ## fuzz the CSV import, case reader and upload checks for FUZZ_SE
 	@$(PY) -c 'import atheris' 2>/dev/null || $(PY) -m pip install -q atheris || echo "atheris did not install: hypothesis only"
 	$(PY) scripts/fuzz.py --seconds $(FUZZ_SECONDS)
 
-# ---- PostgreSQL: the web and browser tests again on a server on loopback ---------------------
+# ---- PostgreSQL + S3 + job queue: the web and browser tests again on real servers on loopback ----
 .PHONY: test-postgres
-test-postgres: install  ## install and start PostgreSQL (Debian, as root), then run the web and browser tests on it
-	TEST_DATABASE_URL="$$(scripts/ci-postgres.sh)" $(BIN)/pytest -q tests/web tests/browser
+test-postgres: install  ## start PostgreSQL (Debian, as root) and an S3 server (weed); run the web and browser tests on them, jobs through procrastinate
+	PY=$(PY) scripts/ci-scale-servers.sh tests/web tests/browser
+
+# ---- scale: the scaled-out deployment on loopback, with faults (figures in docs/figures.md) ------
+SCALE_USERS  ?= 20
+SCALE_BUILDS ?= 60
+.PHONY: scale
+scale: install  ## 2 web + 2 workers + PostgreSQL + S3 (weed) on loopback; SCALE_USERS (20) users queue SCALE_BUILDS (60; 200 for the full figure) bundles; SIGKILL a worker and a web process; report
+	$(PY) scripts/scale.py --users $(SCALE_USERS) --builds $(SCALE_BUILDS)
 
 # ---- security: hostile files and the dependency audit ----------------------------------------
 HOSTILE_WORKERS ?= 3

@@ -7,8 +7,7 @@ before they run (a deployment's unit file, a test's `monkeypatch.setenv`) is the
 `Config.for_tests()` is the same settings without the environment, for tests.
 
 Each field names its variable and says what it does; an empty variable counts as unset
-except where noted. Settings for object storage and the job queue (REFERRAL_BUILDER_STORAGE,
-the S3 endpoint and credentials, the jobs backend) are added here with the same pattern.
+except where noted.
 """
 
 from __future__ import annotations
@@ -94,6 +93,36 @@ class Config:
         "REFERRAL_BUILDER_LETTER_DIR",
         "Folders of a school's own letter templates, separated by the path separator (:), "
         "searched before the built-in ones.", ())
+    # ---- object storage and jobs (docs/deploy.md) ---------------------------------------------
+    storage: str | None = _setting(
+        "REFERRAL_BUILDER_STORAGE",
+        "s3://bucket/prefix: evidence and bundles in S3-compatible object storage "
+        "(default: the local folder FILES_DIR).")
+    s3_endpoint: str | None = _setting(
+        "REFERRAL_BUILDER_S3_ENDPOINT", "The S3 server's URL (default: AWS).")
+    s3_region: str | None = _setting("REFERRAL_BUILDER_S3_REGION", "The S3 server's region.")
+    s3_access_key: str | None = _setting(
+        "REFERRAL_BUILDER_S3_ACCESS_KEY",
+        "S3 access key (default: boto3's own chain: AWS_* variables, profile, instance role).")
+    s3_secret_key: str | None = _setting(
+        "REFERRAL_BUILDER_S3_SECRET_KEY", "S3 secret key (default: boto3's own chain).")
+    s3_sse: str = _setting(
+        "REFERRAL_BUILDER_S3_SSE",
+        "Server-side encryption asked of the S3 server: AES256 (default), aws:kms, or none.",
+        "AES256")
+    s3_kms_key_id: str | None = _setting(
+        "REFERRAL_BUILDER_S3_KMS_KEY_ID", "The KMS key when REFERRAL_BUILDER_S3_SSE=aws:kms.")
+    jobs: str | None = _setting(
+        "REFERRAL_BUILDER_JOBS",
+        "How slow work runs: in-process or procrastinate (default: procrastinate on "
+        "PostgreSQL, in-process on SQLite).")
+    worker_heartbeat: float = _setting(
+        "REFERRAL_BUILDER_WORKER_HEARTBEAT",
+        "Seconds between a job worker's heartbeats (default 5).", 5.0)
+    worker_stalled: float = _setting(
+        "REFERRAL_BUILDER_WORKER_STALLED",
+        "Seconds without a heartbeat after which a worker's jobs are given to another "
+        "(default 30).", 30.0)
 
     # ---- reading ------------------------------------------------------------------------------
 
@@ -121,6 +150,17 @@ class Config:
             pdf_renderer=env.get("REFERRAL_BUILDER_PDF", ""),
             letter_dirs=tuple(d for d in env.get("REFERRAL_BUILDER_LETTER_DIR", "")
                               .split(os.pathsep) if d),
+            storage=env.get("REFERRAL_BUILDER_STORAGE") or None,
+            s3_endpoint=env.get("REFERRAL_BUILDER_S3_ENDPOINT") or None,
+            s3_region=env.get("REFERRAL_BUILDER_S3_REGION") or None,
+            s3_access_key=env.get("REFERRAL_BUILDER_S3_ACCESS_KEY") or None,
+            s3_secret_key=env.get("REFERRAL_BUILDER_S3_SECRET_KEY") or None,
+            s3_sse=env.get("REFERRAL_BUILDER_S3_SSE", cls.s3_sse).strip(),
+            s3_kms_key_id=env.get("REFERRAL_BUILDER_S3_KMS_KEY_ID") or None,
+            jobs=env.get("REFERRAL_BUILDER_JOBS", "").strip() or None,
+            worker_heartbeat=_seconds(env, "REFERRAL_BUILDER_WORKER_HEARTBEAT",
+                                      cls.worker_heartbeat),
+            worker_stalled=_seconds(env, "REFERRAL_BUILDER_WORKER_STALLED", cls.worker_stalled),
         )
 
     @classmethod
@@ -139,6 +179,14 @@ class Config:
                 "RATE_LIMIT_PER_ADDRESS": self.rate_limit_per_address,
                 "REQUIRE_TOTP": self.require_totp,
                 "TRUSTED_PROXIES": self.trusted_proxies}
+
+    def storage_settings(self) -> dict[str, Any]:
+        """The file store's Flask settings (`storage.files.open_store` reads them)."""
+        sse = "" if self.s3_sse.lower() in ("", "none", "off") else self.s3_sse
+        return {"STORAGE": self.storage, "S3_ENDPOINT": self.s3_endpoint,
+                "S3_REGION": self.s3_region, "S3_ACCESS_KEY": self.s3_access_key,
+                "S3_SECRET_KEY": self.s3_secret_key, "S3_SSE": sse,
+                "S3_KMS_KEY_ID": self.s3_kms_key_id}
 
     @property
     def checklist_cache_dir(self) -> Path | None:
@@ -177,3 +225,13 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {raw!r}") from None

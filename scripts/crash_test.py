@@ -258,8 +258,8 @@ class Crash:
         written in milliseconds and are rarely caught): it leaves real orphans for the
         start-up sweep, and its finished files must be whole."""
         code = ("import itertools, os, sys, time\n"
-                "from referral_builder.storage.files import FileStore\n"
-                "store, block = FileStore(sys.argv[1]), os.urandom(1024 * 1024)\n"
+                "from referral_builder.storage.files import LocalFileStore\n"
+                "store, block = LocalFileStore(sys.argv[1]), os.urandom(1024 * 1024)\n"
                 "for n in itertools.count():\n"
                 "    print(store.put(b'%d:%d:' % (os.getpid(), n) + block), flush=True)\n"
                 "    time.sleep(0.01)\n")

@@ -101,11 +101,16 @@ class BackupError(ReferralBuilderError):
 
 
 class FileStoreError(ReferralBuilderError, OSError):
-    """A file could not be written to the store (full, read-only, missing or not a folder).
-    Still an OSError, as before it joined the package's errors."""
+    """A file could not be written to the store (full, read-only, missing or not a folder,
+    or the object store refused or could not be reached). Still an OSError, as before it
+    joined the package's errors."""
 
     USER_MESSAGE = ("the file store cannot be written to, so nothing was saved; try again "
                     "later, and tell your administrator if it goes on")
+
+
+class FileDamagedError(FileStoreError):
+    """A stored file's content no longer matches its SHA-256 (truncated or damaged)."""
 
 
 # ---- documents --------------------------------------------------------------------------------

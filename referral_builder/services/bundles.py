@@ -1,11 +1,22 @@
-"""Build a case's bundle in a background thread, with the job's state in the database.
+"""Build a case's bundle as a job (referral_builder.jobs), with the build's state in the
+database.
 
-Every worker can answer the status page and serve the result, because the job is a row
-(`bundle_jobs`) rather than memory in the worker that started it. The worker running a build
-renews the row's heartbeat every few seconds; a job still "queued" or "running" whose heartbeat
-is older than BUNDLE_STALE_SECONDS was left by a process that died (a crash, a restart, a
-SIGKILL), is reported as stopped, and may be built again: `start` marks it failed and begins a
-new attempt. A partial unique index allows one live job per case, whichever worker asks.
+Every web worker can answer the status page and serve the result, because the build is a
+row (`bundle_jobs`) rather than memory in the process that started it. `start` writes the
+row and queues the job (procrastinate on PostgreSQL: any `referral-builder worker` runs it;
+in-process on SQLite: a thread of the process that asked). `run_job` is the job's body and is
+idempotent: it takes the row only while it is live, writes the bundle to the file store, and
+only then, in one transaction, records the file and marks the row done, so a half-written
+bundle is never served and a second run of the same job (a retry after a worker died) adds
+nothing. The worker running a build renews the row's heartbeat every few seconds. A partial
+unique index allows one live build per case, whichever worker asks.
+
+A live row whose heartbeat is older than BUNDLE_STALE_SECONDS is reported as stopped and may
+be built again (`start` marks it failed and begins a new attempt): in-process, its process
+died; with procrastinate, no worker has picked it up again since its worker stopped (the
+queue retries such jobs within about a minute, so this means no worker is running). A job
+still waiting in procrastinate's queue is never stale: the queue keeps it until a worker
+takes it.
 """
 
 from __future__ import annotations
@@ -23,6 +34,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from referral_builder import jobs
 from referral_builder.storage.models import BundleJob, CaseRecord, StoredFile, utcnow
 
 LIVE = ("queued", "running")
@@ -32,9 +44,15 @@ HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 60.0
 
 
+class RowNotCommitted(LookupError):
+    """The job's row is not visible yet: the transaction that queued the job has not
+    committed (or never will)."""
+
+
 @dataclass(frozen=True)
 class Started:
-    """The job a build request runs or joins; `thread` is None when joined or run inline."""
+    """The job a build request runs or joins; `thread` is the in-process run's thread (None
+    when joined, run inline, or queued for procrastinate's workers)."""
 
     job_id: int
     thread: threading.Thread | None
@@ -50,8 +68,11 @@ def _stale_after(app: Flask | None) -> dt.timedelta:
 
 
 def is_stale(job: BundleJob, stale_after: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """Whether a live job's worker has stopped renewing its heartbeat."""
+    """Whether a live job's worker has stopped renewing its heartbeat (a job still waiting
+    in procrastinate's queue, state "queued" with no worker yet, is never stale)."""
     if job.state not in LIVE:
+        return False
+    if job.state == "queued" and not job.worker:
         return False
     beat = job.heartbeat_at or job.started_at or job.created_at
     return (now or utcnow()) - beat > stale_after
@@ -73,6 +94,7 @@ def job_for(s: Session, case_id: int) -> BundleJob | None:
 def start(app: Flask, case_id: int, version: int, user_id: int) -> Started:
     """Start building the case's bundle, or join the build already under way."""
     db = app.extensions["db"]
+    background = bool(app.config.get("BUNDLE_IN_BACKGROUND", True))
     try:
         with db.writing() as s:
             s.get(CaseRecord, case_id, with_for_update=True)  # one starter at a time
@@ -84,15 +106,21 @@ def start(app: Flask, case_id: int, version: int, user_id: int) -> Started:
                 _finish(live, "failed", error=STALE_MESSAGE)
                 s.flush()
             now = utcnow()
-            # "running" at once: this process starts the thread now. ("queued" is for a
-            # separate job runner, should one ever take the builds off the web workers.)
-            job = BundleJob(case_id=case_id, case_version=version, state="running",
-                            step="Starting", error="", requested_by=user_id,
-                            worker=worker_name(), created_at=now, started_at=now,
-                            heartbeat_at=now)
+            job = BundleJob(case_id=case_id, case_version=version, state="queued",
+                            step="Waiting for a worker", error="", requested_by=user_id,
+                            worker="", created_at=now, heartbeat_at=now)
             s.add(job)
             s.flush()
             job_id = job.id
+            queued = jobs.Job(app, "build_bundle", {"job_id": job_id})
+            if queued.backend == jobs.IN_PROCESS:
+                # This process runs it, starting now.
+                job.state, job.step, job.worker, job.started_at = (
+                    "running", "Starting", worker_name(), now)
+            else:
+                # Queued before the row commits: should the commit fail, the job finds no
+                # row and ends; should this process die after it, the job is in the queue.
+                queued.enqueue()
     except IntegrityError:  # another worker started one in the same instant
         with db.session() as s:
             live = s.scalar(select(BundleJob).where(BundleJob.case_id == case_id,
@@ -100,13 +128,7 @@ def start(app: Flask, case_id: int, version: int, user_id: int) -> Started:
             if live is None:
                 raise
             return Started(live.id, None)
-    if not app.config.get("BUNDLE_IN_BACKGROUND", True):
-        _run(app, job_id, case_id, user_id)
-        return Started(job_id, None)
-    thread = threading.Thread(target=_run, args=(app, job_id, case_id, user_id), daemon=True,
-                              name=f"bundle-job-{job_id}")
-    thread.start()
-    return Started(job_id, thread)
+    return Started(job_id, queued.start(background=background))
 
 
 def _finish(job: BundleJob, state: str, *, error: str = "") -> None:
@@ -118,11 +140,11 @@ def _finish(job: BundleJob, state: str, *, error: str = "") -> None:
 class _Heartbeat:
     """Renew the job's heartbeat, and save its progress message, from a thread of its own."""
 
-    def __init__(self, app: Flask, job_id: int) -> None:
+    def __init__(self, app: Flask, job_id: int, step: str = "Starting") -> None:
         self.db = app.extensions["db"]
         self.job_id = job_id
         self.interval = float(app.config.get("BUNDLE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
-        self.step = "Starting"
+        self.step = step
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True,
@@ -159,16 +181,33 @@ class _Heartbeat:
                       .values(state="running", step=self.step, heartbeat_at=utcnow()))
 
 
-def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
+def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) -> None:
+    """The build job's body (see the module's notes). Raises only for a failure worth
+    another attempt when this is not the `final` one; otherwise records the outcome."""
     from referral_builder.schemas.case import load_case
     from referral_builder.services.bundling import build_bundle
 
     db = app.extensions["db"]
     store = app.extensions["files"]
+    step = "Starting" if attempt == 1 else f"Starting again (attempt {attempt})"
+    with db.writing() as s:
+        job = s.get(BundleJob, job_id, with_for_update=True)
+        if job is None and not final:
+            # Queued just before its row commits: a quick worker can get here first. Try
+            # again shortly (with back-off); on the last attempt the row never committed.
+            raise RowNotCommitted(f"bundle job {job_id} is not in the database yet")
+        if job is None or job.state not in LIVE:
+            return  # done, failed, superseded by a newer build, or never committed
+        now = utcnow()
+        job.state, job.step, job.worker, job.heartbeat_at = "running", step, worker_name(), now
+        job.started_at = job.started_at or now
+        case_id, user_id = job.case_id, job.requested_by
     try:
-        with _Heartbeat(app, job_id) as beat:
+        with _Heartbeat(app, job_id, step) as beat:
             with db.session() as s:
                 record = s.get(CaseRecord, case_id)
+                if record is None:
+                    raise LookupError(f"case {case_id} no longer exists")
                 data = json.loads(record.data)
                 rows = {r.doc_id: r.sha256 for r in s.scalars(select(StoredFile).where(
                     StoredFile.case_id == case_id, StoredFile.doc_id.is_not(None)))}
@@ -176,26 +215,41 @@ def _run(app: Flask, job_id: int, case_id: int, user_id: int) -> None:
             case = loaded.case
 
             def open_document(doc: Any) -> bytes:
-                return store.get(rows[doc.id])
+                content: bytes = store.get(rows[doc.id])
+                return content
 
             # Checks once (the verdict the wizard shows), refuses a case not ready.
             bundle = build_bundle(loaded, open_document=open_document, case_json=data,
                                   progress=beat.progress)
             sha = store.put(bundle.pdf)  # the file is whole before any row points to it
         with db.writing() as s:
+            job = s.get(BundleJob, job_id, with_for_update=True)
+            if job is None or job.state not in LIVE:
+                return  # another run of this job finished first: add nothing
             row = StoredFile(case_id=case_id, kind="bundle", doc_id=None, sha256=sha,
                              filename=f"{case.reference}-bundle.pdf",
                              media_type="application/pdf", size=len(bundle.pdf),
                              page_count=bundle.page_count, uploaded_by=user_id)
             s.add(row)
             s.flush()
-            s.execute(update(BundleJob).where(BundleJob.id == job_id).values(
-                state="done", step="Done", result_sha256=sha, result_file_id=row.id,
-                finished_at=utcnow()))
+            job.state, job.step, job.result_sha256, job.result_file_id = (
+                "done", "Done", sha, row.id)
+            job.finished_at = utcnow()
     except Exception as exc:  # the user sees why; the log has the trace
+        from referral_builder.jobs.tasks import TRANSIENT
+
+        if not final and isinstance(exc, TRANSIENT):
+            app.logger.warning("bundle build %s (case %s) attempt %d failed, will retry: %s",
+                               job_id, case_id, attempt, exc)
+            with db.writing() as s:
+                s.execute(update(BundleJob).where(BundleJob.id == job_id,
+                                                  BundleJob.state.in_(LIVE)).values(
+                    step=f"Waiting to try again (attempt {attempt} failed)"))
+            raise
         app.logger.exception("bundle build failed for case %s", case_id)
         with db.writing() as s:
-            s.execute(update(BundleJob).where(BundleJob.id == job_id).values(
+            s.execute(update(BundleJob).where(BundleJob.id == job_id,
+                                              BundleJob.state.in_(LIVE)).values(
                 state="failed", error=(str(exc) or exc.__class__.__name__)[:2000],
                 finished_at=utcnow()))
 

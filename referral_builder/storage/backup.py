@@ -36,7 +36,7 @@ from sqlalchemy.pool import NullPool
 from referral_builder import safe_json
 from referral_builder.config import child_environment
 from referral_builder.domain.errors import BackupError
-from referral_builder.storage.checks import final_files, sha256_of, table_digests
+from referral_builder.storage.checks import sha256_of, table_digests
 from referral_builder.storage.files import FileStore, durable_replace
 
 FORMAT = "referral-builder-backup/1"
@@ -117,10 +117,15 @@ def backup(engine: Engine, store: FileStore, out: Path) -> Summary:
             with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar:
                 members[dump.name] = {"sha256": sha256_of(dump), "size": dump.stat().st_size}
                 tar.add(dump, arcname=dump.name)
-                for path in final_files(store):
-                    arcname = f"files/{path.parent.name}/{path.name}"
-                    members[arcname] = {"sha256": sha256_of(path), "size": path.stat().st_size}
-                    tar.add(path, arcname=arcname)
+                for sha in store.iterate():
+                    content = store.get(sha)  # checked against its hash as it is read
+                    arcname = f"files/{sha[:2]}/{sha}"
+                    members[arcname] = {"sha256": sha, "size": len(content)}
+                    info = tarfile.TarInfo(arcname)
+                    info.size = len(content)
+                    info.mtime = int(dt.datetime.now(dt.UTC).timestamp())
+                    info.mode = 0o600
+                    tar.addfile(info, io.BytesIO(content))
                 manifest["members"] = members
                 data = json.dumps(manifest, indent=2, sort_keys=True).encode()
                 info = tarfile.TarInfo(MANIFEST)
@@ -206,8 +211,10 @@ def read_manifest(archive: Path) -> dict[str, Any]:
                 if member.name == MANIFEST:
                     continue
                 fh = tar.extractfile(member)
+                if fh is None:
+                    raise BackupError(f"{archive}: {member.name} is not a file")
                 digest = hashlib.sha256()
-                for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):  # type: ignore[union-attr]
+                while chunk := fh.read(1 << 20):
                     digest.update(chunk)
                 if digest.hexdigest() != manifest["members"][member.name]["sha256"]:
                     raise BackupError(f"{archive}: {member.name} is damaged (sha256 differs)")
@@ -218,7 +225,7 @@ def read_manifest(archive: Path) -> dict[str, Any]:
 
 def is_empty(engine: Engine, store: FileStore) -> bool:
     """No record in any table (the schema version aside) and no stored file."""
-    if final_files(store):
+    if next(iter(store.iterate()), None) is not None:
         return False
     with engine.connect() as conn:
         digests = table_digests(conn)
@@ -299,12 +306,6 @@ def _restore_postgres(engine: Engine, dump: Path, schema: str, *, work: Path) ->
 
 
 def _put_file(store: FileStore, name: str, data: bytes) -> None:
-    """Write a file under its hash name: temporary file, fsync, rename."""
-    final = store.path(name)
-    if final.is_file() and sha256_of(final) == name:
-        return
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-restore-", dir=final.parent)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    durable_replace(Path(tmp), final)
+    """Write a file under its hash name (the store writes it whole or not at all)."""
+    if store.put(data) != name:
+        raise BackupError(f"files/{name[:2]}/{name} does not match its name")

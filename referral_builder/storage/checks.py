@@ -6,16 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, MetaData, func, select, text
 
-from referral_builder.storage.files import TEMP_PREFIX, FileStore
-
-_SHA = re.compile(r"[0-9a-f]{64}")
+from referral_builder.storage.files import (
+    FileDamagedError,
+    FileStore,
+    FileStoreError,
+    LocalFileStore,
+)
 
 
 @dataclass
@@ -62,30 +64,31 @@ def check_database(engine: Engine, *, quick: bool = False) -> CheckResult:
 
 
 def check_files(engine: Engine, store: FileStore) -> CheckResult:
-    """Every stored-file row has its file; every file under a final name hashes to it."""
+    """Every stored-file row has its file; every stored file hashes to its name."""
     result = CheckResult()
     with engine.connect() as conn:
         wanted = set(conn.execute(text("SELECT DISTINCT sha256 FROM case_files")).scalars())
     present = set()
-    for path in final_files(store):
-        present.add(path.name)
-        if sha256_of(path) != path.name:
-            result.problems.append(f"file {path.name[:12]}… does not match its name "
+    for sha in store.iterate():
+        present.add(sha)
+        try:
+            store.get(sha)  # reads the whole file and checks it against its hash
+        except FileDamagedError:
+            result.problems.append(f"file {sha[:12]}… does not match its name "
                                    "(truncated or damaged)")
+        except (FileNotFoundError, FileStoreError) as exc:
+            result.problems.append(f"file {sha[:12]}… cannot be read: {exc}")
     missing = wanted - present
     result.problems += [f"file {sha[:12]}… is missing" for sha in sorted(missing)]
-    temporary = list(store.root.glob(f"*/{TEMP_PREFIX}*")) if store.root.is_dir() else []
-    result.lines.append(f"files: {len(present)} checked, {len(wanted)} referenced, "
-                        f"{len(missing)} missing, {len(temporary)} temporary")
+    result.lines.append(f"files ({store.description}): {len(present)} checked, "
+                        f"{len(wanted)} referenced, {len(missing)} missing, "
+                        f"{store.temporary_count()} temporary")
     return result
 
 
-def final_files(store: FileStore) -> list[Path]:
-    """The files under their final (hash) names, in a stable order."""
-    if not store.root.is_dir():
-        return []
-    return sorted(p for p in store.root.glob("??/*")
-                  if p.is_file() and _SHA.fullmatch(p.name) and p.parent.name == p.name[:2])
+def final_files(store: LocalFileStore) -> list[Path]:
+    """The files of a local store under their final (hash) names, in a stable order."""
+    return [store.path(sha) for sha in store.iterate()]
 
 
 def sha256_of(path: Path) -> str:

@@ -9,7 +9,6 @@ without a period (`retention_days` is None) keep everything.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -89,8 +88,7 @@ def remove_unused(s: Session, store: FileStore, candidates: set[str]) -> int:
         StoredFile.sha256.in_(candidates))).all()) if candidates else set()
     removed = 0
     for sha in sorted(candidates - still_used):
-        with contextlib.suppress(FileNotFoundError):
-            store.path(sha).unlink()
+        if store.delete(sha):
             removed += 1
     return removed
 

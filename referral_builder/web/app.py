@@ -18,8 +18,9 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from referral_builder.config import Config
+from referral_builder.domain.errors import ConfigError
 from referral_builder.storage.db import Database, sqlite_url
-from referral_builder.storage.files import FileStore, FileStoreError
+from referral_builder.storage.files import FileStoreError, open_store
 from referral_builder.storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,19 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def _secret_key(instance: Path, settings: Config) -> str:
+def _secret_key(instance: Path, settings: Config, shared: bool = False) -> str:
     if key := settings.secret_key:
         return key
+    if shared:
+        # Sessions, CSRF tokens and the per-account rate-limit keys are signed with this key:
+        # servers behind one load balancer must share it (docs/deploy.md).
+        raise ConfigError(
+            "REFERRAL_BUILDER_SECRET_KEY is not set. With PostgreSQL or S3 storage the app "
+            "may run on several servers, which must all use the same key; a key made on "
+            "this machine (instance/secret_key) would differ from the others' and sign users "
+            "out at random. Set REFERRAL_BUILDER_SECRET_KEY (64 hex characters: "
+            "`python -c 'import secrets; print(secrets.token_hex(32))'`) to the same value "
+            "on every web server and worker.")
     path = instance / "secret_key"
     if not path.is_file():
         path.write_text(secrets.token_hex(32))
@@ -72,6 +83,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
     app.config.update(settings.flask_settings())
     app.config["DATABASE_URL"] = settings.database_url or sqlite_url(app.instance_path)
     app.config["FILES_DIR"] = settings.files_dir or str(Path(app.instance_path) / "files")
+    app.config.update(settings.storage_settings())  # STORAGE=s3://... and the S3 settings
     app.config.update(config or {})
     app.extensions["config"] = settings
     if proxies := app.config["TRUSTED_PROXIES"]:
@@ -80,7 +92,10 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
         proxy = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
         app.wsgi_app = proxy  # type: ignore[method-assign]  # Flask's documented way to wrap
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _secret_key(Path(app.instance_path), settings)
+        app.config["SECRET_KEY"] = _secret_key(
+            Path(app.instance_path), settings,
+            shared=str(app.config["DATABASE_URL"]).startswith("postgresql")
+            or bool(app.config.get("STORAGE")))
 
     app.jinja_loader = ChoiceLoader([
         FileSystemLoader(Path(str(resources.files("referral_builder.templates")))),
@@ -96,7 +111,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
 
     db = Database(app.config["DATABASE_URL"])
     app.extensions["db"] = db
-    store = FileStore(app.config["FILES_DIR"])
+    store = open_store(app.config, app.config["FILES_DIR"])
     app.extensions["files"] = store
     store.sweep_temporary()
     if app.config["AUTO_UPGRADE_DB"]:

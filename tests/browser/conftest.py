@@ -51,22 +51,31 @@ def live(tmp_path_factory) -> Iterator[tuple[object, str]]:  # type: ignore[no-u
     """The app (for tests that set records up directly) and the address it is served at."""
     from werkzeug.serving import make_server
 
+    from referral_builder import jobs
+    from referral_builder.jobs import queue
     from referral_builder.services import demo
     from referral_builder.web import create_app
-    from tests import database
+    from tests import database, object_store
 
     config = {"INSTANCE_PATH": str(tmp_path_factory.mktemp("instance")),
               "SECRET_KEY": "browser-test", "REQUIRE_TOTP": True}
     if url := database.fresh_database_url():
         config["DATABASE_URL"] = url
+    if s3 := object_store.env_for_instance(config["INSTANCE_PATH"]):
+        config.update(object_store.config_of(s3))
     app = create_app(config)
     with app.extensions["db"].writing() as s:
         demo.create(s, app.extensions["files"], today=dt.date.today())
+    stop_worker = None
+    if jobs.backend(app) == jobs.PROCRASTINATE:  # PostgreSQL: a real worker takes the jobs
+        stop_worker = queue.start_background_worker(app)
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield app, f"http://127.0.0.1:{srv.server_port}"
     srv.shutdown()
+    if stop_worker is not None:
+        stop_worker()
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,11 @@ import hashlib
 import os
 from pathlib import Path
 
-from referral_builder.storage.files import TEMP_PREFIX, FileStore
+from referral_builder.storage.files import TEMP_PREFIX, LocalFileStore
 
 
 def test_a_file_is_stored_under_its_hash_and_read_back(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+    store = LocalFileStore(tmp_path)
     sha = store.put(b"evidence")
     assert sha == hashlib.sha256(b"evidence").hexdigest()
     assert store.get(sha) == b"evidence"
@@ -21,7 +21,7 @@ def test_a_file_is_stored_under_its_hash_and_read_back(tmp_path: Path) -> None:
 
 
 def test_an_orphaned_temporary_file_is_swept(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+    store = LocalFileStore(tmp_path)
     sha = store.put(b"kept")
     orphan = store.path(sha).parent / f"{TEMP_PREFIX}abc123"
     orphan.write_bytes(b"half a fi")
@@ -31,7 +31,7 @@ def test_an_orphaned_temporary_file_is_swept(tmp_path: Path) -> None:
 
 
 def test_a_temporary_file_being_written_is_not_swept(tmp_path: Path) -> None:
-    store = FileStore(tmp_path)
+    store = LocalFileStore(tmp_path)
     (tmp_path / "ab").mkdir()
     busy = tmp_path / "ab" / f"{TEMP_PREFIX}busy"
     with open(busy, "wb") as fh:
@@ -43,7 +43,7 @@ def test_a_temporary_file_being_written_is_not_swept(tmp_path: Path) -> None:
 
 def test_a_put_whose_temporary_file_was_swept_is_written_again(tmp_path: Path,
                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    store = FileStore(tmp_path)
+    store = LocalFileStore(tmp_path)
     real_replace = os.replace
     calls = []
 

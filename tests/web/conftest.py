@@ -12,7 +12,7 @@ import pytest
 from referral_builder import accounts
 from referral_builder.services import demo
 from referral_builder.web import create_app
-from tests import database
+from tests import database, object_store
 
 PASSWORD = demo.PASSWORD
 _slow_hash = accounts.generate_password_hash
@@ -23,6 +23,9 @@ accounts.generate_password_hash = lambda pw: _slow_hash(pw, method="pbkdf2:sha25
 def make_app(tmp_path: Path, **config):  # type: ignore[no-untyped-def]
     if database.on_postgres():
         config.setdefault("DATABASE_URL", database.url_for_instance(tmp_path / "instance"))
+    if object_store.on_s3():
+        config = {**object_store.config_of(object_store.env_for_instance(  # type: ignore[arg-type]
+            tmp_path / "instance")), **config}
     app = create_app(
         {
             "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -47,6 +50,11 @@ def _database(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """On PostgreSQL, point DATABASE_URL (read by the commands) at the test's own schema."""
     if database.on_postgres():
         monkeypatch.setenv("DATABASE_URL", database.url_for_instance(tmp_path / "instance"))
+    for name, value in (object_store.env_for_instance(tmp_path / "instance") or {}).items():
+        monkeypatch.setenv(name, value)  # the commands use the test's own S3 prefix
+    if database.on_postgres() or object_store.on_s3():
+        # A shared deployment refuses a per-machine key (web/app.py); the commands get one.
+        monkeypatch.setenv("REFERRAL_BUILDER_SECRET_KEY", "test")
     yield
     database.dispose_engines()
 

@@ -3,16 +3,17 @@ file (on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set); `db check` fi
 
 from __future__ import annotations
 
+import hashlib
 import tarfile
 from pathlib import Path
 
 import pytest
 
 from referral_builder.cli import main
-from referral_builder.storage.checks import final_files, sha256_of, table_rows
+from referral_builder.storage.checks import table_rows
 from referral_builder.storage.models import AuditEntry, BundleJob, StoredFile, utcnow
 from referral_builder.web import create_app
-from tests import database
+from tests import database, object_store
 from tests.web.conftest import make_app
 
 
@@ -33,6 +34,8 @@ def source(tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     monkeypatch.setenv("REFERRAL_BUILDER_SECRET_KEY", "test")
     if database.on_postgres():
         monkeypatch.setenv("DATABASE_URL", app.config["DATABASE_URL"])
+    for name, value in (object_store.env_for_instance(app.instance_path) or {}).items():
+        monkeypatch.setenv(name, value)
     return app
 
 
@@ -40,7 +43,8 @@ def contents(app) -> tuple[dict, dict]:  # type: ignore[no-untyped-def]
     """Every row of every table, and the sha256 of every stored file by its name."""
     with app.extensions["db"].engine.connect() as conn:
         rows = table_rows(conn)
-    return rows, {p.name: sha256_of(p) for p in final_files(app.extensions["files"])}
+    store = app.extensions["files"]
+    return rows, {sha: hashlib.sha256(store.get(sha)).hexdigest() for sha in store.iterate()}
 
 
 def clean_instance(tmp_path: Path, source, monkeypatch):  # type: ignore[no-untyped-def]
@@ -49,6 +53,8 @@ def clean_instance(tmp_path: Path, source, monkeypatch):  # type: ignore[no-unty
         database.move_aside(source.config["DATABASE_URL"])
     instance = tmp_path / "b" / "instance"
     monkeypatch.setenv("REFERRAL_BUILDER_INSTANCE", str(instance))
+    for name, value in (object_store.env_for_instance(instance) or {}).items():
+        monkeypatch.setenv(name, value)  # an empty prefix of its own on S3
     return instance
 
 
@@ -99,13 +105,14 @@ def test_a_damaged_backup_is_refused_before_anything_is_touched(
 def test_the_check_passes_on_a_sound_instance(source, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["db", "check", "--files"]) == 0
     out = capsys.readouterr().out
-    assert "files: 2 checked, 2 referenced, 0 missing" in out
+    assert "2 checked, 2 referenced, 0 missing" in out
     assert "Database check: ok" in out
 
 
 def test_the_check_finds_a_truncated_file(source, capsys) -> None:  # type: ignore[no-untyped-def]
-    path = final_files(source.extensions["files"])[0]
-    path.write_bytes(path.read_bytes()[:-3])
+    store = source.extensions["files"]
+    sha = next(iter(store.iterate()))
+    object_store.damage(store, sha, store.get(sha)[:-3])
     assert main(["db", "check", "--files"]) == 1
     assert "does not match its name" in capsys.readouterr().err
 

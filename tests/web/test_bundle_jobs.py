@@ -16,6 +16,7 @@ from referral_builder.services import bundles
 from referral_builder.services import bundling as bundle_module
 from referral_builder.storage.models import BundleJob, utcnow
 from referral_builder.web import create_app
+from tests import jobs as test_jobs
 from tests.web.conftest import Client
 
 DSL = "dsl@school.example"
@@ -59,13 +60,15 @@ def test_a_second_worker_reports_the_build_and_serves_the_bundle(app, gate) -> N
     app.config["BUNDLE_IN_BACKGROUND"] = True
     other = signed_in(second_worker(app))
     started = bundles.start(app, 1, 1, 1)
+    worker = test_jobs.work(app, started)
     try:
+        test_jobs.wait_for_state(app, started.job_id, "running")
         status = other.get("/cases/1/bundle/status").get_json()
         assert status["state"] == "running"
         assert "Your bundle is being built" in other.get("/cases/1/bundle").get_data(as_text=True)
     finally:
         gate.set()
-        started.thread.join(60)
+        worker.join(60)
     assert other.get("/cases/1/bundle/status").get_json()["state"] == "done"
     (job,) = jobs(app)
     assert job.state == "done" and job.result_file_id is not None
@@ -79,7 +82,7 @@ def test_a_second_request_joins_the_build_under_way(app, gate) -> None:  # type:
     first = bundles.start(app, 1, 1, 1)
     second = bundles.start(second_worker(app), 1, 1, 1)
     gate.set()
-    first.thread.join(60)
+    test_jobs.work(app, first).join(60)
     assert second.job_id == first.job_id and second.thread is None
     assert [j.state for j in jobs(app)] == ["done"]
 
@@ -104,8 +107,9 @@ def test_a_build_whose_worker_died_is_reported_as_stopped(app) -> None:  # type:
 def test_a_build_whose_worker_died_can_be_built_again(app, gate) -> None:  # type: ignore[no-untyped-def]
     left_by_a_dead_worker(app)
     gate.set()
-    started = bundles.start(second_worker(app), 1, 1, 1)
-    started.thread.join(60)
+    other = second_worker(app)
+    started = bundles.start(other, 1, 1, 1)
+    test_jobs.work(other, started).join(60)
     stale, rebuilt = jobs(app)
     assert rebuilt.id == started.job_id
     assert (stale.state, stale.error) == ("failed", bundles.STALE_MESSAGE)
@@ -124,6 +128,7 @@ def test_a_build_with_a_recent_heartbeat_is_not_taken_over(app) -> None:  # type
 def test_a_running_build_renews_its_heartbeat(app, gate) -> None:  # type: ignore[no-untyped-def]
     app.config.update(BUNDLE_IN_BACKGROUND=True, BUNDLE_HEARTBEAT_SECONDS=0.05)
     started = bundles.start(app, 1, 1, 1)
+    worker = test_jobs.work(app, started)
     try:
         deadline = time.monotonic() + 30
         while jobs(app)[0].step != "Merging the documents":  # the check runs first
@@ -137,4 +142,4 @@ def test_a_running_build_renews_its_heartbeat(app, gate) -> None:  # type: ignor
         assert jobs(app)[0].step == "Merging the documents"
     finally:
         gate.set()
-        started.thread.join(60)
+        worker.join(60)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from referral_builder.services import cases
 from referral_builder.storage.models import CaseRecord, StoredFile
+from tests import object_store
 from tests.web.conftest import Client, field_errors
 from tests.web.test_wizard import case_json, small_pdf
 
@@ -245,9 +246,7 @@ def test_deeply_nested_case_json_gets_a_message(app, dsl: Client) -> None:  # ty
 def test_an_unwritable_file_store_gets_a_message_and_saves_nothing(app, dsl: Client,
                                                                    tmp_path) -> None:  # type: ignore[no-untyped-def]
     data, files = with_document(export(dsl)[0], "d90-letter.pdf", small_pdf())
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("a file where the store's folder should be")
-    app.extensions["files"].root = blocker / "files"  # unwritable, even for root
+    object_store.make_unwritable(app, tmp_path)  # a plain file where its folder should be
     message = refused(app, dsl, make_zip(data, files))
     assert "the file store cannot be written to, so nothing was saved" in message
     with app.extensions["db"].session() as s:
@@ -259,9 +258,7 @@ def test_an_unwritable_file_store_on_upload_gets_a_message_and_saves_nothing(
     from tests.web.conftest import version_of
 
     before = case_json(app)
-    blocker = tmp_path / "not-a-folder"
-    blocker.write_text("x")
-    app.extensions["files"].root = blocker / "files"
+    object_store.make_unwritable(app, tmp_path)
     version = version_of(dsl.get("/cases/1/events/new/note").get_data(as_text=True))
     r = dsl.post("/cases/1/events/new/note", {
         "version": version, "date": ["2", "11", "2026"], "summary": "Scanned letter",

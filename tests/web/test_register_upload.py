@@ -185,12 +185,12 @@ def test_the_uploaded_file_is_referenced_once_per_case(app, dsl) -> None:  # typ
         first = s.scalars(select(StoredFile).where(StoredFile.kind == "register")).one()
         first_sha = first.sha256
         assert (first.case_id, first.filename) == (1, "one.csv")
-    assert store.path(first_sha).exists()
+    assert store.exists(first_sha)
     upload(dsl, (SAMPLES / "per-day-semicolon.csv").read_bytes(), "two.csv")
     with app.extensions["db"].session() as s:
         rows = s.scalars(select(StoredFile).where(StoredFile.kind == "register")).all()
         assert [(r.case_id, r.filename) for r in rows] == [(1, "two.csv")]
-    assert not store.path(first_sha).exists()  # the replaced upload is not left behind
+    assert not store.exists(first_sha)  # the replaced upload is not left behind
 
 
 def test_retention_deletes_the_uploaded_register_with_its_case(app, dsl) -> None:  # type: ignore[no-untyped-def]
@@ -207,12 +207,12 @@ def test_retention_deletes_the_uploaded_register_with_its_case(app, dsl) -> None
         record.status, record.updated_at = "accepted", dt.datetime(2026, 1, 1)
         s.scalar(select(Authority).where(Authority.id == record.authority_id)
                  ).retention_days = 90
-    assert store.path(sha).exists()
+    assert store.exists(sha)
     with app.extensions["db"].writing() as s:
         expired = [e for e in find_expired(s, dt.datetime(2027, 6, 1)) if e.case_id == 1]
         assert sha in expired[0].files
         purge(s, store, expired)
-    assert not store.path(sha).exists()
+    assert not store.exists(sha)
 
 
 def test_control_characters_in_the_file_name_are_not_shown(dsl) -> None:  # type: ignore[no-untyped-def]

@@ -74,7 +74,7 @@ def test_a_dry_run_lists_the_expired_cases_and_changes_nothing(world, capsys) ->
     assert "RT-3" not in out and "RT-4" not in out
     assert "2 cases would be deleted" in out
     assert remaining(app) == [1, 2, 3, 4, 5]
-    assert store.path(shas["own"]).is_file()
+    assert store.exists(shas["own"])
 
 
 def test_expired_cases_and_their_unshared_files_are_deleted_and_audited(world, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -83,8 +83,8 @@ def test_expired_cases_and_their_unshared_files_are_deleted_and_audited(world, c
     assert "Deleted 2 cases and 1 stored files" in capsys.readouterr().out
     # 1 is a draft, 3 was decided lately, 4 is still with the LA
     assert remaining(app) == [1, 3, 4]
-    assert not store.path(shas["own"]).exists()
-    assert store.path(shas["shared"]).is_file()  # case 4 still uses it
+    assert not store.exists(shas["own"])
+    assert store.exists(shas["shared"])  # case 4 still uses it
     with app.extensions["db"].session() as s:
         rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "retention_delete")
                          .order_by(AuditEntry.case_id)).all()

@@ -1,0 +1,73 @@
+"""The jobs' bodies, the same whichever way they run (in-process or a procrastinate worker).
+
+Each body takes the Flask app first (for the database and the file store), then its own
+keyword arguments, plus `attempt` (1, 2, ...) and `final` (no retry follows when it fails).
+Each is idempotent: running it twice, or after a worker died in the middle of it, gives the
+same result as running it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
+from sqlalchemy.exc import OperationalError
+
+from referral_builder.services.bundles import RowNotCommitted
+from referral_builder.storage.files import FileStoreError
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+log = logging.getLogger(__name__)
+
+#: Failures worth another attempt (with back-off): the database or the object store could
+#: not be reached for a moment, or the job's row has not committed yet. Anything else (a case
+#: that cannot be bundled) fails at once.
+TRANSIENT: tuple[type[Exception], ...] = (OperationalError, FileStoreError, ConnectionError,
+                                          TimeoutError, RowNotCommitted)
+MAX_ATTEMPTS = 4
+
+
+def build_bundle(app: Flask, *, job_id: int, attempt: int = 1, final: bool = True) -> None:
+    from referral_builder.services import bundles
+
+    bundles.run_job(app, job_id, attempt=attempt, final=final)
+
+
+def retention_sweep(app: Flask, **_kw: Any) -> None:
+    """Delete the finished cases whose authority's retention period has passed."""
+    from referral_builder.storage import retention
+    from referral_builder.storage.models import utcnow
+
+    db, store = app.extensions["db"], app.extensions["files"]
+    with db.session(write=True) as s:
+        expired = retention.find_expired(s, utcnow())
+        removed = retention.purge(s, store, expired)
+    log.info("retention sweep: %d cases and %d stored files deleted", len(expired), removed)
+
+
+def prune_bundle_jobs(app: Flask, older_than: dt.timedelta) -> int:
+    """Delete finished bundle-build rows older than `older_than`; keep each case's latest
+    (the status page shows it)."""
+    from sqlalchemy import func, select
+
+    from referral_builder.storage.models import BundleJob, utcnow
+
+    db = app.extensions["db"]
+    with db.writing() as s:
+        latest = select(func.max(BundleJob.id)).group_by(BundleJob.case_id)
+        done = s.execute(delete(BundleJob).where(
+            BundleJob.state.in_(("done", "failed")),
+            BundleJob.created_at < utcnow() - older_than,
+            BundleJob.id.not_in(latest)))
+        return int(getattr(done, "rowcount", 0) or 0)
+
+
+#: Task name -> body, and the queue it runs on.
+BODIES: dict[str, Callable[..., None]] = {"build_bundle": build_bundle,
+                                          "retention_sweep_now": retention_sweep}
+QUEUES: dict[str, str] = {"build_bundle": "bundles", "retention_sweep_now": "maintenance"}
