@@ -61,10 +61,10 @@ def env_for_prefix(prefix: str, bucket: str = BUCKET) -> dict[str, str]:
 
 
 def config_of(env: dict[str, str]) -> dict[str, Any]:
-    """The app config keys `storage.files.settings_from_env` makes of `env`."""
-    from referral_builder.storage.files import settings_from_env
+    """The app config keys `Config.storage_settings()` makes of `env`."""
+    from referral_builder.config import Config
 
-    return settings_from_env(env)
+    return Config.from_env(env).storage_settings()
 
 
 def env_for_instance(instance: str | Path) -> dict[str, str] | None:

@@ -61,7 +61,7 @@ def add_parsers(sub: Any) -> None:
                    help="Flask's single-process development server instead")
     p.set_defaults(func=ops_commands.cmd_serve)
     ops_commands.add_parsers(sub)  # backup, restore
-    from referral_builder.jobs import cli as jobs_commands
+    from referral_builder.cli import worker as jobs_commands
 
     jobs_commands.add_parsers(sub)  # worker
     from referral_builder.cli import security as security_commands

@@ -181,3 +181,8 @@ class NotAllowed(ReferralBuilderError):
 
 class StaleVersion(ReferralBuilderError):
     """The case changed since the page was shown: the step is not taken."""
+
+
+class RowNotCommitted(ReferralBuilderError, LookupError):
+    """A job's row is not visible yet: the transaction that queued the job has not
+    committed (or never will). Still a LookupError."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import delete
 from sqlalchemy.exc import OperationalError
 
-from referral_builder.services.bundles import RowNotCommitted
+from referral_builder.domain.errors import RowNotCommitted
 from referral_builder.storage.files import FileStoreError
 
 if TYPE_CHECKING:
@@ -30,12 +30,6 @@ log = logging.getLogger(__name__)
 TRANSIENT: tuple[type[Exception], ...] = (OperationalError, FileStoreError, ConnectionError,
                                           TimeoutError, RowNotCommitted)
 MAX_ATTEMPTS = 4
-
-
-def build_bundle(app: Flask, *, job_id: int, attempt: int = 1, final: bool = True) -> None:
-    from referral_builder.services import bundles
-
-    bundles.run_job(app, job_id, attempt=attempt, final=final)
 
 
 def retention_sweep(app: Flask, **_kw: Any) -> None:
@@ -67,7 +61,17 @@ def prune_bundle_jobs(app: Flask, older_than: dt.timedelta) -> int:
         return int(getattr(done, "rowcount", 0) or 0)
 
 
-#: Task name -> body, and the queue it runs on.
-BODIES: dict[str, Callable[..., None]] = {"build_bundle": build_bundle,
-                                          "retention_sweep_now": retention_sweep}
-QUEUES: dict[str, str] = {"build_bundle": "bundles", "retention_sweep_now": "maintenance"}
+#: Task name -> body, and the queue it runs on. The services declare their own bodies with
+#: `body` (the bundle build: `services.bundles.run_job`), so this layer imports none of them.
+BODIES: dict[str, Callable[..., None]] = {"retention_sweep_now": retention_sweep}
+QUEUES: dict[str, str] = {"retention_sweep_now": "maintenance"}
+
+Body = TypeVar("Body", bound=Callable[..., None])
+
+
+def body(name: str, *, queue: str) -> Callable[[Body], Body]:
+    """Declare `name`'s job body, run on `queue` (a decorator on the body)."""
+    def register(fn: Body) -> Body:
+        BODIES[name], QUEUES[name] = fn, queue
+        return fn
+    return register

@@ -35,6 +35,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_builder import jobs
+from referral_builder.domain.errors import RowNotCommitted
+from referral_builder.jobs import tasks as job_tasks
 from referral_builder.storage.models import BundleJob, CaseRecord, StoredFile, utcnow
 
 LIVE = ("queued", "running")
@@ -42,11 +44,6 @@ STALE_MESSAGE = ("The build stopped before it finished (the server restarted). "
                  "Build the bundle again.")
 HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 60.0
-
-
-class RowNotCommitted(LookupError):
-    """The job's row is not visible yet: the transaction that queued the job has not
-    committed (or never will)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +178,7 @@ class _Heartbeat:
                       .values(state="running", step=self.step, heartbeat_at=utcnow()))
 
 
+@job_tasks.body("build_bundle", queue="bundles")
 def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) -> None:
     """The build job's body (see the module's notes). Raises only for a failure worth
     another attempt when this is not the `final` one; otherwise records the outcome."""

@@ -16,7 +16,7 @@ checked against their hash: a damaged file raises `FileDamagedError`, never reac
   the upload carries Content-MD5, the object's SHA-256 is kept in its metadata, and
   server-side encryption is requested (REFERRAL_BUILDER_S3_SSE, AES256 unless set to `none`).
 
-`settings_from_env` is the one place the store's settings are read from the environment.
+`Config.storage_settings()` (config.py) gives the store's settings; `open_store` picks the store.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from referral_builder.config import Config
 from referral_builder.storage.files import (
     FileDamagedError,
     FileStore,
@@ -16,7 +17,6 @@ from referral_builder.storage.files import (
     LocalFileStore,
     S3FileStore,
     open_store,
-    settings_from_env,
 )
 from tests import object_store, servers
 
@@ -25,9 +25,14 @@ needs_weed = pytest.mark.skipif(servers.weed_binary() is None,
                                        "dev extras) is not installed, so there is no S3 server")
 
 
+def storage_settings(env: dict[str, str]) -> dict[str, object]:
+    """The store settings `Config` reads from `env`."""
+    return Config.from_env(env).storage_settings()
+
+
 def s3_store(prefix: str | None = None) -> S3FileStore:
     env = object_store.env_for_prefix(prefix or f"unit-{uuid.uuid4().hex[:12]}")
-    store = open_store(settings_from_env(env), "unused")
+    store = open_store(storage_settings(env), "unused")
     assert isinstance(store, S3FileStore)
     return store
 
@@ -94,16 +99,16 @@ def test_two_prefixes_in_one_bucket_do_not_see_each_other() -> None:
 def test_wrong_credentials_give_a_file_store_error() -> None:
     env = object_store.env_for_prefix("denied")
     env["REFERRAL_BUILDER_S3_SECRET_KEY"] = "not-the-secret"
-    store = open_store(settings_from_env(env), "unused")
+    store = open_store(storage_settings(env), "unused")
     with pytest.raises(FileStoreError):
         store.put(b"refused")
 
 
 def test_the_settings_select_the_store() -> None:
-    assert isinstance(open_store(settings_from_env({}), "/srv/files"), LocalFileStore)
+    assert isinstance(open_store(storage_settings({}), "/srv/files"), LocalFileStore)
     with pytest.raises(ValueError, match="s3://bucket/prefix"):
-        open_store(settings_from_env({"REFERRAL_BUILDER_STORAGE": "/srv/other"}), "x")
-    cfg = settings_from_env({"REFERRAL_BUILDER_STORAGE": "s3://la-evidence/walsall/files",
+        open_store(storage_settings({"REFERRAL_BUILDER_STORAGE": "/srv/other"}), "x")
+    cfg = storage_settings({"REFERRAL_BUILDER_STORAGE": "s3://la-evidence/walsall/files",
                              "REFERRAL_BUILDER_S3_ENDPOINT": "http://127.0.0.1:9",
                              "REFERRAL_BUILDER_S3_SSE": "none"})
     store = open_store(cfg, "unused")

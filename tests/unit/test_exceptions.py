@@ -19,6 +19,8 @@ ROOT = Path(referral_builder.__file__).parent.parent
 PACKAGES = ("referral_builder", "referral_builder.forms", "referral_builder.schemas")
 #: The old homes of the classes: each still answers to its old name.
 OLD_NAMES = {
+    "referral_builder.services.bundles": ["RowNotCommitted"],
+    "referral_builder.storage.files": ["FileStoreError", "FileDamagedError"],
     "referral_builder.accounts": ["AccountError"],
     "referral_builder.accounts.passwords": ["WeakPassword"],
     "referral_builder.cli.security": ["RetentionError"],
@@ -36,7 +38,6 @@ OLD_NAMES = {
     "referral_builder.services.evidence": ["Refused"],
     "referral_builder.services.registers": ["RegisterFileError"],
     "referral_builder.storage.backup": ["BackupError"],
-    "referral_builder.storage.files": ["FileStoreError"],
 }
 
 

@@ -112,6 +112,12 @@ def test_storage_knows_nothing_of_the_layers_above_it() -> None:
     assert offenders("storage", {"web", "services", "cli", "documents"}) == []
 
 
+def test_the_job_queue_runs_what_the_services_declare_without_importing_them() -> None:
+    """`jobs` is plumbing under the services: a service declares its job body with
+    `jobs.tasks.body`, so the queue never imports the service back."""
+    assert offenders("jobs", {"web", "services", "cli", "accounts"}) == []
+
+
 def web_storage_offenders(graph: dict[str, set[str]] = GRAPH) -> list[str]:
     plumbing = {f"{ROOT}.web.app", f"{ROOT}.web.database"}
     found = []

@@ -179,8 +179,8 @@ def test_a_job_left_by_a_killed_worker_is_retried_and_recorded_once(pg_app, buil
 def test_running_a_finished_job_again_adds_nothing(pg_app, builds) -> None:  # type: ignore[no-untyped-def]
     started = bundles.start(pg_app, 1, 1, 1)
     queue.run_until_empty(pg_app)
-    tasks.build_bundle(pg_app, job_id=started.job_id)  # a duplicate delivery
-    tasks.build_bundle(pg_app, job_id=started.job_id + 1000)  # a row that never committed
+    tasks.BODIES["build_bundle"](pg_app, job_id=started.job_id)  # a duplicate delivery
+    tasks.BODIES["build_bundle"](pg_app, job_id=started.job_id + 1000)  # a row that never committed
     assert builds.calls == 1 and bundle_files(pg_app) == 1
     assert job_row(pg_app, started.job_id).state == "done"
 

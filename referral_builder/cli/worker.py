@@ -24,6 +24,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from referral_builder import jobs
     from referral_builder.cli._app import flask_app
     from referral_builder.jobs import queue
+    from referral_builder.services import bundles  # noqa: F401  (declares the build's job body)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")
