@@ -22,6 +22,7 @@ from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from referral_builder import safe_json
@@ -33,6 +34,7 @@ from referral_builder.domain.results import CheckReport
 from referral_builder.schemas.case import LoadedCase, load_case
 from referral_builder.services import checking
 from referral_builder.services.term_dates import calendar_json, school_calendar
+from referral_builder.storage.db import begin_writing
 from referral_builder.storage.files import FileStore
 from referral_builder.storage.models import Authority, CaseRecord, School, StoredFile, utcnow
 
@@ -165,15 +167,33 @@ def next_reference(s: Session, authority: Authority, year: int) -> str:
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
 
 
+#: Times a new case takes the next reference when another took the one it was given.
+RENUMBER_ATTEMPTS = 5
+
+
 def create_case(s: Session, *, authority: Authority, school: School, created_by: int,
                 data: dict[str, Any]) -> CaseRecord:
+    """Store a new draft case. Its reference (from `next_reference`) is taken again when
+    another case took it in the meantime: two users starting or importing a case at the
+    same moment on PostgreSQL both read the same last number (`data["reference"]` is
+    updated)."""
     load_case(data)  # raises InvalidCase
-    record = CaseRecord(reference=data["reference"], school_id=school.id,
-                        authority_id=authority.id, status="draft", data=_dump(data),
-                        version=1, created_by=created_by)
-    s.add(record)
-    s.flush()
-    return record
+    begin_writing(s.connection())  # SQLite: take the write lock before the savepoint
+    for attempt in range(RENUMBER_ATTEMPTS):
+        record = CaseRecord(reference=data["reference"], school_id=school.id,
+                            authority_id=authority.id, status="draft", data=_dump(data),
+                            version=1, created_by=created_by)
+        try:
+            with s.begin_nested():  # a savepoint: a clash undoes this insert alone
+                s.add(record)
+                s.flush()
+            return record
+        except IntegrityError as exc:
+            if "reference" not in str(exc.orig) or attempt == RENUMBER_ATTEMPTS - 1:
+                raise
+            year = int(str(data["reference"]).split("-")[-2])
+            data["reference"] = next_reference(s, authority, year)
+    raise AssertionError("unreachable")
 
 
 def save_case(s: Session, record: CaseRecord, data: dict[str, Any],

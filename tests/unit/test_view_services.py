@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,11 +30,13 @@ from referral_builder.services import (
     users,
 )
 from referral_builder.storage.db import Database
-from referral_builder.storage.files import FileStore
+from referral_builder.storage.files import FileStore, LocalFileStore
 from referral_builder.storage.migrate import upgrade
 from referral_builder.storage.models import (
+    Authority,
     CaseRecord,
     FormToken,
+    School,
     StoredFile,
     Submission,
     User,
@@ -49,7 +52,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Database:
     database = Database(f"sqlite:///{tmp_path / 'rb.db'}")
     upgrade(database.engine)
     with database.writing() as s:
-        demo.create(s, FileStore(tmp_path / "files"), today=FRIDAY)
+        demo.create(s, LocalFileStore(tmp_path / "files"), today=FRIDAY)
     return database
 
 
@@ -62,7 +65,7 @@ def s(db: Database) -> Iterator[Session]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> FileStore:
-    return FileStore(tmp_path / "files")
+    return LocalFileStore(tmp_path / "files")
 
 
 def _user(s: Session, email: str) -> User:
@@ -289,3 +292,18 @@ def test_the_audit_log_is_read_by_user_and_by_day(db: Database, s: Session) -> N
     newest = list(audit.read_log(s, audit.LogFilter(), limit=1))
     assert [r.entry.action for r in newest] == ["export"]
     assert [e.outcome for e in entries] == ["allowed", "refused", "allowed"]
+
+
+def test_a_case_started_as_another_takes_its_reference_gets_the_next_one(s: Session) -> None:
+    """Two DSLs start a case at the same moment on PostgreSQL: both read WAL-2026-0001 as the
+    next reference; the second insert clashes and takes WAL-2026-0002 instead of failing."""
+    first = _demo_case(s)
+    school = s.get(School, first.school_id)
+    authority = s.get(Authority, first.authority_id)
+    assert school is not None and authority is not None
+    data = demo.demo_case(first.reference, FRIDAY)  # the reference the first case took
+    record = cases.create_case(s, authority=authority, school=school,
+                               created_by=first.created_by, data=data)
+    prefix, number = first.reference.rsplit("-", 1)
+    assert record.reference == data["reference"] == f"{prefix}-{int(number) + 1:04d}"
+    assert load_case(json.loads(record.data)).case.reference == record.reference
