@@ -113,10 +113,12 @@ def medical_evidence(ctx: Context, rule: Rule) -> CaseResult:
         note = ("; the school's own inquiries (" + ", ".join(ctx.describe(e) for e in
                 school_only[:2]) + ") investigate but are not proof from the family or a "
                 "health professional") if school_only else ""
-        return False, [f"{len(uncovered)} authorised medical absences since {fmt(start)} have no "
-                       f"medical proof dated on or after them ({listed}){note}; attach the "
-                       "medical evidence (a document of kind medical evidence) or, under this "
-                       "policy, code them O"], []
+        one = len(uncovered) == 1
+        absences, have, them = ("absence", "has", "it") if one else ("absences", "have", "them")
+        return False, [f"{len(uncovered)} authorised medical {absences} since {fmt(start)} "
+                       f"{have} no medical proof dated on or after {them} ({listed}){note}; "
+                       "attach the medical evidence (a document of kind medical evidence) or, "
+                       f"under this policy, code {them} O"], []
     return True, [f"Medical proof from the family or a health professional is recorded for the "
                   f"I and M marks since {fmt(start)}"], [e.id for e in records]
 

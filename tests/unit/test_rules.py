@@ -1011,9 +1011,10 @@ class TestMedicalEvidence:
     def test_an_illness_mark_without_medical_evidence_is_not_met(self):
         r = self.check()
         assert r.status == "not_met"
-        assert r.reasons[0].startswith("1 authorised medical absences since 17 Sep 2026 have "
-                                       "no medical proof dated on or after them (I on "
+        assert r.reasons[0].startswith("1 authorised medical absence since 17 Sep 2026 has "
+                                       "no medical proof dated on or after it (I on "
                                        "5 Oct 2026 AM)")
+        assert r.reasons[0].endswith("under this policy, code it O")
 
     def test_the_schools_own_inquiry_with_the_school_nurse_is_not_proof(self):
         # A29: consulting the school nurse is investigation (item 7), not proof.
