@@ -383,5 +383,24 @@ def heading(markup: str, style: ParagraphStyle) -> list[Flowable]:
     return [CondPageBreak(HEADING_ROOM), para(markup, style)]
 
 
+#: A bundle section's divider heading: (letter, title, description).
+Divider = tuple[str, str, str]
+
+
+def section_head(title: str, divider: Divider | None = None) -> list[Flowable]:
+    """The title of a generated part; in the bundle, its section's divider heading ("Section
+    A", the title, what the section holds) printed at the top of the part's first page
+    rather than on a page of its own. Each line keeps with the next."""
+    st = styles()
+    if divider is None:
+        return [para(text(title), st["h1"])]
+    letter, name, description = divider
+    kicker = ParagraphStyle("section", st["h2"], spaceBefore=0, spaceAfter=2, keepWithNext=1,
+                            textColor=colors.HexColor("#505a5f"))
+    return [para(f"Section {text(letter)}", kicker), para(text(name), st["h1"]),
+            para(text(description), ParagraphStyle("lede", st["small"], spaceAfter=8,
+                                                   keepWithNext=1))]
+
+
 def para(markup: str, style: ParagraphStyle) -> Paragraph:
     return _Paragraph(markup, style)

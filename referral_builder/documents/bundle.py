@@ -2,7 +2,9 @@
 
 Follows the judiciary's e-bundle conventions (product.md): pages numbered from 1 on the cover
 so the printed number is the PDF page number, an index whose entries link to their pages, a
-bookmark per section and document, section dividers, documents in date order. Page numbers
+bookmark per section and document, documents in date order. A generated section (compliance,
+chronology, certificate) begins with its divider heading on its own first page; a section of
+uploaded documents begins with a divider page that lists them with their pages. Page numbers
 printed inside the bundle (index, chronology, compliance) come from a layout repeated until
 the page count no longer changes. The case, the check report and a manifest (SHA-256 and page
 range of every source document, a fingerprint of every page) are attached so that an LA
@@ -51,6 +53,9 @@ from referral_builder.domain.model import Case, Document
 from referral_builder.domain.results import CheckReport
 
 LETTER_TYPES = ("letter", "email")
+#: Sections of uploaded documents (which we cannot draw on): each has a divider page that
+#: lists its documents. The other sections are generated and begin with their own heading.
+DOCUMENT_SECTIONS = ("letters", "evidence")
 #: (key, letter, title, divider description) in bundle order.
 SECTIONS = (
     ("compliance", "A", "Compliance with the evidence checklist",
@@ -150,10 +155,10 @@ def assemble_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Che
     _prepare(docs, open_document, limits)
     say("Laying out the generated pages")
     cover = P.cover_part(case, report, checklists, draft=draft)
-    certificate = certificate_part(case, as_of)
-    present = [s for s in SECTIONS if s[0] not in ("letters", "evidence")
+    present = [s for s in SECTIONS if s[0] not in DOCUMENT_SECTIONS
                or any(d.section == s[0] for d in docs)]
-    dividers = P.divider_part([(s[1], s[2], s[3]) for s in present])
+    head = {key: (letter, title, desc) for key, letter, title, desc in present}
+    certificate = certificate_part(case, as_of, section=head["certificate"])
     targets: dict[str, int] = {}
     memo: dict[object, object] = {}  # text that prints no page number: parsed once
     missing = missing_copies(case, report, {d.doc.id for d in docs if d.part is not None})
@@ -163,11 +168,16 @@ def assemble_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Che
         parts = {
             "index": P.index_part(_index_entries(docs, present, targets), memo=memo,
                                   missing=missing),
-            "compliance": compliance_part(case, report, page_of, memo=memo),
-            "chronology": chronology_part(case, page_of, memo=memo),
+            "compliance": compliance_part(case, report, page_of, memo=memo,
+                                          section=head["compliance"]),
+            "chronology": chronology_part(case, page_of, memo=memo,
+                                          section=head["chronology"]),
             "certificate": certificate,
         }
-        return _blocks(cover, dividers, parts, present, docs)
+        for key in DOCUMENT_SECTIONS:
+            if key in head:
+                parts[key] = P.divider_part(head[key], _doc_entries(docs, key, targets))
+        return _blocks(cover, parts, present, docs)
 
     # Page numbers settle in two or three passes that only count pages; then each part is
     # drawn once, with the numbers it prints. Links always follow the final layout.
@@ -238,14 +248,14 @@ def _is_pdf(doc: Document, data: bytes) -> bool:
 # ---- layout ------------------------------------------------------------------------------
 
 
-def _blocks(cover: L.Part, dividers: L.Part, parts: dict[str, L.Part],
+def _blocks(cover: L.Part, parts: dict[str, L.Part],
             present: list[tuple[str, str, str, str]], docs: list[_Doc]) -> list[_Block]:
+    """The bundle's runs of pages; a section starts at its generated part, or at the divider
+    of its documents (either is the block `section:<key>`)."""
     blocks = [_Block("cover", cover, 0, cover.page_count),
               _Block("index", parts["index"], 0, parts["index"].page_count)]
-    for n, (key, *_rest) in enumerate(present):
-        blocks.append(_Block(f"section:{key}", dividers, n, 1))
-        if key in parts:
-            blocks.append(_Block(key, parts[key], 0, parts[key].page_count))
+    for key, *_rest in present:
+        blocks.append(_Block(f"section:{key}", parts[key], 0, parts[key].page_count))
         for d in docs:
             if d.section == key and d.part is not None:
                 blocks.append(_Block(f"doc:{d.doc.id}", d.part, 0, d.part.page_count))
@@ -289,14 +299,21 @@ def _index_entries(docs: list[_Doc], present: list[Any],
         entries.append(P.IndexEntry(f"{letter}  {title}",
                                     _range(first, _section_last(key, targets, present)
                                            if targets else 999), f"section:{key}"))
-        for d in docs:
-            if d.section != key:
-                continue
-            start = at(f"doc:{d.doc.id}")
-            count = d.part.page_count if d.part else 1
-            when = L.short_date(d.date) if d.date else "undated"
-            entries.append(P.IndexEntry(f"{when}  {d.title}", _range(start, start + count - 1),
-                                        f"doc:{d.doc.id}", level=1))
+        entries += _doc_entries(docs, key, targets)
+    return entries
+
+
+def _doc_entries(docs: list[_Doc], key: str, targets: dict[str, int]) -> list[P.IndexEntry]:
+    """The documents of section `key`, each with its pages (999 until they are placed)."""
+    entries = []
+    for d in docs:
+        if d.section != key:
+            continue
+        start = targets.get(f"doc:{d.doc.id}", 999)
+        count = d.part.page_count if d.part else 1
+        when = L.short_date(d.date) if d.date else "undated"
+        entries.append(P.IndexEntry(f"{when}  {d.title}", _range(start, start + count - 1),
+                                    f"doc:{d.doc.id}", level=1))
     return entries
 
 

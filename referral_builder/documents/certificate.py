@@ -28,20 +28,22 @@ def certificate_pdf(case: Case, as_of: dt.date | None = None) -> bytes:
     return certificate_part(case, as_of).pdf
 
 
-def certificate_part(case: Case, as_of: dt.date | None = None) -> L.Part:
+def certificate_part(case: Case, as_of: dt.date | None = None, *,
+                     section: L.Divider | None = None) -> L.Part:
+    """Lay out the certificate; `section` is the bundle section's divider heading."""
     as_of = as_of or case.referral_date
     s = stats.compute(case, as_of)
     st = L.styles()
     width = L.frame_width(L.PORTRAIT)
     story: list[Flowable] = [
-        L.para("Attendance certificate", st["h1"]),
+        *L.section_head("Attendance certificate", section),
         L.para(f"Certificate of attendance at {L.text(case.school.name)} for the period "
                f"{L.long_date(s.period_start)} to {L.long_date(as_of)}, taken from the "
                "attendance register kept under the School Attendance (Pupil Registration) "
                "(England) Regulations 2024.", st["body"]),
         _details(case, s, width),
         Spacer(1, 4 * mm),
-        L.para("Sessions", st["h2"]),
+        *L.heading("Sessions", st["h2"]),
         _summary(s, width),
     ]
     if s.unresolved_n:

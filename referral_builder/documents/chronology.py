@@ -92,9 +92,11 @@ def chronology_pdf(case: Case, page_of: Mapping[str, int] | None = None) -> byte
 
 
 def chronology_part(case: Case, page_of: Mapping[str, int] | None = None, *,
-                    memo: dict[object, object] | None = None) -> L.Part:
+                    memo: dict[object, object] | None = None,
+                    section: L.Divider | None = None) -> L.Part:
     """Lay out the chronology; `memo` keeps the cells that do not print a page number from
-    one layout pass to the next (they are parsed and measured once)."""
+    one layout pass to the next (they are parsed and measured once); `section` is the
+    bundle section's divider heading, printed at the top."""
     st = L.styles()
     memo = {} if memo is None else memo
     titles = {d.id: d.title or d.file.rsplit("/", 1)[-1] for d in case.documents}
@@ -125,7 +127,7 @@ def chronology_part(case: Case, page_of: Mapping[str, int] | None = None, *,
     widths = [24 * mm, 28 * mm, 32 * mm, 40 * mm, 0, 36 * mm, 24 * mm]
     widths[4] = width - sum(widths)
     story: list[Flowable] = [
-        L.para("Chronology", st["h1"]),
+        *L.section_head("Chronology", section),
         L.para(f"{L.text(case.pupil.full_name)}, {L.text(case.school.name)}. Every recorded "
                f"action in date order ({len(case.events)} entries). Bundle page numbers "
                "link to the document.", st["body"]),

@@ -61,9 +61,11 @@ def compliance_pdf(case: Case, report: CheckReport,
 
 def compliance_part(case: Case, report: CheckReport,
                     page_of: Mapping[str, int] | None = None, *,
-                    memo: dict[object, object] | None = None) -> L.Part:
+                    memo: dict[object, object] | None = None,
+                    section: L.Divider | None = None) -> L.Part:
     """Lay out the compliance table; `memo` keeps the cells that do not print a page number
-    from one layout pass to the next (they are parsed and measured once)."""
+    from one layout pass to the next (they are parsed and measured once); `section` is the
+    bundle section's divider heading, printed at the top."""
     st = L.styles()
     memo = {} if memo is None else memo
     spots: list[L.Spot] = []
@@ -72,7 +74,7 @@ def compliance_part(case: Case, report: CheckReport,
     verdict = ("Every item is met or not applicable: the referral is ready." if report.ready
                else f"{len(report.outstanding)} item(s) are not met: the referral is not ready.")
     story: list[Flowable] = [
-        L.para("Compliance with the evidence checklist", st["h1"]),
+        *L.section_head("Compliance with the evidence checklist", section),
         L.para(f"{L.text(case.pupil.full_name)}, checked as of {L.long_date(report.as_of)}. "
                f"{verdict}", st["body"]),
     ]

@@ -11,7 +11,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, PageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Spacer, Table, TableStyle
 
 from referral_builder.documents import _layout as L
 from referral_builder.domain.checklist import Checklist
@@ -100,22 +100,7 @@ def index_part(entries: Sequence[IndexEntry], *, memo: dict[object, object] | No
                "PDF page numbers. Every entry links to its page.", st["small"]),
         Spacer(1, 4 * mm),
     ]
-    right = ParagraphStyle("index-page", st["cell"], alignment=TA_RIGHT)
-    right_bold = ParagraphStyle("index-page-b", st["cellb"], alignment=TA_RIGHT)
-    for e in entries:
-        style = st["cellb"] if e.level == 0 else st["cell"]
-        indent = 8 * mm * e.level
-        title = memo.get(("index", e.target, e.title))
-        if title is None:
-            title = memo[("index", e.target, e.title)] = L.para(L.text(e.title), style)
-        row = Table([["", title,
-                      L.para(L.text(e.pages), right_bold if e.level == 0 else right)]],
-                    colWidths=[indent, width - indent - 30 * mm, 30 * mm])
-        row.setStyle(TableStyle([
-            ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
-            ("LINEBELOW", (1, 0), (-1, -1), 0.25, L.LIGHT),
-            ("TOPPADDING", (0, 0), (-1, -1), 5 if e.level == 0 else 1.5)]))
-        story.append(L.LinkSpot(row, e.target, spots))
+    story += [_entry_row(e, width, memo, spots) for e in entries]
     if missing:
         story += L.heading("Copies not attached", st["h2"])
         story.append(L.para("These letters and emails meet a checklist item but no copy of "
@@ -127,16 +112,39 @@ def index_part(entries: Sequence[IndexEntry], *, memo: dict[object, object] | No
     return L.render(story, title="Index", spots=spots)
 
 
-def divider_part(sections: Sequence[tuple[str, str, str]]) -> L.Part:
-    """One page per section: (letter, title, description)."""
+def _entry_row(e: IndexEntry, width: float, memo: dict[object, object],
+               spots: list[L.Spot]) -> Flowable:
+    """One index line: the title, its pages at the right, the whole line linked."""
     st = L.styles()
-    story: list[Flowable] = []
-    for n, (letter, title, description) in enumerate(sections):
-        if n:
-            story.append(PageBreak())
-        story += [Spacer(1, 70 * mm), L.para(f"Section {letter}", st["h2"]),
-                  L.para(L.text(title), st["h1"]), L.para(L.text(description), st["body"])]
-    return L.render(story, title="Section dividers")
+    right = ParagraphStyle("index-page", st["cell"], alignment=TA_RIGHT)
+    right_bold = ParagraphStyle("index-page-b", st["cellb"], alignment=TA_RIGHT)
+    style = st["cellb"] if e.level == 0 else st["cell"]
+    indent = 8 * mm * e.level
+    title = memo.get(("index", e.target, e.title))
+    if title is None:
+        title = memo[("index", e.target, e.title)] = L.para(L.text(e.title), style)
+    row = Table([["", title, L.para(L.text(e.pages), right_bold if e.level == 0 else right)]],
+                colWidths=[indent, width - indent - 30 * mm, 30 * mm])
+    row.setStyle(TableStyle([
+        ("LEFTPADDING", (0, 0), (-1, -1), 0), ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+        ("LINEBELOW", (1, 0), (-1, -1), 0.25, L.LIGHT),
+        ("TOPPADDING", (0, 0), (-1, -1), 5 if e.level == 0 else 1.5)]))
+    return L.LinkSpot(row, e.target, spots)
+
+
+def divider_part(section: L.Divider, entries: Sequence[IndexEntry], *,
+                 memo: dict[object, object] | None = None) -> L.Part:
+    """The divider of a section of documents: its heading, then the section's own index
+    (each document with its pages, linked), so the page is never near-empty."""
+    st = L.styles()
+    memo = {} if memo is None else memo
+    spots: list[L.Spot] = []
+    width = L.frame_width(L.PORTRAIT)
+    story: list[Flowable] = [*L.section_head(section[1], section),
+                             L.para("Documents in this section", st["h2"])]
+    story[-1].keepWithNext = 1
+    story += [_entry_row(e, width, memo, spots) for e in entries]
+    return L.render(story, title=f"Section dividers: {section[0]}", spots=spots)
 
 
 def stamp_pdf(sizes: Sequence[tuple[float, float]], reference: str, *, draft: bool,

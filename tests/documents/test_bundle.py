@@ -119,14 +119,14 @@ def test_the_chronology_and_compliance_print_the_documents_real_pages(built):
     bundle, _, reader = built
     texts = page_texts(reader)
     chron = next(s for s in bundle.sections if s.key == "chronology")
-    chronology = " ".join(texts[chron.first_page:chron.last_page])
+    chronology = " ".join(texts[chron.first_page - 1:chron.last_page])
     for d in bundle.documents:
         assert f"p. {d.first_page}" in chronology
     comp = next(s for s in bundle.sections if s.key == "compliance")
-    compliance = " ".join(texts[comp.first_page:comp.last_page])
+    compliance = " ".join(texts[comp.first_page - 1:comp.last_page])
     d1 = next(d for d in bundle.documents if d.id == "d1")
     assert re.search(rf"21 Sep\s+2026, p\. {d1.first_page}", compliance)
-    pages_with_links = [link_targets(reader, i) for i in range(chron.first_page,
+    pages_with_links = [link_targets(reader, i) for i in range(chron.first_page - 1,
                                                                chron.last_page)]
     assert sorted(t for ts in pages_with_links for t in ts) == sorted(
         d.first_page for d in bundle.documents)
