@@ -166,9 +166,13 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
 def _child(app, clients, path: str, case_id: int, file: Path, out: int) -> None:  # type: ignore[no-untyped-def]
     app.extensions["db"].engine.dispose(close=False)  # never share the parent's connections
     if file.name.startswith("unwritable-store-"):
-        blocker = Path(app.instance_path) / f"not-a-folder-{os.getpid()}"
-        blocker.write_text("a file where the file store's folder should be")
-        app.extensions["files"].root = blocker / "files"
+        store = app.extensions["files"]
+        if hasattr(store, "bucket"):  # S3: a bucket that does not exist refuses every write
+            store.bucket = f"no-such-bucket-{os.getpid()}"
+        else:
+            blocker = Path(app.instance_path) / f"not-a-folder-{os.getpid()}"
+            blocker.write_text("a file where the file store's folder should be")
+            store.root = blocker / "files"
     try:
         status, result, message = push(app, clients[path], path, case_id, file.name,
                                        file.read_bytes())

@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
 
 from referral_builder import jobs
-from referral_builder.documents import bundle as bundle_module
+from referral_builder.domain.errors import ConfigError
 from referral_builder.jobs import queue, tasks
-from referral_builder.services import bundles
+from referral_builder.services import bundles, bundling
 from referral_builder.storage.models import BundleJob, StoredFile, utcnow
 from tests import database, servers
 from tests.web.conftest import make_app
@@ -88,7 +88,7 @@ def builds(monkeypatch):  # type: ignore[no-untyped-def]
             raise state.fail.pop(0)
         return SimpleNamespace(pdf=b"%PDF-1.7 stand-in bundle", page_count=1)
 
-    monkeypatch.setattr(bundle_module, "build_bundle", build)
+    monkeypatch.setattr(bundling, "build_bundle", build)
     return state
 
 
@@ -211,7 +211,7 @@ def test_a_shared_deployment_refuses_a_key_made_on_one_machine(tmp_path, monkeyp
 
     for name in ("REFERRAL_BUILDER_SECRET_KEY", "DATABASE_URL", "REFERRAL_BUILDER_STORAGE"):
         monkeypatch.delenv(name, raising=False)
-    with pytest.raises(RuntimeError, match="must all use the same key"):
+    with pytest.raises(ConfigError, match="must all use the same key"):
         create_app({"INSTANCE_PATH": str(tmp_path / "i"), "AUTO_UPGRADE_DB": False,
                     "DATABASE_URL": "postgresql+psycopg://rb@127.0.0.1:9/rb"})
     assert not (tmp_path / "i" / "secret_key").exists()
