@@ -167,8 +167,14 @@ def _child(app, clients, path: str, case_id: int, file: Path, out: int) -> None:
     app.extensions["db"].engine.dispose(close=False)  # never share the parent's connections
     if file.name.startswith("unwritable-store-"):
         store = app.extensions["files"]
-        if hasattr(store, "bucket"):  # S3: a bucket that does not exist refuses every write
-            store.bucket = f"no-such-bucket-{os.getpid()}"
+        if hasattr(store, "client"):  # S3: a server that cannot be reached refuses every write
+            import boto3
+            from botocore.config import Config as BotoConfig
+
+            store.client = boto3.client(
+                "s3", endpoint_url="http://127.0.0.1:9", region_name="us-east-1",
+                aws_access_key_id="x", aws_secret_access_key="x",
+                config=BotoConfig(retries={"max_attempts": 1}, connect_timeout=1))
         else:
             blocker = Path(app.instance_path) / f"not-a-folder-{os.getpid()}"
             blocker.write_text("a file where the file store's folder should be")
