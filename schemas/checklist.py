@@ -31,7 +31,14 @@ from referral_builder.domain.checklist import (
 from referral_builder.domain.conditions import CONDITIONS
 from referral_builder.domain.errors import InvalidChecklist
 from referral_builder.domain.model import EVENT_TYPES, LETTER_PURPOSES
-from referral_builder.domain.params import ITEM_REFERENCES, Param, ValueType
+from referral_builder.domain.params import (
+    ITEM_REFERENCES,
+    Param,
+    ValueType,
+    is_number,
+    is_whole,
+    is_words,
+)
 from referral_builder.domain.rules import CASE_RULES, FILTERS, RuleSpec
 
 ALL_RULES: dict[str, RuleSpec] = {**FILTERS, **CASE_RULES}
@@ -57,18 +64,6 @@ class SelectorSchema(_Strict):
 class WhoSchema(_Strict):
     roles = fields.List(fields.String(), required=True)
     label = fields.String()
-
-
-def _whole(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
-
-
-def _words(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _typed(kind: ValueType) -> Callable[[Any], None]:
@@ -137,7 +132,7 @@ def _names(kind: ValueType) -> Callable[[Any], str | None]:
     what = kind.noun
 
     def check(value: Any) -> str | None:
-        if not _words(value) or not value:
+        if not is_words(value) or not value:
             return f"must be a list of {what}s"
         wrong = [v for v in value if v not in kind.choices]
         return (f"unknown {what} {wrong[0]!r} ({what}s: {', '.join(kind.choices)})"
@@ -157,7 +152,7 @@ def _selector_problem(value: Any) -> str | None:
 
 
 def _threshold(value: Any) -> str | None:
-    if not isinstance(value, dict) or not _number(value.get("pct")):
+    if not isinstance(value, dict) or not is_number(value.get("pct")):
         return "needs pct (a number)"
     if set(value) - {"pct", "inclusive"} or not isinstance(value.get("inclusive", False), bool):
         return "takes pct (a number) and inclusive (true or false)"
@@ -198,7 +193,7 @@ def _condition(value: Any) -> None:
 
 
 def _require(value: Any) -> None:
-    if isinstance(value, dict) and set(value) == {"count"} and _whole(value["count"]) \
+    if isinstance(value, dict) and set(value) == {"count"} and is_whole(value["count"]) \
             and value["count"] >= 1:
         return
     if value not in REQUIRE_VALUES:

@@ -30,15 +30,15 @@ class ValueType:
         return self.test(value)
 
 
-def _whole(value: Any) -> bool:
+def is_whole(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def _number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _words(value: Any) -> bool:
+def is_words(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -46,12 +46,12 @@ def _text(value: Any) -> bool:
     return isinstance(value, str) and bool(value)
 
 
-WHOLE = ValueType("whole", "a whole number", _whole)
-NUMBER = ValueType("number", "a number", _number)
+WHOLE = ValueType("whole", "a whole number", is_whole)
+NUMBER = ValueType("number", "a number", is_number)
 FLAG = ValueType("flag", "true or false", lambda v: isinstance(v, bool))
 TEXT = ValueType("text", "a name", _text)
 ITEM = ValueType("item", "a name", _text)  # the id of another item of the same checklist
-WORDS = ValueType("words", "a list of words", _words)
+WORDS = ValueType("words", "a list of words", is_words)
 
 
 def one_of(*choices: str) -> ValueType:
@@ -63,7 +63,7 @@ def names(choices: Sequence[str], noun: str) -> ValueType:
     """A non-empty list, each one of `choices` (a list of flags, of codes...)."""
     known = tuple(choices)
     return ValueType("names", f"a list of {noun}s",
-                     lambda v: _words(v) and bool(v) and all(x in known for x in v), known, noun)
+                     lambda v: is_words(v) and bool(v) and all(x in known for x in v), known, noun)
 
 
 #: An evidence selector (`types`, `purposes`...), as an item's `evidence` takes.
@@ -71,7 +71,7 @@ SELECTOR = ValueType("selector", "an evidence selector", lambda v: isinstance(v,
 #: An attendance threshold: `{pct: 90, inclusive: false}`.
 THRESHOLD = ValueType(
     "threshold", "pct (a number) and inclusive (true or false)",
-    lambda v: isinstance(v, dict) and _number(v.get("pct")) and set(v) <= {"pct", "inclusive"}
+    lambda v: isinstance(v, dict) and is_number(v.get("pct")) and set(v) <= {"pct", "inclusive"}
     and isinstance(v.get("inclusive", False), bool))
 
 BASIS = one_of("year_to_date", "window", "adjusted")
