@@ -33,7 +33,7 @@ from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
 
 if TYPE_CHECKING:
-    from referral_builder.storage.models import Authority, StoredFile
+    from referral_builder.storage.models import Authority
 
 bp = Blueprint("cases", __name__)
 
@@ -176,11 +176,6 @@ def task_list(case_id: int, reply_form: FlaskForm | None = None) -> ResponseRetu
                            back_url=url_for("cases.index"))
 
 
-def _latest_bundle(case_id: int) -> StoredFile | None:
-    """The case's latest bundle (web/submit.py asks for it)."""
-    return cases.latest_bundle(database.session(), case_id)
-
-
 @bp.route("/cases/<int:case_id>/pupil", methods=["GET", "POST"])
 @school_user
 def pupil(case_id: int) -> ResponseReturnValue:
@@ -278,11 +273,6 @@ def import_case() -> ResponseReturnValue:
             return redirect(url_for("cases.task_list", case_id=record.id))
     return render_template("web/import.html", form=form, title="Import a case",
                            back_url=url_for("cases.index"))
-
-
-def needs_acknowledgement(view: cases.CaseView) -> bool:
-    """An imported case whose evidence requirements nobody has confirmed here yet."""
-    return acknowledgements.needs_acknowledgement(database.session(), view.record)
 
 
 @bp.route("/cases/<int:case_id>/requirements", methods=["GET", "POST"])

@@ -22,10 +22,10 @@ from flask_login import current_user
 from referral_builder.domain.checklist import DEFAULT_PARAMETERS
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.submit import DeclarationForm
-from referral_builder.services import bundles, referrals
+from referral_builder.services import acknowledgements, bundles, referrals
 from referral_builder.web import database
 from referral_builder.web.access import case_view, roles, school_user
-from referral_builder.web.cases import needs_acknowledgement, save_or_conflict
+from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
 from referral_builder.web.security import audit
 
@@ -141,7 +141,7 @@ def submit(case_id: int) -> ResponseReturnValue:
     if request.method == "POST":
         database.begin_writing()  # the version checked below cannot change before commit
     view = case_view(case_id, edit=True)
-    if needs_acknowledgement(view):
+    if acknowledgements.needs_acknowledgement(database.session(), view.record):
         flash("Confirm that you have read the evidence requirements before you send this "
               "imported referral.", "important")
         return redirect(url_for("cases.case_requirements", case_id=case_id))
