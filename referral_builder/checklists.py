@@ -16,6 +16,7 @@ import pickle
 import tempfile
 from functools import cache
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,6 @@ import yaml
 from referral_builder.config import Config
 from referral_builder.domain.checklist import Checklist
 from referral_builder.domain.errors import InvalidChecklist
-from referral_builder.schemas.checklist import build_checklist
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -39,12 +39,16 @@ def _code_key() -> bytes:
     import referral_builder.domain.checklist as model
     import referral_builder.domain.conditions as conditions
     import referral_builder.domain.params as params
-    import referral_builder.schemas.checklist as schema
     from referral_builder.domain.rules import RULE_MODULES
 
+    # The schema's source is read, not imported: a cache hit needs no marshmallow.
+    schema = find_spec("referral_builder.schemas.checklist")
+    assert schema is not None and schema.origin is not None
+    files = [schema.origin,
+             *(str(m.__file__) for m in (model, params, conditions, *RULE_MODULES))]
     digest = hashlib.sha256()
-    for module in (schema, model, params, conditions, *RULE_MODULES):
-        digest.update(Path(str(module.__file__)).read_bytes())
+    for file in files:
+        digest.update(Path(file).read_bytes())
     return digest.digest()
 
 
@@ -69,6 +73,8 @@ def load_checklist_file(path: Path) -> Checklist:
         data = yaml.load(raw.decode("utf-8"), Loader=_Loader)
     except yaml.YAMLError as exc:
         raise InvalidChecklist(f"{path.name}: not valid YAML: {exc}") from None
+    from referral_builder.schemas.checklist import build_checklist  # only on a cache miss
+
     checklist: Checklist = build_checklist(data, path.name)
     if checklist.id != path.stem:
         raise InvalidChecklist(f"{path.name}: id {checklist.id!r} must match the file name")

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from referral_builder.schemas import checklist as checklist_schema
+
 import referral_builder.checklists as checklists_module
 from referral_builder.checklists import get_checklist, load_checklist_file
 
@@ -60,13 +62,13 @@ def test_a_validated_checklist_is_reused_until_its_file_changes(tmp_path, monkey
     shutil.copy(source, path)
     monkeypatch.setenv("REFERRAL_BUILDER_CACHE", str(tmp_path / "cache"))
     calls = []
-    real = checklists_module.build_checklist
+    real = checklist_schema.build_checklist
 
     def counting(data, name):  # type: ignore[no-untyped-def]
         calls.append(name)
         return real(data, name)
 
-    monkeypatch.setattr(checklists_module, "build_checklist", counting)
+    monkeypatch.setattr(checklist_schema, "build_checklist", counting)
     first = load_checklist_file(path)
     assert load_checklist_file(path) == first
     assert calls == ["walsall.yaml"]
