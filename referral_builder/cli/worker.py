@@ -24,10 +24,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from referral_builder import jobs
     from referral_builder.cli._app import flask_app
     from referral_builder.jobs import queue
-    from referral_builder.services import bundles  # noqa: F401  (declares the build's job body)
+    from referral_builder.services import declare_jobs
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: "
                                                    "%(message)s")
+    declare_jobs()
     app = flask_app(AUTO_UPGRADE_DB=False)
     if jobs.backend(app) != jobs.PROCRASTINATE:
         print("referral-builder worker needs PostgreSQL (DATABASE_URL=postgresql+psycopg://"

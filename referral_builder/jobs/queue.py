@@ -71,8 +71,7 @@ async def _prune_jobs(context: JobContext, timestamp: int) -> None:
                                                   include_cancelled=True,
                                                   include_aborted=True)
     flask_app = context.additional_context["flask_app"]
-    await asyncio.to_thread(tasks.prune_bundle_jobs, flask_app,
-                            dt.timedelta(hours=KEEP_FINISHED_HOURS))
+    await asyncio.to_thread(tasks.prune_all, flask_app, dt.timedelta(hours=KEEP_FINISHED_HOURS))
 
 
 def _retention(context: JobContext, timestamp: int) -> None:

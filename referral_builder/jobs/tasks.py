@@ -69,6 +69,22 @@ QUEUES: dict[str, str] = {"retention_sweep_now": "maintenance"}
 Body = TypeVar("Body", bound=Callable[..., None])
 
 
+#: What the nightly pruning runs, each `(app, older_than) -> rows deleted`; a service adds its
+#: own with `pruner` (the work rows: `services.work.prune`).
+PRUNERS: list[Callable[[Flask, dt.timedelta], int]] = [prune_bundle_jobs]
+
+
+def pruner(fn: Callable[[Flask, dt.timedelta], int]) -> Callable[[Flask, dt.timedelta], int]:
+    """Declare a pruning step of the nightly maintenance (a decorator)."""
+    PRUNERS.append(fn)
+    return fn
+
+
+def prune_all(app: Flask, older_than: dt.timedelta) -> int:
+    """Delete the finished job rows older than `older_than`, of every kind."""
+    return sum(prune(app, older_than) for prune in PRUNERS)
+
+
 def body(name: str, *, queue: str) -> Callable[[Body], Body]:
     """Declare `name`'s job body, run on `queue` (a decorator on the body)."""
     def register(fn: Body) -> Body:

@@ -10,4 +10,21 @@ For the web's pages (no view writes a row itself): `new_cases` (start or import 
 `term_dates`, `caseload` (plans, next due, calendar feed), `notices` ("Worth checking"),
 `form_tokens` (a create form saved once), `users` (the signed-in user, the feed's secret)
 and `audit` (the access audit log).
+
+`work` runs slow work asked for in a request (checking an upload, reading a big register,
+drawing a letter as a PDF) as a job, with a page that shows its progress.
 """
+
+from __future__ import annotations
+
+import importlib
+
+#: The modules that declare job bodies (`jobs.tasks.body`) or kinds of work (`work.kind`):
+#: a worker process imports them all before it takes a job.
+JOB_MODULES = ("bundles", "work")
+
+
+def declare_jobs() -> None:
+    """Import every module that declares a job body or a kind of work."""
+    for name in JOB_MODULES:
+        importlib.import_module(f"referral_builder.services.{name}")

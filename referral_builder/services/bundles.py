@@ -23,8 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -37,12 +35,12 @@ from sqlalchemy.orm import Session
 from referral_builder import jobs
 from referral_builder.domain.errors import RowNotCommitted
 from referral_builder.jobs import tasks as job_tasks
+from referral_builder.services.work import Heartbeat, worker_name
 from referral_builder.storage.models import BundleJob, CaseRecord, StoredFile, utcnow
 
 LIVE = ("queued", "running")
 STALE_MESSAGE = ("The build stopped before it finished (the server restarted). "
                  "Build the bundle again.")
-HEARTBEAT_SECONDS = 5.0
 STALE_SECONDS = 60.0
 
 
@@ -53,10 +51,6 @@ class Started:
 
     job_id: int
     thread: threading.Thread | None
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
 def _stale_after(app: Flask | None) -> dt.timedelta:
@@ -134,50 +128,6 @@ def _finish(job: BundleJob, state: str, *, error: str = "") -> None:
     job.finished_at = utcnow()
 
 
-class _Heartbeat:
-    """Renew the job's heartbeat, and save its progress message, from a thread of its own."""
-
-    def __init__(self, app: Flask, job_id: int, step: str = "Starting") -> None:
-        self.db = app.extensions["db"]
-        self.job_id = job_id
-        self.interval = float(app.config.get("BUNDLE_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
-        self.step = step
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True,
-                                        name=f"bundle-heartbeat-{job_id}")
-
-    def __enter__(self) -> _Heartbeat:
-        self._beat()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self._stop.set()
-        self._wake.set()
-        self._thread.join()
-
-    def progress(self, *args: Any, **_kw: Any) -> None:
-        self.step = (" ".join(str(a) for a in args if a is not None) or self.step)[:200]
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            if not self._stop.is_set():
-                try:
-                    self._beat()
-                except Exception:  # a busy database must not stop the build
-                    continue
-
-    def _beat(self) -> None:
-        with self.db.writing() as s:
-            s.execute(update(BundleJob)
-                      .where(BundleJob.id == self.job_id, BundleJob.state.in_(LIVE))
-                      .values(state="running", step=self.step, heartbeat_at=utcnow()))
-
-
 @job_tasks.body("build_bundle", queue="bundles")
 def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) -> None:
     """The build job's body (see the module's notes). Raises only for a failure worth
@@ -201,7 +151,7 @@ def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) ->
         job.started_at = job.started_at or now
         case_id, user_id = job.case_id, job.requested_by
     try:
-        with _Heartbeat(app, job_id, step) as beat:
+        with Heartbeat(app, BundleJob, job_id, step) as beat:
             with db.session() as s:
                 record = s.get(CaseRecord, case_id)
                 if record is None:

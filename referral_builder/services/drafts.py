@@ -7,7 +7,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from referral_builder.storage.files import FileStore
-from referral_builder.storage.models import Acknowledgement, BundleJob, CaseRecord, StoredFile
+from referral_builder.storage.models import (
+    Acknowledgement,
+    BundleJob,
+    CaseRecord,
+    StoredFile,
+    WorkJob,
+)
 from referral_builder.storage.retention import remove_unused
 
 
@@ -15,7 +21,7 @@ def delete_draft(s: Session, case_id: int) -> set[str]:
     """Delete the case and its rows in the session (not committed) and return its files, for
     `finish_withdrawal` after the caller has recorded why."""
     shas = set(s.scalars(select(StoredFile.sha256).where(StoredFile.case_id == case_id)))
-    for table in (BundleJob, Acknowledgement, StoredFile):
+    for table in (BundleJob, WorkJob, Acknowledgement, StoredFile):
         s.execute(delete(table).where(table.case_id == case_id))
     s.execute(delete(CaseRecord).where(CaseRecord.id == case_id))
     return shas

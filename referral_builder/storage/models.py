@@ -252,6 +252,33 @@ class BundleJob(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
+class WorkJob(Base):
+    """Slow work a user asked for (checking an uploaded file, reading a big register, drawing
+    a letter as a PDF), done by a job (services/work.py) while a page shows its progress.
+    `params` is JSON: what to do; `input_sha256` the uploaded file waiting in the file store
+    (removed when the job ends); `result` JSON: what the page goes on to show."""
+
+    __tablename__ = "work_jobs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    # Cascades, so that deleting a case (retention, a withdrawn draft) takes its jobs too.
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"),
+                                                index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("users.id",
+                                                                ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    step: Mapped[str] = mapped_column(String(200), default="Waiting to start")
+    error: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[str] = mapped_column(Text, default="{}")
+    input_sha256: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(Text, default="{}")
+    worker: Mapped[str] = mapped_column(String(120), default="")  # host:pid
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    heartbeat_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
 class RegisterMapping(Base):
     """A school's column mapping for a register export whose shape is not detected: the next
     upload with the same header row (`header_key`, registers.header_key) is read with it.

@@ -45,6 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "AUTO_UPGRADE_DB": True,
     "BUNDLE_IN_BACKGROUND": True,
+    "JOBS_IN_BACKGROUND": True,  # the other work jobs (services/work.py)
     # RATE_LIMIT_PER_ACCOUNT, RATE_LIMIT_PER_ADDRESS (POSTs to the sign-in and account pages,
     # accounts/rate_limits.py), REQUIRE_TOTP and TRUSTED_PROXIES come from `Config`.
 }
@@ -119,6 +120,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
 
     from referral_builder.accounts import rate_limits
     from referral_builder.accounts import signin as auth
+    from referral_builder.services import declare_jobs
     from referral_builder.web import (
         admin,
         assets,
@@ -133,6 +135,7 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
         register,
         submit,
         term_dates,
+        work,
     )
     from referral_builder.web.filters import register_filters
     from referral_builder.web.security import init_security
@@ -141,8 +144,9 @@ def build_app(config: dict[str, Any] | None = None, settings: Config | None = No
     init_security(app)
     register_filters(app)
     for module in (assets, auth, cases, draft, carers, register, events, letters, submit, la,
-                   admin, planning, term_dates):
+                   admin, planning, term_dates, work):
         app.register_blueprint(module.bp)
+    declare_jobs()  # every job body and kind of work, before the first job is queued
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

@@ -32,6 +32,7 @@ def make_app(tmp_path: Path, **config):  # type: ignore[no-untyped-def]
             "SECRET_KEY": "test",
             "TESTING": True,
             "BUNDLE_IN_BACKGROUND": False,
+            "JOBS_IN_BACKGROUND": False,
             "REQUIRE_TOTP": False,  # test_second_factor.py turns it on
             **config,
         }

@@ -3,16 +3,18 @@ import { initAll } from "/assets/govuk-frontend.min.js";
 
 initAll();
 
-// While a bundle is being built, poll its status and reload when it is done, so that the
-// user need not press "Check if it is ready" (which works on its own without JavaScript).
-const progress = document.getElementById("bundle-progress");
+// While a bundle is being built, or other slow work is done (web/work.py), poll its status
+// and reload when it is done, so that the user need not press "Check if it is ready" (which
+// works on its own without JavaScript).
+const progress = document.querySelector("[data-status-url]");
 if (progress && progress.dataset.statusUrl) {
   const poll = async () => {
     try {
       const response = await fetch(progress.dataset.statusUrl, { credentials: "same-origin" });
       const status = await response.json();
       if (status.state === "running" || status.state === "queued") {
-        if (status.step) progress.textContent = `${status.step}. This can take up to a minute.`;
+        const wait = progress.dataset.wait || "This can take up to a minute.";
+        if (status.step) progress.textContent = `${status.step}. ${wait}`;
         window.setTimeout(poll, 1500);
       } else {
         window.location.reload();
