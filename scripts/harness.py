@@ -23,7 +23,7 @@ import uuid
 import zipfile
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -307,9 +307,26 @@ def import_case(client: Client, archive: bytes) -> int:
     page = client.get("/cases/import")
     r = client.post_multipart("/cases/import", {"csrf_token": csrf_token(page.text)},
                               {"archive": ("case.zip", archive, "application/zip")})
-    if r.status != 302:
+    if r.status not in (302, 303):
         raise RuntimeError(f"import failed: {r.status} {r.text[:2000]}")
-    return int(r.headers["Location"].rstrip("/").rsplit("/", 1)[-1])
+    return int(follow_work(client, r.headers["Location"]).rstrip("/").rsplit("/", 1)[-1])
+
+
+def follow_work(client: Client, location: str, timeout: float = 300.0) -> str:
+    """Where a request sent the user once its slow work (a `/work/<id>` progress page, as
+    a person's browser follows it) is done; a location that is not such a page as it is."""
+    deadline = time.monotonic() + timeout
+    while re.fullmatch(r"(https?://[^/]+)?/work/\d+", location):
+        r = client.get(urlsplit(location).path)
+        if r.status in (302, 303):
+            location = r.headers["Location"]
+        elif r.status == 200 and 'id="work-progress"' in r.text:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{location} still working after {timeout:.0f} s")
+            time.sleep(0.5)
+        else:
+            raise RuntimeError(f"{location} answered {r.status}: {r.text[:500]}")
+    return location
 
 
 def fresh_instance(root: Path) -> Path:
