@@ -70,6 +70,8 @@ def cmd_set_retention(args: argparse.Namespace) -> int:
 
 def cmd_retention(args: argparse.Namespace, now: dt.datetime | None = None) -> int:
     from referral_builder.cli._app import flask_app
+    from referral_builder.jobs import tasks as job_tasks
+    from referral_builder.services import declare_jobs
     from referral_builder.storage import retention
     from referral_builder.storage.models import utcnow
 
@@ -86,4 +88,9 @@ def cmd_retention(args: argparse.Namespace, now: dt.datetime | None = None) -> i
             return 0
         removed = retention.purge(s, store, expired)
     print(f"Deleted {len(expired)} cases and {removed} stored files")
+    # The embedded deployment has no workers to prune nightly: this command (run by cron) does.
+    declare_jobs()
+    pruned = job_tasks.prune_all(app, job_tasks.KEEP_FINISHED)
+    print(f"Pruned {pruned} finished job rows and used form tokens older than "
+          f"{job_tasks.KEEP_FINISHED.days} days")
     return 0

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import os
 import threading
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SWEEP_SECONDS = 10
-#: Finished jobs are kept this long (for the status pages and the figures), then pruned.
-KEEP_FINISHED_HOURS = 24 * 14
 
 
 def conninfo(app: Flask) -> str:
@@ -66,12 +63,12 @@ async def _retry_stalled(context: JobContext, timestamp: int) -> None:
 
 
 async def _prune_jobs(context: JobContext, timestamp: int) -> None:
-    await context.app.job_manager.delete_old_jobs(nb_hours=KEEP_FINISHED_HOURS,
-                                                  include_failed=True,
+    hours = int(tasks.KEEP_FINISHED.total_seconds() // 3600)
+    await context.app.job_manager.delete_old_jobs(nb_hours=hours, include_failed=True,
                                                   include_cancelled=True,
                                                   include_aborted=True)
     flask_app = context.additional_context["flask_app"]
-    await asyncio.to_thread(tasks.prune_all, flask_app, dt.timedelta(hours=KEEP_FINISHED_HOURS))
+    await asyncio.to_thread(tasks.prune_all, flask_app, tasks.KEEP_FINISHED)
 
 
 def _retention(context: JobContext, timestamp: int) -> None:

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 TRANSIENT: tuple[type[Exception], ...] = (OperationalError, FileStoreError, ConnectionError,
                                           TimeoutError, RowNotCommitted)
 MAX_ATTEMPTS = 4
+#: Finished job rows (and used form tokens) are kept this long (for the status pages and the
+#: figures), then pruned: nightly by the workers, or by `referral-builder retention`.
+KEEP_FINISHED = dt.timedelta(days=14)
 
 
 def retention_sweep(app: Flask, **_kw: Any) -> None:

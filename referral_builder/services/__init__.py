@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import importlib
 
-#: The modules that declare job bodies (`jobs.tasks.body`) or kinds of work (`work.kind`):
+#: The modules that declare job bodies (`jobs.tasks.body`), pruning steps (`jobs.tasks.pruner`)
+#: or kinds of work (`work.kind`):
 #: a worker process imports them all before it takes a job.
-JOB_MODULES = ("bundles", "work")
+JOB_MODULES = ("bundles", "form_tokens", "work")
 
 
 def declare_jobs() -> None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from referral_builder.jobs import tasks as job_tasks
 from referral_builder.storage.models import FormToken, utcnow
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 SAME_CONTENT_WINDOW = dt.timedelta(minutes=15)
 
@@ -47,3 +51,12 @@ def remember(s: Session, *, token: str, user_id: int, case_id: int | None, url: 
     if token:
         s.add(FormToken(token=token, user_id=user_id, case_id=case_id, redirect_to=url[:300],
                         content=content))
+
+
+@job_tasks.pruner
+def prune(app: Flask, older_than: dt.timedelta) -> int:
+    """Delete the tokens of forms saved longer than `older_than` ago: a page kept that long
+    in a browser is not sent again by Back or a double click."""
+    with app.extensions["db"].writing() as s:
+        done = s.execute(delete(FormToken).where(FormToken.at < utcnow() - older_than))
+        return int(getattr(done, "rowcount", 0) or 0)

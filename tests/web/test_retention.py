@@ -117,3 +117,26 @@ def test_the_period_is_set_per_authority_from_the_command_line(world, capsys) ->
 def test_the_command_is_wired_into_the_cli(world, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["retention", "--dry-run"]) == 0
     assert "nothing was changed" in capsys.readouterr().out
+
+
+def test_the_nightly_command_also_prunes_old_job_rows_and_used_form_tokens(world, capsys) -> None:  # type: ignore[no-untyped-def]
+    """On the embedded deployment no worker prunes nightly: the retention command (cron) does."""
+    from referral_builder.storage.models import BundleJob, FormToken, WorkJob, utcnow
+
+    app, _store, _shas = world
+    month_ago, yesterday = utcnow() - dt.timedelta(days=30), utcnow() - dt.timedelta(days=1)
+    with app.extensions["db"].writing() as s:
+        for token, at in (("old-form", month_ago), ("new-form", yesterday)):
+            s.add(FormToken(token=token, user_id=1, case_id=1, redirect_to="/cases/1", at=at))
+        for at in (month_ago, yesterday):
+            s.add(WorkJob(kind="event_attachment", case_id=1, state="done", created_at=at))
+        s.add(BundleJob(case_id=1, case_version=1, state="done", created_at=month_ago))
+        s.add(BundleJob(case_id=1, case_version=2, state="done", created_at=month_ago))
+    assert run([]) == 0
+    assert "Pruned 3 finished job rows and used form tokens older than 14 days" in \
+        capsys.readouterr().out
+    with app.extensions["db"].session() as s:
+        assert list(s.scalars(select(FormToken.token))) == ["new-form"]
+        assert list(s.scalars(select(WorkJob.created_at))) == [yesterday]
+        # a case's latest build is kept, however old: its status page shows it
+        assert list(s.scalars(select(BundleJob.case_version))) == [2]
