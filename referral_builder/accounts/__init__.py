@@ -88,8 +88,9 @@ def disable_user(s: Session, email: str) -> None:
 def reset_password(s: Session, email: str, password: str, *,
                    second_factor: bool = False) -> User:
     """An administrator's reset: a temporary password that must be changed at the next
-    sign-in; every session ends, the lock-out is lifted, and with `second_factor` the
-    authenticator app and recovery codes are cleared so the user sets them up again."""
+    sign-in; every session ends, the calendar feed's address stops working, the lock-out is
+    lifted, and with `second_factor` the authenticator app and recovery codes are cleared so
+    the user sets them up again."""
     user = s.scalar(select(User).where(User.email == email.lower()))
     if user is None:
         raise AccountError(f"no user with email {email}")
@@ -100,6 +101,7 @@ def reset_password(s: Session, email: str, password: str, *,
     user.password_hash = generate_password_hash(password)
     user.must_change_password = True
     user.session_token = secrets.token_hex(32)
+    user.calendar_token = None  # the feed's secret address may be in the wrong hands too
     user.failed_logins = user.failed_codes = 0
     user.locked_until = None
     if second_factor:

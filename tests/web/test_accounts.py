@@ -111,6 +111,22 @@ def test_a_reset_ends_sessions_unlocks_and_can_clear_the_second_factor(app, clie
         accounts.reset_password(s, DSL, "password1234")
 
 
+def test_a_reset_revokes_the_calendar_feed_address(app, client: Client) -> None:  # type: ignore[no-untyped-def]
+    """A reset is for an account that may be in the wrong hands: the feed's secret address
+    (case references and due dates, no sign-in) stops working too."""
+    import re
+
+    client.sign_in(DSL)
+    page = client.post("/caseload/calendar", data={"action": "make"}).get_data(as_text=True)
+    feed = re.search(r"https?://[^\s\"<]+\.ics", page).group(0)
+    anonymous = Client(app)
+    assert anonymous.get(feed).status_code == 200
+    with app.extensions["db"].writing() as s:
+        accounts.reset_password(s, DSL, "temporary garden chair")
+    assert anonymous.get(feed).status_code == 404
+    assert user_row(app).calendar_token is None
+
+
 def test_the_reset_password_command(app, tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     from referral_builder.cli import main
 

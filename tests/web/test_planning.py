@@ -95,6 +95,19 @@ def test_a_revoked_or_replaced_calendar_address_stops_working(dsl: Client) -> No
     assert anonymous.get("/calendar/not-a-token.ics").status_code == 404
 
 
+def test_a_disabled_users_calendar_address_stops_working(dsl: Client) -> None:
+    from sqlalchemy import update
+
+    from referral_builder.storage.models import User
+
+    url = feed_url(dsl)
+    anonymous = Client(dsl.c.application)
+    assert anonymous.get(url).status_code == 200
+    with dsl.c.application.extensions["db"].writing() as s:
+        s.execute(update(User).where(User.email == DSL).values(active=False))
+    assert anonymous.get(url).status_code == 404
+
+
 def test_long_lines_are_folded_and_special_characters_escaped() -> None:
     text = planning.ics([("u1@x", dt.date(2026, 12, 4), "A; B, C\\ " + "é" * 60, "")],
                         dt.datetime(2026, 12, 3, 12, 0, tzinfo=dt.UTC))
