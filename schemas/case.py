@@ -285,7 +285,8 @@ def _declaration(r: _Reader, value: Any) -> Declaration:
                                         "(YYYY-MM-DDTHH:MM:SS)")
     return Declaration(confirmed=r.boolean(d, "confirmed", "declaration") or False,
                        name=r.text(d, "name", "declaration"),
-                       role=r.text(d, "role", "declaration"), at=at)
+                       role=r.text(d, "role", "declaration"), at=at,
+                       case_sha256=r.text(d, "case_sha256", "declaration"))
 
 
 def _text_map(r: _Reader, top: dict[str, Any], key: str) -> dict[str, str]:

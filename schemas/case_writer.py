@@ -42,6 +42,8 @@ def dump_case(case: Case) -> dict[str, Any]:
     decl = case.declaration
     out["declaration"] = {"confirmed": decl.confirmed, "name": decl.name, "role": decl.role,
                           "at": decl.at.isoformat() if decl.at else None}
+    if decl.case_sha256:
+        out["declaration"]["case_sha256"] = decl.case_sha256
     return out
 
 

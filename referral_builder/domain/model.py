@@ -231,6 +231,9 @@ class Declaration:
     name: str = ""
     role: str = ""
     at: dt.datetime | None = None
+    # The SHA-256 of the case as it was declared (services.referrals): a later change puts
+    # the declaration out of date. "" for a declaration made without one.
+    case_sha256: str = ""
 
 
 @dataclass(frozen=True)

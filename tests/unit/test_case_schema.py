@@ -218,6 +218,15 @@ def test_the_new_optional_fields_read_back_equal():
     assert load_case(data).case == case
 
 
+def test_the_declarations_fingerprint_reads_back_equal():
+    data = as_json(written_case())
+    data["declaration"] = {"confirmed": True, "name": "Sam Patel", "role": "DSL",
+                           "at": "2026-11-20T10:15:00", "case_sha256": "ab" * 32}
+    case = load_case(data).case
+    assert case.declaration.case_sha256 == "ab" * 32
+    assert as_json(case)["declaration"] == data["declaration"]
+
+
 def test_a_file_without_the_new_fields_reads_as_before():
     data = as_json(written_case())
     assert "siblings" not in data and "kind" not in data["documents"][0]
