@@ -30,6 +30,7 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -101,14 +102,24 @@ class Started:
     """The job a request started; `thread` is the in-process run's thread (None when it ran
     inline or was queued for procrastinate's workers)."""
 
+    app: Flask
     job_id: int
     thread: threading.Thread | None
 
     def wait(self, seconds: float) -> None:
         """Give quick work a moment to finish, so that the user goes straight to the result
-        rather than to a progress page that at once moves on."""
+        rather than to a progress page that at once moves on: in-process, wait for its
+        thread; with procrastinate's workers, watch its row."""
         if self.thread is not None:
             self.thread.join(timeout=seconds)
+            return
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with self.app.extensions["db"].session() as s:
+                if s.scalar(select(WorkJob.state).where(WorkJob.id == self.job_id)) \
+                        not in LIVE:
+                    return
+            time.sleep(0.1)
 
 
 def start(app: Flask, name: str, *, user_id: int | None, case_id: int | None = None,
@@ -133,7 +144,7 @@ def start(app: Flask, name: str, *, user_id: int | None, case_id: int | None = N
             row.state, row.step, row.started_at = "running", "Starting", now
         else:
             queued.enqueue()  # before the commit: see bundles.start
-    return Started(job_id, queued.start(background=background))
+    return Started(app, job_id, queued.start(background=background))
 
 
 def get(s: Session, job_id: int) -> WorkJob | None:
