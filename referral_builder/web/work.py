@@ -20,12 +20,12 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from referral_builder.services import work
 from referral_builder.web import database
-from referral_builder.web.access import case_view
+from referral_builder.web.access import SCHOOL_ROLES, case_view, roles
 
 bp = Blueprint("work", __name__, url_prefix="/work")
 
@@ -103,8 +103,12 @@ def failed_work(job_id: Any, kind: str) -> Failed | None:
     return Failed(error, problems, work.params_of(row))
 
 
+#: Who asks for slow work: school staff (uploads, registers, letters) and LA officers.
+ASKERS = (*SCHOOL_ROLES, "la_officer")
+
+
 @bp.get("/<int:job_id>")
-@login_required
+@roles(*ASKERS)
 def show(job_id: int) -> ResponseReturnValue:
     row = _row(job_id)
     out = OUTCOMES[row.kind]
@@ -122,7 +126,7 @@ def show(job_id: int) -> ResponseReturnValue:
 
 
 @bp.get("/<int:job_id>/status")
-@login_required
+@roles(*ASKERS)
 def status(job_id: int) -> ResponseReturnValue:
     row = _row(job_id)
     return jsonify({"state": work.status(row, current_app), "step": row.step})

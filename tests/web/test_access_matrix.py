@@ -34,6 +34,8 @@ NOT_A_RECORD = {
     "filename": "static files and GOV.UK Frontend assets",
     "slug": "an authority's public checklist, used to start a new case",
     "token": "a calendar feed's secret: it is the key, and names only its own user's school",
+    "job_id": "slow work's progress page (web/work.py): only the user who asked sees it, and "
+              "a case's work only while they may still see the case (test_work_jobs.py)",
 }
 
 
