@@ -21,7 +21,7 @@ import importlib
 
 #: The modules that declare job bodies (`jobs.tasks.body`) or kinds of work (`work.kind`):
 #: a worker process imports them all before it takes a job.
-JOB_MODULES = ("bundles", "work")
+JOB_MODULES = ("bundles", "work", "register_marks")
 
 
 def declare_jobs() -> None:
