@@ -141,6 +141,20 @@ def test_a_small_file_still_goes_straight_on(app, dsl) -> None:  # type: ignore[
     assert work_rows(app) == []
 
 
+def test_a_big_one_pupil_file_goes_from_the_work_page_to_the_preview(app, dsl, reads) -> None:  # type: ignore[no-untyped-def]
+    app.config["REGISTER_WORK_BYTES"] = 500
+    data = (SAMPLES / "sims-unicode-text.txt").read_bytes()  # UTF-16, tab-separated
+    assert len(data) > 500
+    r = dsl.get(through_work(dsl, upload(dsl, data, "marks.txt")))
+    assert r.headers["Location"].endswith("/cases/1/register/preview")
+    reads.clear()
+    html = dsl.get("/cases/1/register/preview").get_data(as_text=True)
+    assert "60 marks on 29 school days in 6 weeks (9.7 sessions a week)" in html
+    confirm(dsl)
+    assert reads == []
+    assert saved_marks(app) == grace()
+
+
 def many_problems() -> bytes:
     """A one-pupil Arbor-shaped file whose 600 rows each mark a present pupil absent."""
     import datetime as dt
