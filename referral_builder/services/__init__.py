@@ -22,7 +22,7 @@ import importlib
 #: The modules that declare job bodies (`jobs.tasks.body`), pruning steps (`jobs.tasks.pruner`)
 #: or kinds of work (`work.kind`):
 #: a worker process imports them all before it takes a job.
-JOB_MODULES = ("bundles", "form_tokens", "work")
+JOB_MODULES = ("bundles", "form_tokens", "register_marks", "work")
 
 
 def declare_jobs() -> None:

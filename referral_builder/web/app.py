@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "AUTO_UPGRADE_DB": True,
     "BUNDLE_IN_BACKGROUND": True,
     "JOBS_IN_BACKGROUND": True,  # the other work jobs (services/work.py)
+    "REGISTER_WORK_BYTES": 512 * 1024,  # a bigger register upload is read by a work job
     # RATE_LIMIT_PER_ACCOUNT, RATE_LIMIT_PER_ADDRESS (POSTs to the sign-in and account pages,
     # accounts/rate_limits.py), REQUIRE_TOTP and TRUSTED_PROXIES come from `Config`.
 }

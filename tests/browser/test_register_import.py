@@ -1,6 +1,6 @@
 """Register import in headless Chromium (issue 17): a whole-class XLSX with the pupil chosen
 (the case's UPN pre-selected), an unknown shape mapped once and re-uploaded without mapping,
-with axe-core on every page."""
+with axe-core on every page; a big file read by a work job behind the progress page."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import datetime as dt
 import io
 
 import pytest
+from sqlalchemy import select
 
+from referral_builder.storage.models import WorkJob
 from tests.browser.test_journey import Journey
 
 pytestmark = pytest.mark.slow
@@ -57,7 +59,7 @@ def unknown_csv(today: dt.date) -> bytes:
     return ("\n".join(rows) + "\n").encode()
 
 
-def test_whole_class_xlsx_and_a_mapped_shape(server, browser) -> None:  # type: ignore[no-untyped-def]
+def test_whole_class_xlsx_and_a_mapped_shape(live, server, browser) -> None:  # type: ignore[no-untyped-def]
     today = dt.date.today()
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -108,5 +110,26 @@ def test_whole_class_xlsx_and_a_mapped_shape(server, browser) -> None:  # type: 
     assert page.url.endswith("/register/preview")
     assert "Matched with the columns saved for your school" in page.locator(
         "main").inner_text()
+
+    # a big file (over REGISTER_WORK_BYTES) is read by a job behind the progress page, which
+    # goes on by itself to the pupil, then again to the preview
+    app = live[0]
+    app.config.update(REGISTER_WORK_BYTES=1000, WORK_WAIT_SECONDS=0)
+    try:
+        upload("class.xlsx", XLSX, class_xlsx(today))
+        page.wait_for_url("**/cases/1/register/pupil", timeout=20_000)
+        j.check()
+        assert page.get_by_label(f"Smith, Zoë ({CASE_UPN}, 1005)", exact=True).is_checked()
+        j.click("Continue")
+        page.wait_for_url("**/cases/1/register/preview", timeout=20_000)
+        j.check()
+        assert "Absent in other or unknown circumstances: 8" in page.locator("main").inner_text()
+        j.click("Save these marks")
+        assert "Register marks saved" in page.locator("main").inner_text()
+        with app.extensions["db"].session() as s:
+            assert [(w.kind, w.state) for w in s.scalars(select(WorkJob))] == [
+                ("register_read", "done")] * 2
+    finally:
+        app.config.update(REGISTER_WORK_BYTES=512 * 1024, WORK_WAIT_SECONDS=2.0)
     assert len(j.checked) >= 8
     context.close()
