@@ -231,6 +231,9 @@ def _attached(row: work_web.work.Row, result: dict[str, Any]) -> str:
 
 def _not_attached(row: work_web.work.Row) -> str:
     params = work_web.work.params_of(row)
+    if row.error == chronology.REMOVED:  # no form to go back to
+        flash(chronology.REMOVED, "important")
+        return url_for("events.index", case_id=row.case_id)
     if params.get("event_id"):
         return url_for("events.new_details", case_id=row.case_id,
                        event_id=params["event_id"], work=row.id)

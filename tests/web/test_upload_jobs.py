@@ -369,3 +369,26 @@ def test_the_import_says_which_document_it_is_checking() -> None:
     assert set(accepted) == {"d1", "d2"}
     assert steps == ["Checking document 1 of 2: evidence/d1-letter.pdf",
                      "Checking document 2 of 2: evidence/d2-plan.pdf"]
+
+
+def test_an_event_removed_while_its_new_file_was_checked_is_not_saved_again(
+        app, dsl: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    assert dsl.post(NOTE, note_form(dsl)).headers["Location"] == "/cases/1/events"
+    event = case_json(app)["events"][-1]
+    url = f"/cases/1/events/{event['id']}"
+    html = dsl.get(url).get_data(as_text=True)
+    basis = re.search(r'name="basis"[^>]*value="([^"]+)"', html).group(1)
+
+    def remove() -> None:
+        with app.extensions["db"].writing() as s:
+            record = s.get(CaseRecord, 1)
+            data = json.loads(record.data)
+            data["events"] = [e for e in data["events"] if e["id"] != event["id"]]
+            record.data, record.version = json.dumps(data), record.version + 1
+
+    change_meanwhile(monkeypatch, remove)
+    r = post(dsl, url, {"version": version_of(html), "basis": basis, "date": ["3", "11", "2026"],
+                        "summary": "Mine"}, small_pdf(), "letter.pdf")
+    assert landed(dsl, r) == "/cases/1/events"
+    assert chronology.REMOVED in dsl.get("/cases/1/events").get_data(as_text=True)
+    assert event["id"] not in {e["id"] for e in case_json(app)["events"]}
