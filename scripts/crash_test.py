@@ -175,6 +175,9 @@ class Crash:
                     r = client.post_multipart(
                         f"/cases/{state.case_id}/events/new/note", fields,
                         {"attachment": (f"{token}.pdf", h.small_pdf(token), "application/pdf")})
+                    r = h.through_work(client, r)  # saved when its job has checked the file
+                    if "?work=" in r.headers.get("Location", "") or r.status == 200:
+                        raise RuntimeError("the upload's job ended without saving the note")
                 else:
                     r = client.post(f"/cases/{state.case_id}/events/new/note", fields)
                 if not 200 <= r.status < 400:

@@ -5,7 +5,8 @@
 Without FOLDER the corpus is generated into a temporary folder first. Each (file, path) runs
 in a worker forked from a process that has already built the app and signed in, as a
 pre-forking server's worker would: the event document upload (POST
-/cases/<id>/events/new/note, as the DSL) and the LA check (POST /la/check-a-bundle, as an
+/cases/<id>/events/new/note, as the DSL, then its work page: the file is checked in a job,
+run here in the same worker) and the LA check (POST /la/check-a-bundle, as an
 LA officer) for documents and bundles; the case import (POST /cases/import, as school staff)
 for case zips (`import-*`). Files named `unwritable-store-*` are sent while the file store
 cannot be written to (its folder is under a regular file, which stops root too). A 503 with a
@@ -90,7 +91,7 @@ def build(instance: Path, slots: int):  # type: ignore[no-untyped-def]
 
     app = create_app({"INSTANCE_PATH": str(instance), "SECRET_KEY": os.urandom(16).hex(),
                       "TESTING": True, "WTF_CSRF_ENABLED": False, "REQUIRE_TOTP": False,
-                      "BUNDLE_IN_BACKGROUND": False})
+                      "BUNDLE_IN_BACKGROUND": False, "JOBS_IN_BACKGROUND": False})
     today = dt.date.today()
     with app.extensions["db"].writing() as s:
         demo.create(s, app.extensions["files"], today=today)
@@ -143,6 +144,7 @@ def _after_work(client, where: str):  # type: ignore[no-untyped-def]
 
 def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
     """Send one file along one path; return (status, result, message)."""
+    crashed = False
     if path == "upload":
         page = client.get(f"/cases/{case_id}/events/new/note").get_data(as_text=True)
         version = re.search(r'name="version"[^>]*value="(\d+)"', page).group(1)
@@ -151,8 +153,9 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
             "version": version, "date": [str(today.day), str(today.month), str(today.year)],
             "summary": "Hostile file", "attachment": (io.BytesIO(data), name)},
             content_type="multipart/form-data")
-        accepted = r.status_code == 302
-        if r.status_code == 303:  # over the upload limit: back to the page with the error
+        r, crashed = _through_work(client, r)
+        accepted = r.status_code in (302, 303) and r.headers["Location"].endswith("/events")
+        if r.status_code == 303 and not accepted:  # the form again, with the error
             r = client.get(r.headers["Location"])
     elif path == "register":
         page = client.get(f"/cases/{case_id}/register").get_data(as_text=True)
@@ -166,7 +169,10 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
     elif path == "import":
         r = client.post("/cases/import", data={"archive": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")
-        accepted = r.status_code == 302
+        r, crashed = _through_work(client, r)
+        accepted = r.status_code in (302, 303) and "/cases/import" not in r.headers["Location"]
+        if r.status_code == 303 and not accepted:  # the import page again, with the error
+            r = client.get(r.headers["Location"])
     else:
         r = client.post("/la/check-a-bundle", data={"bundle": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")
@@ -175,11 +181,33 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
         page = r.get_data(as_text=True)
         accepted = r.status_code == 200 and "govuk-error-message" not in page
     page = r.get_data(as_text=True)
-    if r.status_code >= 500 and r.status_code != 503:
+    if crashed or (r.status_code >= 500 and r.status_code != 503):
         return r.status_code, "error", _message(page, r.status_code)
     if accepted:
         return r.status_code, "accepted", ""
     return r.status_code, "refused", _message(page, r.status_code)
+
+
+def _through_work(client, r):  # type: ignore[no-untyped-def]
+    """Follow the page of the work job a POST started (an upload is checked in a job, here
+    run in this worker during the POST: JOBS_IN_BACKGROUND is off) to where it sends the
+    user. Return (the last response, whether the job failed on a bug: "Something went wrong
+    on our side" is an unhandled error, not a refusal)."""
+    location = r.headers.get("Location", "")
+    if r.status_code not in (302, 303) or "/work/" not in location:
+        return r, False
+    for _ in range(600):
+        r = client.get(location)
+        if r.status_code in (302, 303):
+            if "/work/" not in r.headers["Location"]:
+                return r, False  # the result, or the form again with the error
+            location = r.headers["Location"]
+            continue
+        page = r.get_data(as_text=True)
+        if r.status_code != 200 or "govuk-error-summary" in page:
+            return r, "Something went wrong on our side" in page
+        time.sleep(0.5)  # still running (it should not be: it ran in the POST)
+    return r, True
 
 
 def _child(app, clients, path: str, case_id: int, file: Path, out: int) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,8 @@ For the web's pages (no view writes a row itself): `new_cases` (start or import 
 and `audit` (the access audit log).
 
 `work` runs slow work asked for in a request (checking an upload, reading a big register,
-drawing a letter as a PDF) as a job, with a page that shows its progress.
+drawing a letter as a PDF) as a job, with a page that shows its progress. `chronology` saves
+an event (the form's one save path, and the job that checks an attached file first).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import importlib
 #: The modules that declare job bodies (`jobs.tasks.body`), pruning steps (`jobs.tasks.pruner`)
 #: or kinds of work (`work.kind`):
 #: a worker process imports them all before it takes a job.
-JOB_MODULES = ("bundles", "form_tokens", "register_marks", "work")
+JOB_MODULES = ("bundles", "chronology", "form_tokens", "new_cases", "register_marks", "work")
 
 
 def declare_jobs() -> None:

@@ -242,12 +242,21 @@ def add_document(s: Session, store: FileStore, record: CaseRecord, data: dict[st
                  content: bytes, filename: str, media_type: str, title: str, kind: str,
                  user_id: int) -> str:
     """Store a file for the case and add it to the case's documents; return its id."""
-    sha = store.put(content)
+    return add_stored_document(s, record, data, sha256=store.put(content), size=len(content),
+                               filename=filename, media_type=media_type, title=title,
+                               kind=kind, user_id=user_id)
+
+
+def add_stored_document(s: Session, record: CaseRecord, data: dict[str, Any], *, sha256: str,
+                        size: int, filename: str, media_type: str, title: str, kind: str,
+                        user_id: int | None) -> str:
+    """Add a file already in the store (put there by a job, outside the transaction) to the
+    case's documents; return its id."""
     doc_id = next_id(data.setdefault("documents", []), "d")
     data["documents"].append({"id": doc_id, "file": f"evidence/{doc_id}-{filename}",
                               "title": title})
-    s.add(StoredFile(case_id=record.id, kind=kind, doc_id=doc_id, sha256=sha,
-                     filename=filename, media_type=media_type, size=len(content),
+    s.add(StoredFile(case_id=record.id, kind=kind, doc_id=doc_id, sha256=sha256,
+                     filename=filename, media_type=media_type, size=size,
                      uploaded_by=user_id))
     return doc_id
 

@@ -1,5 +1,5 @@
 """New cases: started here after the evidence requirements were read, or imported from an
-export made elsewhere (`cases.read_import_zip`)."""
+export made elsewhere (`cases.read_import_zip`), as a work job that checks every document."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from referral_builder.domain.errors import InvalidCase
-from referral_builder.services import acknowledgements, cases
+from referral_builder.services import acknowledgements, cases, work
 from referral_builder.services.evidence import Refused, accept_upload
 from referral_builder.storage.db import Database
-from referral_builder.storage.files import FileStore, FileStoreError
+from referral_builder.storage.files import FileStoreError
 from referral_builder.storage.models import Authority, CaseRecord, StoredFile, User, utcnow
 
 __all__ = ["FileStoreError", "authorities", "authority", "import_case", "start_case"]
@@ -57,32 +57,54 @@ def start_case(s: Session, *, authority: Authority, user: User, pupil: dict[str,
     return record
 
 
-def import_case(s: Session, store: FileStore, content: bytes, user: User) -> CaseRecord:
-    """Create a new draft for the user's school from an export (a zip), keeping its document
-    ids, and commit. Raise InvalidCase or FileStoreError (nothing is saved).
+IMPORT = "case_import"
+
+
+@work.kind(IMPORT)
+def import_case(ctx: work.Context) -> work.Finish:
+    """Create a new draft for the asker's school from an export (a zip), keeping its
+    document ids: the work of a job of kind "case_import". Raise InvalidCase or
+    FileStoreError (nothing is saved).
 
     The slow part (unpacking, cleaning every document, storing the files) comes first,
-    without the database's write lock. The school is the user's (the cover and the s.566
-    certificate print it), never the one in the zip; the declaration is dropped, and the
-    case cannot be sent until someone has confirmed the evidence requirements for it
+    outside any transaction; the case is created in the transaction that marks the job done
+    (all or nothing). The school is the user's (the cover and the s.566 certificate print
+    it), never the one in the zip; the declaration is dropped, and the case cannot be sent
+    until someone has confirmed the evidence requirements for it
     (`acknowledgements.needs_acknowledgement`).
     """
+    data, files = cases.read_import_zip(ctx.input())
+    accepted = _accept_documents(data, files, ctx.progress)
+    ctx.progress("Saving the case")
     try:
-        data, files = cases.read_import_zip(content)
-        accepted = _accept_documents(data, files)
-        stored = {doc_id: (store.put(body), media, len(body))
+        stored = {doc_id: (ctx.store.put(body), media, len(body))
                   for doc_id, (body, media) in accepted.items()}
-        return _create(s, data, stored, user)
-    except (InvalidCase, FileStoreError):
-        s.rollback()
-        raise
+    except FileStoreError as exc:
+        raise FileStoreError(FileStoreError.USER_MESSAGE) from exc
+
+    def finish(s: Session) -> dict[str, Any]:
+        try:
+            user = s.get(User, ctx.user_id)
+            if user is None or user.school is None:
+                raise InvalidCase("", "only a school's staff can import a case")
+            record = _create(s, data, stored, user)
+        except BaseException:
+            with ctx.app.extensions["db"].session() as other:  # the clean copies, unless used
+                for sha, _media, _size in stored.values():
+                    work.drop_input(other, ctx.store, sha)
+            raise
+        return {"case_id": record.id, "reference": record.reference}
+    return finish
 
 
-def _accept_documents(data: dict[str, Any], files: dict[str, bytes]
+def _accept_documents(data: dict[str, Any], files: dict[str, bytes],
+                      progress: Callable[[str], None] = lambda _step: None
                       ) -> dict[str, tuple[bytes, str]]:
     """Every imported document through the upload's acceptance: type, size, cleaning."""
     accepted = {}
-    for doc in data.get("documents", []):
+    documents = data.get("documents", [])
+    for n, doc in enumerate(documents, 1):
+        progress(f"Checking document {n} of {len(documents)}: {doc['file']}")
         try:
             accepted[doc["id"]] = accept_upload(files[doc["id"]], doc["file"],
                                                 label=f"The document {doc['file']}")
@@ -110,5 +132,4 @@ def _create(s: Session, data: dict[str, Any], stored: dict[str, tuple[str, str, 
         s.add(StoredFile(case_id=record.id, kind="evidence", doc_id=doc["id"], sha256=sha,
                          filename=doc["file"].rsplit("/", 1)[-1][:255], media_type=media,
                          size=size, uploaded_by=user.id))
-    s.commit()
     return record

@@ -28,6 +28,7 @@ from referral_builder.services import (
     notices,
 )
 from referral_builder.web import database, once, uploads
+from referral_builder.web import work as work_web
 from referral_builder.web.access import CaseSent, case_view, school_user
 from referral_builder.web.security import audit
 from referral_builder.web.tasks import fix_link, items_by_id, tasks
@@ -256,23 +257,36 @@ def export(case_id: int) -> ResponseReturnValue:
 @bp.route("/cases/import", methods=["GET", "POST"])
 @school_user
 def import_case() -> ResponseReturnValue:
+    """Import an export as a new draft: a job ("case_import") checks every document."""
     form = ImportForm()
     uploads.flag(form.archive)
+    problems: list[dict[str, str]] = []
     if form.validate_on_submit():
         try:
-            record = new_cases.import_case(database.session(), database.files(),
-                                           form.archive.data.read(), current_user)
-        except InvalidCase as exc:
-            form.archive.errors = [f"The case cannot be imported: {exc}"]
+            return work_web.begin(new_cases.IMPORT, data=form.archive.data.read())
         except new_cases.FileStoreError:
             form.archive.errors = ["The case cannot be imported: "
                                    f"{new_cases.FileStoreError.USER_MESSAGE}"]
-        else:
-            flash(f"Case {record.reference} imported. Read the evidence requirements before "
-                  "you send it.", "success")
-            return redirect(url_for("cases.task_list", case_id=record.id))
+    elif request.method == "GET" and (
+            failed := work_web.failed_work(request.args.get("work"), new_cases.IMPORT)):
+        error = f"The case cannot be imported: {failed.error}"
+        form.archive.errors = [error]
+        others = [f"{path}: {message}" if path else message
+                  for path, message in failed.problems if message not in failed.error]
+        problems = [{"text": error, "href": "#archive"}] + [
+            {"text": text, "href": "#archive"} for text in others]
     return render_template("web/import.html", form=form, title="Import a case",
-                           back_url=url_for("cases.index"))
+                           problems=problems, back_url=url_for("cases.index"))
+
+
+def _imported(_row: work_web.work.Row, result: dict[str, Any]) -> str:
+    flash(f"Case {result['reference']} imported. Read the evidence requirements before you "
+          "send it.", "success")
+    return url_for("cases.task_list", case_id=result["case_id"])
+
+
+work_web.outcome(new_cases.IMPORT, "Checking the case’s documents", done=_imported,
+                 failed=lambda row: url_for("cases.import_case", work=row.id))
 
 
 @bp.route("/cases/<int:case_id>/requirements", methods=["GET", "POST"])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.events import (
@@ -16,9 +17,9 @@ from referral_builder.forms.events import (
     EventTypeForm,
     safe_filename,
 )
-from referral_builder.services import cases
-from referral_builder.services.evidence import Refused, accept_upload
+from referral_builder.services import cases, chronology
 from referral_builder.web import database, once, uploads
+from referral_builder.web import work as work_web
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
@@ -57,8 +58,12 @@ def new(case_id: int) -> ResponseReturnValue:
                            back_url=url_for("events.index", case_id=case_id))
 
 
-def _form(view: cases.CaseView, event_type: str, old: dict[str, Any]) -> EventForm:
-    form = EventForm(data={"version": view.record.version, **_form_data(old)})
+def _form(view: cases.CaseView, event_type: str, old: dict[str, Any],
+          formdata: MultiDict[str, Any] | None = None) -> EventForm:
+    """The form for the event `old` (a new one: {}); `formdata`: what was typed before."""
+    data = {"version": view.record.version, **_form_data(old)}
+    form = EventForm(formdata=formdata, data=data) if formdata is not None else EventForm(
+        data=data)
     form.restrict_to(event_type)
     carers = [(c["id"], c["name"]) for c in view.data.get("carers", [])]
     events = view.data.get("events", [])
@@ -98,33 +103,37 @@ def new_details(case_id: int, event_type: str | None = None,
     event_type = str(old.get("type", event_type) or "")
     if event_type not in EVENT_QUESTIONS:
         abort(404)
-    form = _form(view, event_type, old)
-    if request.method == "GET":
-        form.basis.data = _fingerprint(old)
-        uploads.flag(form.attachment)
+    failed = _failed_attachment(case_id, event_type, event_id)
+    form = _form(view, event_type, old,
+                 formdata=MultiDict(failed.params.get("form", {})) if failed else None)
     label = EVENT_TYPE_LABELS[event_type].lower()
     noun = label.removeprefix("other ")  # "Other note" reads "Record a note"
     article = "an" if noun[:1] in "aeiou" else "a"
     title = f"Change the {noun}" if event_id else f"Record {article} {noun}"
+    back_url = url_for("events.index", case_id=case_id)
     problems: list[dict[str, str]] = []
+    if failed:
+        problems = _show_failure(form, failed, view, old)
+    elif request.method == "GET":
+        form.basis.data = chronology.fingerprint(old)
+        uploads.flag(form.attachment)
     if form.validate_on_submit():
-        shown = form.version.data
-        if str(shown) != str(view.record.version):
-            # The case changed since the form was shown. A new event, or a change to an
+        change = chronology.EventChange(_event_json(form, event_type, old, events), event_id,
+                                        form.version.data, form.basis.data or "",
+                                        EVENT_TYPE_LABELS[event_type])
+        try:
+            # The case changed since the form was shown? A new event, or a change to an
             # event nobody else touched, merges with the other change (the case was loaded
             # afresh for this request); a change to the same event is a real conflict.
-            if event_id and form.basis.data != _fingerprint(old):
-                form.version.data = view.record.version
-                form.basis.data = _fingerprint(old)
-                problems = [{"text": "Someone else changed this event after you opened it. "
-                             "Your changes are kept below, but not saved: check them against "
-                             f"theirs ({_describe(old)}) and save again.",
-                             "href": "#main-content"}]
-                return render_template(
-                    "web/event.html", form=form, title=title, event_type=event_type,
-                    problems=problems, back_url=url_for("events.index", case_id=case_id)), 409
-            shown = view.record.version
-        event = _event_json(form, event_type, old, events)
+            chronology.version_to_save(view.record, view.data, change)
+        except chronology.EventConflict as exc:
+            form.version.data = view.record.version
+            form.basis.data = chronology.fingerprint(old)
+            problems = [{"text": str(exc), "href": "#main-content"}]
+            return render_template("web/event.html", form=form, title=title,
+                                   event_type=event_type, problems=problems,
+                                   back_url=back_url), 409
+        event = change.event
         # A letter inviting to a meeting it is dated after, or with short notice, needs a
         # confirmation, as on the letters page (issue 14.3): asked again only when its date,
         # meeting or purposes change.
@@ -138,7 +147,7 @@ def new_details(case_id: int, event_type: str | None = None,
             return render_template(
                 "web/event.html", form=form, title=title, event_type=event_type, notice=notice,
                 notice_error=error, problems=[{"text": error, "href": "#confirm_notice"}],
-                back_url=url_for("events.index", case_id=case_id)), 400
+                back_url=back_url), 400
         upload = form.attachment.data
         content = once.digest("event", {
             **{k: v for k, v in event.items() if k != "id"},
@@ -146,47 +155,94 @@ def new_details(case_id: int, event_type: str | None = None,
         if not event_id and (done := once.already_saved(form, case_id, content)) is not None:
             return done
         if upload and upload.filename:
-            try:
-                clean, media = accept_upload(upload.read(), upload.filename)
-            except Refused as exc:
-                form.attachment.errors = [str(exc)]
-                return render_template("web/event.html", form=form, title=title,
-                                       event_type=event_type)
-            doc_id = cases.add_document(
-                database.session(), database.files(), view.record, view.data,
-                content=clean, filename=safe_filename(upload.filename), media_type=media,
-                title=f"{EVENT_TYPE_LABELS[event_type]} {long_date(event['date'])}",
-                kind="evidence",
-                user_id=current_user.id)
-            if form.attachment_kind.data not in (None, "", "other"):
-                view.data["documents"][-1]["kind"] = form.attachment_kind.data
-            event["documents"] = [*event.get("documents", []), doc_id]
-        if event_id:
-            events[events.index(old)] = event
-        else:
-            events.append(event)
-            once.remember(form, case_id, url_for("events.new_details", case_id=case_id,
-                                                 event_id=event["id"]), content)
+            return _check_attachment(form, view, change, upload, content)
+        s = database.session()
+        _saved_id, shown = chronology.apply(
+            s, view.record, view.data, change, user_id=current_user.id,
+            remember=lambda new_id: once.remember(form, case_id, url_for(
+                "events.new_details", case_id=case_id, event_id=new_id), content))
         if (problem := save_or_conflict(view, view.data, shown)) is None:
-            return redirect(url_for("events.index", case_id=case_id))
+            return redirect(back_url)
         problems = [{"text": problem, "href": "#main-content"}]
     return render_template("web/event.html", form=form, title=title, event_type=event_type,
-                           problems=problems, back_url=url_for("events.index", case_id=case_id))
+                           problems=problems, back_url=back_url)
 
 
-def _fingerprint(event: dict[str, Any]) -> str:
-    """A short digest of an event as stored, to tell whether it changed under a form."""
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()[:32]
+#: Said on the file field when the form is shown again after its file was not saved.
+CHOOSE_AGAIN = "Choose the file again: a file that was not saved is not kept."
 
 
-def _describe(event: dict[str, Any]) -> str:
+def _check_attachment(form: EventForm, view: cases.CaseView, change: chronology.EventChange,
+                      upload: Any, content: str) -> ResponseReturnValue:
+    """Check the attached file in a job ("event_attachment"), which then saves the event."""
+    case_id = view.record.id
+    token = str(form.once.data or "")
+    if not change.event_id and (job_id := chronology.live_job(
+            database.session(), user_id=current_user.id, case_id=case_id, token=token,
+            content=content)) is not None:
+        return redirect(url_for("work.show", job_id=job_id), 303)  # a second submit
+    posted = {k: request.form.getlist(k) for k in request.form
+              if k not in ("csrf_token", "confirm_notice")}
+    return work_web.begin(chronology.KIND, case_id=case_id, data=upload.read(), params={
+        "case_id": case_id, "event": change.event, "event_id": change.event_id,
+        "event_type": change.event["type"], "version": change.shown_version,
+        "basis": change.basis, "label": change.label,
+        "filename": safe_filename(upload.filename),
+        "attachment_kind": form.attachment_kind.data,
+        "title": f"{change.label} {long_date(change.event['date'])}",
+        "token": token, "content": content, "form": posted,
+        "saved_url": url_for("events.new_details", case_id=case_id,
+                             event_id=chronology.EVENT_ID)})
 
-    kind = EVENT_TYPE_LABELS.get(event.get("type", ""), "event").lower()
-    when = long_date(event.get("date")) if event.get("date") else "no date"
-    return f"{kind} of {when}: {event.get('summary') or 'no summary'}"
+
+def _failed_attachment(case_id: int, event_type: str,
+                       event_id: str | None) -> work_web.Failed | None:
+    """The attachment job this form is shown again after (`?work=<id>`), if it failed."""
+    if request.method != "GET" or not request.args.get("work"):
+        return None
+    failed = work_web.failed_work(request.args.get("work"), chronology.KIND)
+    if failed is None or failed.params.get("case_id") != case_id \
+            or failed.params.get("event_id") != event_id \
+            or failed.params.get("event_type") != event_type:
+        return None
+    return failed
+
+
+def _show_failure(form: EventForm, failed: work_web.Failed, view: cases.CaseView,
+                  old: dict[str, Any]) -> list[dict[str, str]]:
+    """What was typed is in the form; say why it was not saved, and to choose the file
+    again: on the file field when the file was refused, else in the error summary."""
+    form.attachment.description = f"{CHOOSE_AGAIN} {form.attachment.description}"
+    if not failed.problems:
+        form.attachment.errors = [failed.error]
+        return [{"text": failed.error, "href": "#attachment"}]
+    if failed.error.startswith(chronology.CHANGED):  # to save again over their change
+        form.version.data = view.record.version
+        form.basis.data = chronology.fingerprint(old)
+    return [{"text": message, "href": "#main-content"} for _line, message in failed.problems]
+
+
+def _attached(row: work_web.work.Row, result: dict[str, Any]) -> str:
+    if result.get("already"):  # the same form, saved by another submit
+        flash(once.ALREADY_SAVED, "success")
+        return str(result["already"])
+    return url_for("events.index", case_id=row.case_id)
+
+
+def _not_attached(row: work_web.work.Row) -> str:
+    params = work_web.work.params_of(row)
+    if row.error == chronology.REMOVED:  # no form to go back to
+        flash(chronology.REMOVED, "important")
+        return url_for("events.index", case_id=row.case_id)
+    if params.get("event_id"):
+        return url_for("events.new_details", case_id=row.case_id,
+                       event_id=params["event_id"], work=row.id)
+    return url_for("events.new_details", case_id=row.case_id,
+                   event_type=params.get("event_type"), work=row.id)
+
+
+work_web.outcome(chronology.KIND, "Checking your file", done=_attached, failed=_not_attached,
+                 wait="A file usually takes a few seconds.")
 
 
 def _form_data(e: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from referral_builder.storage.models import AuditEntry, CaseRecord, FormToken, StoredFile
-from tests.web.conftest import Client, error_summary, version_of
+from tests.web.conftest import Client, error_summary, field_errors, version_of
+from tests.web.work_pages import landed
 
 DSL = "dsl@school.example"
 
@@ -71,7 +72,8 @@ def test_an_event_with_an_attached_pdf_stores_a_clean_copy(app, dsl: Client) -> 
         "purposes": ["continued_concern", "support"], "summary": "Support offered",
         "attachment": (io.BytesIO(small_pdf()), "letter.pdf")},
         content_type="multipart/form-data")
-    assert r.status_code == 302, error_summary(r.get_data(as_text=True))
+    assert r.status_code == 303 and "/work/" in r.headers["Location"]  # checked in a job
+    assert landed(dsl, r) == "/cases/1/events"
     data = case_json(app)
     event = data["events"][-1]
     assert event["purposes"] == ["continued_concern", "support"]
@@ -92,7 +94,8 @@ def test_a_file_that_is_not_a_pdf_or_docx_is_refused_by_the_field(dsl: Client) -
         "version": version, "date": ["2", "11", "2026"],
         "attachment": (io.BytesIO(b"MZ\x90\x00"), "evil.exe")},
         content_type="multipart/form-data")
-    assert "must be a PDF or a Word document" in r.get_data(as_text=True)
+    page = dsl.get(landed(dsl, r)).get_data(as_text=True)
+    assert "must be a PDF or a Word document" in " ".join(field_errors(page))
 
 
 def test_a_letter_recorded_as_sent_adds_the_event_and_the_document(app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
@@ -125,8 +128,7 @@ def test_an_export_imports_as_a_new_draft(app, dsl: Client) -> None:  # type: ig
     assert "case.json" in names
     r = dsl.post("/cases/import", {"archive": (io.BytesIO(exported.data), "case.zip")},
                  content_type="multipart/form-data")
-    assert r.status_code == 302
-    new_id = int(r.headers["Location"].split("/")[2])
+    new_id = int(landed(dsl, r).split("/")[2])
     assert case_json(app, new_id)["events"] == case_json(app, 1)["events"]
 
 
@@ -136,7 +138,7 @@ def test_an_unsafe_zip_is_refused(dsl: Client) -> None:
         z.writestr("../evil.json", "{}")
     r = dsl.post("/cases/import", {"archive": (io.BytesIO(buf.getvalue()), "case.zip")},
                  content_type="multipart/form-data")
-    assert "unsafe file name" in r.get_data(as_text=True)
+    assert "unsafe file name" in dsl.get(landed(dsl, r)).get_data(as_text=True)
 
 
 def test_views_and_refusals_leave_audit_rows(app, client: Client) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from referral_builder.storage import db as db_module
 from tests import database
 from tests.web.conftest import Client, error_summary, make_app, version_of
+from tests.web.work_pages import through_work
 
 pytestmark = pytest.mark.skipif(database.on_postgres(), reason="SQLite's write lock")
 
@@ -64,7 +65,9 @@ def test_a_slow_upload_does_not_lock_out_another_user_signing_in_and_saving(
             "version": version, "date": ["2", "11", "2026"], "summary": "Scanned letter",
             "attachment": (io.BytesIO(_pdf()), "scan.pdf")},
             content_type="multipart/form-data")
+        r = through_work(uploader, r)  # the file is checked in a job, then the event saved
         upload_result["status"] = r.status_code
+        upload_result["location"] = r.headers.get("Location", "")
         upload_result["body"] = r.get_data(as_text=True)
 
     thread = threading.Thread(target=upload)
@@ -92,7 +95,8 @@ def test_a_slow_upload_does_not_lock_out_another_user_signing_in_and_saving(
         assert "database is locked" not in body
     assert [r.status_code for r in responses] == [302, 302, 302, 302, 200]
     assert elapsed < SLOW_SECONDS  # nobody waited for the upload
-    assert upload_result["status"] == 302, error_summary(str(upload_result["body"]))
+    assert upload_result["status"] == 303, error_summary(str(upload_result["body"]))
+    assert upload_result["location"] == "/cases/1/events"
 
 
 def test_a_page_view_takes_no_write_lock(app) -> None:  # type: ignore[no-untyped-def]
