@@ -125,23 +125,6 @@ def _message(page: str, status: int) -> str:
     return html.unescape(text)[:300]
 
 
-def _after_work(client, where: str):  # type: ignore[no-untyped-def]
-    """Follow a work job's page (web/work.py), waiting while it runs, to where it sends the
-    user: the next step (a 302) or the form again with the error (a page)."""
-    for _ in range(1500):
-        r = client.get(where)
-        if r.status_code == 200 and "data-status-url" in r.get_data(as_text=True):
-            time.sleep(0.2)  # still running
-            continue
-        location = r.headers.get("Location", "")
-        if r.status_code in (302, 303) and any(
-                part in location for part in ("/work/", "/register/read/", "?work=")):
-            where = location
-            continue
-        return r
-    return r
-
-
 def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
     """Send one file along one path; return (status, result, message)."""
     crashed = False
@@ -155,7 +138,7 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
             content_type="multipart/form-data")
         r, crashed = _through_work(client, r)
         accepted = r.status_code in (302, 303) and r.headers["Location"].endswith("/events")
-        if r.status_code == 303 and not accepted:  # the form again, with the error
+        if r.status_code == 303 and not accepted:  # over the upload limit: the form again
             r = client.get(r.headers["Location"])
     elif path == "register":
         page = client.get(f"/cases/{case_id}/register").get_data(as_text=True)
@@ -163,15 +146,16 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
         r = client.post(f"/cases/{case_id}/register", data={
             "version": version, "csv_file": (io.BytesIO(data), name)},
             content_type="multipart/form-data")
-        if r.status_code == 303:  # a big file is read by a work job behind its page
-            r = _after_work(client, r.headers["Location"])
+        r, crashed = _through_work(client, r)  # a big file is read by a job
         accepted = r.status_code == 302
+        if r.status_code == 303:  # over the upload limit: the page again, with the error
+            r = client.get(r.headers["Location"])
     elif path == "import":
         r = client.post("/cases/import", data={"archive": (io.BytesIO(data), name)},
                         content_type="multipart/form-data")
         r, crashed = _through_work(client, r)
         accepted = r.status_code in (302, 303) and "/cases/import" not in r.headers["Location"]
-        if r.status_code == 303 and not accepted:  # the import page again, with the error
+        if r.status_code == 303 and not accepted:  # over the upload limit: the page again
             r = client.get(r.headers["Location"])
     else:
         r = client.post("/la/check-a-bundle", data={"bundle": (io.BytesIO(data), name)},
@@ -188,26 +172,27 @@ def push(app, client, path: str, case_id: int, name: str, data: bytes) -> tuple[
     return r.status_code, "refused", _message(page, r.status_code)
 
 
+WORK_STEPS = ("/work/", "/register/read/", "?work=")
+
+
 def _through_work(client, r):  # type: ignore[no-untyped-def]
-    """Follow the page of the work job a POST started (an upload is checked in a job, here
-    run in this worker during the POST: JOBS_IN_BACKGROUND is off) to where it sends the
-    user. Return (the last response, whether the job failed on a bug: "Something went wrong
+    """Follow the page of the work job a POST started (an upload is checked, a big register
+    read, in a job: here run in this worker during the POST, JOBS_IN_BACKGROUND being off) to
+    where it sends the user: the next step (a redirect) or the form again with the error (a
+    page). Return (the last response, whether the job failed on a bug: "Something went wrong
     on our side" is an unhandled error, not a refusal)."""
-    location = r.headers.get("Location", "")
-    if r.status_code not in (302, 303) or "/work/" not in location:
-        return r, False
-    for _ in range(600):
-        r = client.get(location)
-        if r.status_code in (302, 303):
-            if "/work/" not in r.headers["Location"]:
-                return r, False  # the result, or the form again with the error
-            location = r.headers["Location"]
-            continue
-        page = r.get_data(as_text=True)
-        if r.status_code != 200 or "govuk-error-summary" in page:
-            return r, "Something went wrong on our side" in page
-        time.sleep(0.5)  # still running (it should not be: it ran in the POST)
-    return r, True
+    while True:
+        location = r.headers.get("Location", "")
+        if r.status_code not in (302, 303) or not any(p in location for p in WORK_STEPS):
+            page = r.get_data(as_text=True)
+            return r, r.status_code == 200 and "Something went wrong on our side" in page
+        for _ in range(600):
+            r = client.get(location)
+            if r.status_code != 200 or "data-status-url" not in r.get_data(as_text=True):
+                break
+            time.sleep(0.5)  # still running (it should not be: it ran in the POST)
+        else:
+            return r, True
 
 
 def _child(app, clients, path: str, case_id: int, file: Path, out: int) -> None:  # type: ignore[no-untyped-def]
