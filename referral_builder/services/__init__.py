@@ -12,7 +12,8 @@ For the web's pages (no view writes a row itself): `new_cases` (start or import 
 and `audit` (the access audit log).
 
 `work` runs slow work asked for in a request (checking an upload, reading a big register,
-drawing a letter as a PDF) as a job, with a page that shows its progress.
+drawing a letter as a PDF) as a job, with a page that shows its progress; `letter_pdfs` draws
+letters as PDFs (a download, and the PDFs kept for the bundle).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import importlib
 
 #: The modules that declare job bodies (`jobs.tasks.body`) or kinds of work (`work.kind`):
 #: a worker process imports them all before it takes a job.
-JOB_MODULES = ("bundles", "work")
+JOB_MODULES = ("bundles", "work", "letter_pdfs")
 
 
 def declare_jobs() -> None:

@@ -13,7 +13,7 @@ CASE_URLS = [
     "/cases/1/register/pupil", "/cases/1/register/columns", "/cases/1/register/sheet",
     "/cases/1/events", "/cases/1/events/new", "/cases/1/events/new/letter",
     "/cases/1/events/e1", "/cases/1/events/e1/remove", "/cases/1/documents/d1",
-    "/cases/1/letters",
+    "/cases/1/letters", "/cases/1/letters/pdf/1", "/cases/1/letters/pdf/1/download",
     "/cases/1/evidence", "/cases/1/evidence/wal_medical_investigated/not-applicable",
     "/cases/1/check-answers", "/cases/1/export", "/cases/1/requirements",
     "/cases/1/declaration", "/cases/1/bundle", "/cases/1/bundle/status",
@@ -80,10 +80,11 @@ def test_every_case_route_is_covered_by_this_file(app) -> None:  # type: ignore[
     pattern = {r.replace("<int:case_id>", "1").replace("<case_id>", "1")
                .replace("<carer_id>", "c1").replace("<event_id>", "e1")
                .replace("<doc_id>", "d1").replace("<event_type>", "letter")
-               .replace("<item_id>", "wal_medical_investigated") for r in rules}
+               .replace("<item_id>", "wal_medical_investigated")
+               .replace("<int:job_id>", "1") for r in rules}
     # POST only, tested in test_letter_preview.py and the access matrix
     missing = pattern - covered - {"/cases/1/letters/record", "/cases/1/letters/download",
-                                     "/cases/1/reply"}
+                                     "/cases/1/letters/pdf", "/cases/1/reply"}
     assert not missing
 
 

@@ -28,7 +28,7 @@ from referral_builder.storage.models import (
 from tests.web.conftest import PASSWORD, Client, make_app
 
 SAMPLE_IDS = {"carer_id": "c1", "event_id": "e1", "doc_id": "d1", "event_type": "letter",
-              "item_id": "wal_medical_investigated", "slug": "walsall"}
+              "item_id": "wal_medical_investigated", "slug": "walsall", "job_id": 1}
 #: URL parameters that name something which is not a child's record, and why that is safe.
 NOT_A_RECORD = {
     "filename": "static files and GOV.UK Frontend assets",
