@@ -161,11 +161,11 @@ def pdf(case_id: int) -> ResponseReturnValue:
 
 
 def _pdf_job(case_id: int, job_id: int) -> work.Row:
-    """The signed-in user's done `letter_pdf` job for this case (which they may still see),
-    else 404."""
+    """The signed-in user's `letter_pdf` job for this case (which they may still see), else
+    404."""
     row = work.get(database.session(), job_id)
     if row is None or row.kind != "letter_pdf" or row.requested_by != current_user.id \
-            or row.case_id != case_id or work.status(row, current_app) != "done":
+            or row.case_id != case_id:
         abort(404)
     return row
 
@@ -178,6 +178,8 @@ def pdf_ready(case_id: int, job_id: int) -> ResponseReturnValue:
     download alone would leave the progress page showing."""
     view = case_view(case_id)
     row = _pdf_job(case_id, job_id)
+    if work.status(row, current_app) != "done":  # not yet, or it failed: its page says
+        return redirect(url_for("work.show", job_id=job_id), 303)
     params, result = work.params_of(row), work.result_of(row)
     return render_template("web/letter_pdf.html", view=view, row=row, params=params,
                            result=result, sent_on=_typed(params).get("sent_on"),

@@ -174,6 +174,8 @@ def test_a_letter_that_cannot_be_written_yet_fails_with_its_message(app) -> None
     assert 'value="meeting_invite" checked' in form_page
     assert count(app, StoredFile) == 0
     assert client.get(f"/cases/1/letters/pdf/{row.id}/download").status_code == 404
+    # Its "ready" address goes to its work page, which goes back to the form.
+    assert client.get(f"/cases/1/letters/pdf/{row.id}").headers["Location"] == f"/work/{row.id}"
 
 
 # ---- kept PDFs -----------------------------------------------------------------------------
