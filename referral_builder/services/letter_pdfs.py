@@ -55,11 +55,6 @@ DOWNLOAD_KIND = "letter_pdf"
 ORPHAN_GRACE = dt.timedelta(hours=1)
 
 
-class LetterNotReady(LetterError):
-    """The letter cannot be written from the case as it is now (a carer's address, a
-    meeting); the message is the one the preview gives."""
-
-
 # ---- drafting and drawing -------------------------------------------------------------------
 
 
@@ -120,7 +115,8 @@ def letter_pdf(ctx: work.Context) -> work.Finish:
         result = render(case, str(p["template"]), str(p["carer"]), p.get("meeting") or None,
                         dict(p.get("extra") or {}), on)
     except ReferralBuilderError as exc:
-        raise LetterNotReady(f"This letter cannot be written yet: {exc}") from None
+        # The message the preview gives (a carer's address, a meeting not chosen).
+        raise LetterError(f"This letter cannot be written yet: {exc}") from None
     carer = case.carer(str(p["carer"]))
     to = carer.name if carer else str(p["carer"])
     ctx.progress("Drawing the PDF")
