@@ -23,7 +23,7 @@ import io
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from pypdf import PdfWriter
 
@@ -75,7 +75,20 @@ SECTIONS = (
 
 
 __all__ = ["CASE_ATTACHMENT", "MANIFEST_ATTACHMENT", "MANIFEST_FORMAT", "REPORT_ATTACHMENT",
-           "Bundle", "DocumentProblem", "assemble_bundle"]
+           "Bundle", "DocumentProblem", "KeptPdfs", "assemble_bundle"]
+
+
+class KeptPdfs(Protocol):
+    """PDFs already drawn from Word documents, found by the DOCX's SHA-256 (the service keeps
+    them: services/letter_pdfs.py). A letter's PDF is drawn by `docx_to_pdf` in a sandboxed
+    child, here or when the letter was recorded, and is used as it is either way; uploaded PDFs
+    are never looked up here (they are cleaned at every build)."""
+
+    def get(self, docx_sha256: str) -> bytes | None:
+        """The PDF drawn from this DOCX by the current renderer, or None."""
+
+    def keep(self, docx_sha256: str, pdf: bytes) -> None:
+        """Keep the PDF just drawn from this DOCX (must not raise)."""
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,7 @@ def assemble_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Che
                     open_document: Callable[[Document], bytes], case_json: dict[str, Any],
                     report_json: dict[str, Any], draft: bool = False,
                     progress: Callable[[str], None] | None = None,
-                    limits: Limits = DEFAULT_LIMITS) -> Bundle:
+                    limits: Limits = DEFAULT_LIMITS, kept: KeptPdfs | None = None) -> Bundle:
     """Lay out and assemble the bundle of `case` with the check `report` it is given.
 
     The caller (`referral_builder.services.bundling.build_bundle`) checks the case once and
@@ -145,14 +158,15 @@ def assemble_bundle(case: Case, *, report: CheckReport, checklists: Sequence[Che
     published (`referral-case/1`, `referral-check/1`), attached as they are. `checklists` are
     those the report was made with (the cover quotes the declaration wording).
     `open_document` returns a document's bytes (PDF or DOCX). Uploaded PDFs are cleaned in
-    child processes under `limits` (raising `UnsafeDocument`); DOCX letters are converted.
+    child processes under `limits` (raising `UnsafeDocument`); DOCX letters are converted,
+    unless `kept` has their PDF (and what is converted is given to `kept`).
     Raise `DocumentProblem` for a document that cannot be read.
     """
     say = progress or (lambda _msg: None)
     as_of = report.as_of
     docs = _classify(case)
     say(f"Preparing {len(docs)} documents")
-    _prepare(docs, open_document, limits)
+    _prepare(docs, open_document, limits, kept)
     say("Laying out the generated pages")
     cover = P.cover_part(case, report, checklists, draft=draft)
     present = [s for s in SECTIONS if s[0] not in DOCUMENT_SECTIONS
@@ -213,7 +227,7 @@ def _classify(case: Case) -> list[_Doc]:
 
 
 def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
-             limits: Limits) -> None:
+             limits: Limits, kept: KeptPdfs | None = None) -> None:
     raw: dict[str, bytes] = {}
     for d in docs:
         try:
@@ -229,6 +243,11 @@ def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
         if not (raw[d.doc.id][:2] == b"PK" or d.doc.file.lower().endswith(".docx")):
             raise DocumentProblem(f"Document {d.doc.id} ({d.doc.file}) is neither a PDF nor "
                                   "a Word (.docx) file.")
+    # A Word document drawn before (when it was recorded, or at an earlier build) is not
+    # drawn again: its PDF is the renderer's own output, as a conversion here would be.
+    found = {d.doc.id: pdf for d in words if kept is not None
+             and (pdf := kept.get(d.sha256)) is not None}
+    words = [d for d in words if d.doc.id not in found]
     # Uploads are cleaned and Word letters converted (untrusted zips of XML) in the same
     # child processes, under `limits`.
     clean, converted = prepare_many(
@@ -239,6 +258,13 @@ def _prepare(docs: list[_Doc], open_document: Callable[[Document], bytes],
         if isinstance(result, UnsafeDocument):
             raise result
         d.part = L.Part.of(result)
+    for d in docs:
+        if d.doc.id in found:
+            d.part = L.Part.of(found[d.doc.id])
+    if kept is not None:
+        for d, result in zip(words, converted, strict=True):
+            if isinstance(result, bytes):
+                kept.keep(d.sha256, result)
 
 
 def _is_pdf(doc: Document, data: bytes) -> bool:

@@ -10,11 +10,15 @@ Every DOCX is checked with `safety.check_docx` before it is opened.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -95,6 +99,25 @@ def docx_to_pdf(docx: bytes, *, title: str = "", prefer_libreoffice: bool = Fals
         log.exception("cannot render a DOCX to PDF")
         raise ConversionFailed(f"The Word document cannot be turned into a PDF: {exc}"
                                ) from None
+
+
+@lru_cache(maxsize=1)
+def renderer_version() -> str:
+    """What a PDF made from a Word document depends on, besides the document: this renderer's
+    code (this module and the two it draws with), ReportLab's and python-docx's versions and
+    the fonts found. A PDF kept for a DOCX (services/letter_pdfs.py) is reused only under the
+    same version, so changing any of these draws the letters again."""
+    here = Path(__file__).parent
+    h = hashlib.sha256()
+    for name in ("docx_pdf.py", "docx_xml.py", "fonts.py"):
+        h.update((here / name).read_bytes())
+    for package in ("reportlab", "python-docx"):
+        try:
+            h.update(f"{package} {version(package)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{package} ?".encode())
+    h.update(f"{body_font()} {fallback_font()}".encode())
+    return f"builtin-{h.hexdigest()[:24]}"
 
 
 # ---- the ReportLab renderer ----------------------------------------------------------------
@@ -416,4 +439,5 @@ def _draw(canvas: Canvas, flowables: list[Flowable], x: float, y: float, width: 
 
 
 __all__ = ["ConversionFailed", "FallbackParagraph", "UnsafeDocument", "body_font", "docx_to_pdf",
-           "docx_to_pdf_libreoffice", "fallback_font", "libreoffice_available", "with_fallback"]
+           "docx_to_pdf_libreoffice", "fallback_font", "libreoffice_available", "renderer_version",
+           "with_fallback"]

@@ -13,7 +13,8 @@ and `audit` (the access audit log).
 
 `work` runs slow work asked for in a request (checking an upload, reading a big register,
 drawing a letter as a PDF) as a job, with a page that shows its progress. `chronology` saves
-an event (the form's one save path, and the job that checks an attached file first).
+an event (the form's one save path, and the job that checks an attached file first);
+`letter_pdfs` draws letters as PDFs (a download, and the PDFs kept for the bundle).
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import importlib
 #: The modules that declare job bodies (`jobs.tasks.body`), pruning steps (`jobs.tasks.pruner`)
 #: or kinds of work (`work.kind`):
 #: a worker process imports them all before it takes a job.
-JOB_MODULES = ("bundles", "chronology", "form_tokens", "new_cases", "register_marks", "work")
+JOB_MODULES = ("bundles", "chronology", "form_tokens", "letter_pdfs", "new_cases",
+               "register_marks", "work")
 
 
 def declare_jobs() -> None:

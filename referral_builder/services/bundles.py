@@ -134,6 +134,7 @@ def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) ->
     another attempt when this is not the `final` one; otherwise records the outcome."""
     from referral_builder.schemas.case import load_case
     from referral_builder.services.bundling import build_bundle
+    from referral_builder.services.letter_pdfs import Kept
 
     db = app.extensions["db"]
     store = app.extensions["files"]
@@ -166,9 +167,10 @@ def run_job(app: Flask, job_id: int, *, attempt: int = 1, final: bool = True) ->
                 content: bytes = store.get(rows[doc.id])
                 return content
 
-            # Checks once (the verdict the wizard shows), refuses a case not ready.
+            # Checks once (the verdict the wizard shows), refuses a case not ready. Word
+            # documents drawn before are not drawn again; those drawn now are kept.
             bundle = build_bundle(loaded, open_document=open_document, case_json=data,
-                                  progress=beat.progress)
+                                  progress=beat.progress, kept=Kept(app))
             sha = store.put(bundle.pdf)  # the file is whole before any row points to it
         with db.writing() as s:
             job = s.get(BundleJob, job_id, with_for_update=True)

@@ -31,7 +31,7 @@ from referral_builder.schemas.report import dump_report, load_report
 from referral_builder.services import checking
 
 if TYPE_CHECKING:  # the layout modules load ReportLab: `verify` does without them
-    from referral_builder.documents.bundle import Bundle
+    from referral_builder.documents.bundle import Bundle, KeptPdfs
 
 __all__ = ["NotABundle", "NotReady", "VerifyResult", "assemble", "build_bundle",
            "verify_bundle"]
@@ -41,25 +41,27 @@ def build_bundle(loaded: LoadedCase, *, open_document: Callable[[Document], byte
                  as_of: dt.date | None = None, draft: bool = False,
                  case_json: dict[str, Any] | None = None,
                  progress: Callable[[str], None] | None = None,
-                 limits: Limits = DEFAULT_LIMITS) -> Bundle:
+                 limits: Limits = DEFAULT_LIMITS, kept: KeptPdfs | None = None) -> Bundle:
     """Check `loaded` once and build its bundle; raise `NotReady` unless it is ready or this
     is a `draft`.
 
     `case_json` is the case file as stored, attached as it is (default: the loaded case
-    written out again). `open_document` returns a document's bytes (PDF or DOCX).
+    written out again). `open_document` returns a document's bytes (PDF or DOCX). `kept`
+    gives the PDFs already drawn from Word documents and keeps those drawn now
+    (`letter_pdfs.Kept`, which the bundle job passes); without it every one is drawn.
     """
     checklists, report = checking.check_case(loaded, as_of)
     if not report.ready and not draft:
         raise NotReady(report)
     return assemble(loaded, report, checklists, open_document=open_document, draft=draft,
-                    case_json=case_json, progress=progress, limits=limits)
+                    case_json=case_json, progress=progress, limits=limits, kept=kept)
 
 
 def assemble(loaded: LoadedCase, report: CheckReport, checklists: Sequence[Checklist], *,
              open_document: Callable[[Document], bytes], draft: bool = False,
              case_json: dict[str, Any] | None = None,
              progress: Callable[[str], None] | None = None,
-             limits: Limits = DEFAULT_LIMITS) -> Bundle:
+             limits: Limits = DEFAULT_LIMITS, kept: KeptPdfs | None = None) -> Bundle:
     """Assemble the bundle of a case already checked into `report` (no second check)."""
     from referral_builder.documents.bundle import assemble_bundle
 
@@ -68,7 +70,7 @@ def assemble(loaded: LoadedCase, report: CheckReport, checklists: Sequence[Check
                            case_json=case_json if case_json is not None
                            else dump_case(loaded.case),
                            report_json=dump_report(report), draft=draft, progress=progress,
-                           limits=limits)
+                           limits=limits, kept=kept)
 
 
 @dataclass(frozen=True)

@@ -324,3 +324,22 @@ class SchoolCalendarRecord(Base):
     calendar: Mapped[str] = mapped_column(Text)
     saved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class LetterPdf(Base):
+    """A Word document's PDF, kept so that it is drawn once (services/letter_pdfs.py): when a
+    letter is recorded as sent, or at the first bundle build that needs it, and not again at
+    every build. Both files are in the file store, by SHA-256; `renderer` is the renderer's
+    version (documents/docx_pdf.py `renderer_version`), so a new renderer draws it afresh.
+    A row lives while a case file is its Word document (storage/retention.py
+    `remove_unused` deletes it, and its PDF, with the last such file)."""
+
+    __tablename__ = "letter_pdfs"
+    __table_args__ = (UniqueConstraint("docx_sha256", "renderer",
+                                       name="uq_letter_pdfs_docx_renderer"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    docx_sha256: Mapped[str] = mapped_column(String(64))
+    renderer: Mapped[str] = mapped_column(String(60))
+    pdf_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)

@@ -3,7 +3,8 @@
 A case is finished when the LA accepted or returned it; its age is measured from its last
 change (a save, a submission or a decision). Each deletion removes the case, its history and
 its file rows (evidence, letters, bundles and the uploaded register export), then the stored
-files no other case uses, and leaves one audit row. Authorities
+files no other case uses (with the PDFs kept for its Word documents), and leaves one audit
+row. Authorities
 without a period (`retention_days` is None) keep everything.
 """
 
@@ -21,6 +22,7 @@ from referral_builder.storage.models import (
     AuditEntry,
     Authority,
     CaseRecord,
+    LetterPdf,
     StoredFile,
     Submission,
     utcnow,
@@ -83,9 +85,24 @@ def purge(s: Session, store: FileStore, expired: list[Expired]) -> int:
 
 def remove_unused(s: Session, store: FileStore, candidates: set[str]) -> int:
     """Remove the stored files among `candidates` that no row refers to any more (call after
-    the commit that dropped the rows). Returns how many were removed."""
+    the commit that dropped the rows). Returns how many were removed.
+
+    The PDF kept for a Word document (`LetterPdf`) goes with the last case file that is that
+    document: its row is deleted (and committed) and its PDF removed unless a case file, or
+    the kept PDF of a Word document still held, is the same file."""
+    if not candidates:
+        return 0
+    in_files = set(s.scalars(select(StoredFile.sha256).where(
+        StoredFile.sha256.in_(candidates))).all())
+    kept = s.execute(select(LetterPdf.id, LetterPdf.pdf_sha256).where(
+        LetterPdf.docx_sha256.in_(candidates - in_files))).all()
+    if kept:
+        s.execute(delete(LetterPdf).where(LetterPdf.id.in_([row.id for row in kept])))
+        s.commit()
+        candidates = candidates | {row.pdf_sha256 for row in kept}
     still_used = set(s.scalars(select(StoredFile.sha256).where(
-        StoredFile.sha256.in_(candidates))).all()) if candidates else set()
+        StoredFile.sha256.in_(candidates))).all()) | set(s.scalars(
+            select(LetterPdf.pdf_sha256).where(LetterPdf.pdf_sha256.in_(candidates))).all())
     removed = 0
     for sha in sorted(candidates - still_used):
         if store.delete(sha):

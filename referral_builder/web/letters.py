@@ -1,22 +1,25 @@
-"""Letters: pick a template and a carer, preview, download the DOCX, record it as sent."""
+"""Letters: pick a template and a carer, preview, download the DOCX (or a PDF, drawn by a
+work job: services/letter_pdfs.py), record it as sent."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from referral_builder.domain.errors import ReferralBuilderError
 from referral_builder.forms.letters import LetterForm
-from referral_builder.services import cases
+from referral_builder.services import cases, letter_pdfs, work
 from referral_builder.services.evidence import DOCX
 from referral_builder.services.notices import notice_problem
 from referral_builder.web import database, once
+from referral_builder.web import work as work_web
 from referral_builder.web.access import case_view, school_user
 from referral_builder.web.cases import save_or_conflict
 from referral_builder.web.downloads import attachment
@@ -64,11 +67,8 @@ def _extras(source: Mapping[str, str], template_id: str) -> dict[str, str]:
 def _render(view: cases.CaseView, template: str, carer: str, meeting: str | None,
             extra: dict[str, str] | None = None, on: dt.date | None = None
             ) -> LetterResult:
-    from referral_builder.documents.letters import render_letter
-
-    event = view.case.event(meeting) if meeting else None
-    return render_letter(view.case, template, carer, on=on or dt.date.today(), meeting=event,
-                         extra=extra or None)
+    return letter_pdfs.render(view.case, template, carer, meeting, extra,
+                              on or dt.date.today())
 
 
 def _notice(view: cases.CaseView, result: LetterResult, sent: dt.date) -> str | None:
@@ -91,6 +91,11 @@ def new(case_id: int) -> ResponseReturnValue:
     # Drafting from a next step (web/planning.py): the template, carer and meeting filled in.
     form = _form(view, {k: request.args[k] for k in ("template", "carer", "meeting")
                         if k in request.args} if request.method == "GET" else None)
+    failed = work_web.failed_work(request.args.get("work"), "letter_pdf") \
+        if request.method == "GET" else None
+    if failed is not None:  # "Download as PDF" found the letter cannot be written
+        form = _form(view, _typed(failed.params))
+        form.template.errors = [failed.error]
     if form.validate_on_submit():
         extra = _extras(request.form, form.template.data)
         sent_on = form.sent_on.data or dt.date.today()
@@ -128,6 +133,76 @@ def download(case_id: int) -> ResponseReturnValue:
     carer = view.case.carer(form.carer.data)
     name = f"{result.template.id}-{carer.name if carer else 'letter'}-{on}.docx"
     return attachment(result.docx, name, DOCX)
+
+
+def _typed(params: dict[str, Any]) -> dict[str, Any]:
+    """What was asked for a PDF, to fill in the letter's form again."""
+    typed = {k: params[k] for k in ("template", "carer", "meeting") if params.get(k)}
+    with contextlib.suppress(ValueError):
+        typed["sent_on"] = dt.date.fromisoformat(str(params.get("sent_on")))
+    return typed
+
+
+@bp.post("/pdf")
+@school_user
+def pdf(case_id: int) -> ResponseReturnValue:
+    """Start drawing the letter as a PDF (a work job: the page shows its progress, then the
+    download). A POST, as for the Word document: the letter's details go in no URL."""
+    view = case_view(case_id, action="download")
+    form = _form(view)
+    if not form.validate_on_submit():
+        return redirect(url_for("letters.new", case_id=case_id))
+    sent_on = form.sent_on.data or dt.date.today()
+    return work_web.begin("letter_pdf", case_id=case_id, params={
+        "template": form.template.data, "carer": form.carer.data,
+        "meeting": form.meeting.data or None,
+        "extra": _extras(request.form, form.template.data),
+        "on": min(sent_on, dt.date.today()).isoformat(), "sent_on": sent_on.isoformat()})
+
+
+def _pdf_job(case_id: int, job_id: int) -> work.Row:
+    """The signed-in user's `letter_pdf` job for this case (which they may still see), else
+    404."""
+    row = work.get(database.session(), job_id)
+    if row is None or row.kind != "letter_pdf" or row.requested_by != current_user.id \
+            or row.case_id != case_id:
+        abort(404)
+    return row
+
+
+@bp.get("/pdf/<int:job_id>")
+@school_user
+def pdf_ready(case_id: int, job_id: int) -> ResponseReturnValue:
+    """"Your letter is ready": the download link, and the way back to the letter. A page
+    rather than the file itself: a user who waited on the progress page lands here, where a
+    download alone would leave the progress page showing."""
+    view = case_view(case_id)
+    row = _pdf_job(case_id, job_id)
+    if work.status(row, current_app) != "done":  # not yet, or it failed: its page says
+        return redirect(url_for("work.show", job_id=job_id), 303)
+    params, result = work.params_of(row), work.result_of(row)
+    return render_template("web/letter_pdf.html", view=view, row=row, params=params,
+                           result=result, sent_on=_typed(params).get("sent_on"),
+                           title="Your letter is ready")
+
+
+@bp.get("/pdf/<int:job_id>/download")
+@school_user
+def pdf_download(case_id: int, job_id: int) -> ResponseReturnValue:
+    case_view(case_id, action="download")
+    row = _pdf_job(case_id, job_id)
+    found = letter_pdfs.download(database.session(), database.files(), row)
+    if found is None:
+        abort(404)
+    return attachment(found.content, found.filename, letter_pdfs.PDF)
+
+
+work_web.outcome(
+    "letter_pdf", "Drawing the letter as a PDF",
+    done=lambda row, _result: url_for("letters.pdf_ready", case_id=row.case_id,
+                                      job_id=row.id),
+    failed=lambda row: url_for("letters.new", case_id=row.case_id, work=row.id),
+    wait="This usually takes a few seconds.")
 
 
 @bp.post("/record")
@@ -183,4 +258,8 @@ def record(case_id: int) -> ResponseReturnValue:
     if (problem := save_or_conflict(view, view.data, view.record.version)) is not None:
         form.template.errors = [problem]
         return render_template("web/letters.html", view=view, form=form, title="Write a letter")
+    # Its PDF is drawn now, by a job, and kept: the bundle uses it instead of drawing it.
+    database.session().close()  # the job writes on its own connection
+    letter_pdfs.keep_later(current_app._get_current_object(),  # type: ignore[attr-defined]  # a LocalProxy
+                           result.docx, f"{result.template.title}: {carer.name if carer else ''}")
     return redirect(url_for("events.index", case_id=case_id, recorded=1))

@@ -14,7 +14,7 @@ CASE_URLS = [
     "/cases/1/register/read/1",
     "/cases/1/events", "/cases/1/events/new", "/cases/1/events/new/letter",
     "/cases/1/events/e1", "/cases/1/events/e1/remove", "/cases/1/documents/d1",
-    "/cases/1/letters",
+    "/cases/1/letters", "/cases/1/letters/pdf/1", "/cases/1/letters/pdf/1/download",
     "/cases/1/evidence", "/cases/1/evidence/wal_medical_investigated/not-applicable",
     "/cases/1/check-answers", "/cases/1/export", "/cases/1/requirements",
     "/cases/1/declaration", "/cases/1/bundle", "/cases/1/bundle/status",
@@ -85,7 +85,7 @@ def test_every_case_route_is_covered_by_this_file(app) -> None:  # type: ignore[
                .replace("<int:job_id>", "1") for r in rules}
     # POST only, tested in test_letter_preview.py and the access matrix
     missing = pattern - covered - {"/cases/1/letters/record", "/cases/1/letters/download",
-                                     "/cases/1/reply"}
+                                     "/cases/1/letters/pdf", "/cases/1/reply"}
     assert not missing
 
 
