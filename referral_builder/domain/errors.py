@@ -186,3 +186,26 @@ class StaleVersion(ReferralBuilderError):
 class RowNotCommitted(ReferralBuilderError, LookupError):
     """A job's row is not visible yet: the transaction that queued the job has not
     committed (or never will). Still a LookupError."""
+
+
+class EventNotSaved(ReferralBuilderError):
+    """An event cannot be saved as asked (not because of its file: services/chronology.py):
+    the message says why. `problems` is the message again, for the work job's row: the form
+    shown again after the job puts it in the error summary, not on the file field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.problems: list[tuple[int | None, str]] = [(None, message)]
+
+
+class EventConflict(EventNotSaved):
+    """Someone else changed the same event since the form was shown."""
+
+
+class RegisterRefused(ReferralBuilderError):
+    """A register file that cannot be used: the message for the file field, and the first
+    problems (line, message) to list (line 0: the file as a whole)."""
+
+    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []

@@ -28,9 +28,10 @@ from sqlalchemy.orm import Session
 from referral_builder.domain.calendar import long_date
 from referral_builder.domain.errors import (
     Conflict,
+    EventConflict,
+    EventNotSaved,
     FileStoreError,
     InvalidCase,
-    ReferralBuilderError,
 )
 from referral_builder.services import cases, form_tokens, work
 from referral_builder.services.evidence import accept_upload
@@ -43,20 +44,6 @@ SENT = ("This referral has been sent, so it cannot be changed now: nothing was s
 REMOVED = "Someone removed this event after you opened it: nothing was saved."
 #: Stands for the saved event's id in the page a saved form's token points at.
 EVENT_ID = "EVENT_ID"
-
-
-class EventNotSaved(ReferralBuilderError):
-    """The event cannot be saved as asked (not because of its file): the message says why.
-    `problems` is the message again, for the job's row: a form shown again after the job
-    puts it in the error summary, not on the file field."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.problems: list[tuple[int | None, str]] = [(None, message)]
-
-
-class EventConflict(EventNotSaved):
-    """Someone else changed the same event since the form was shown."""
 
 
 @dataclass(frozen=True)

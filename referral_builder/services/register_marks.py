@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from referral_builder.domain import register_import as ri
 from referral_builder.domain import stats
 from referral_builder.domain.calendar import school_year_start
-from referral_builder.domain.errors import ReferralBuilderError, RegisterImportError
+from referral_builder.domain.errors import RegisterImportError, RegisterRefused
 from referral_builder.domain.model import Case, Mark
 from referral_builder.domain.register_columns import is_pupil
 from referral_builder.services import work
@@ -66,15 +66,6 @@ def summary(case: Case) -> dict[str, object] | None:
     s = stats.compute(case, min(case.referral_date, case.marks[-1].date)
                       if case.referral_date < case.marks[-1].date else case.referral_date)
     return {"stats": s, "attendance": s.summary()}
-
-
-class RegisterRefused(ReferralBuilderError):
-    """A register file that cannot be used: the message for the file field, and the first
-    problems (line, message) to list (line 0: the file as a whole)."""
-
-    def __init__(self, message: str, problems: list[tuple[int, str]] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
 
 
 def refusal(exc: RegisterImportError) -> RegisterRefused:

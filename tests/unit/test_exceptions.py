@@ -19,6 +19,8 @@ ROOT = Path(referral_builder.__file__).parent.parent
 PACKAGES = ("referral_builder", "referral_builder.forms", "referral_builder.schemas")
 #: The old homes of the classes: each still answers to its old name.
 OLD_NAMES = {
+    "referral_builder.services.chronology": ["EventNotSaved", "EventConflict"],
+    "referral_builder.services.register_marks": ["RegisterRefused"],
     "referral_builder.services.bundles": ["RowNotCommitted"],
     "referral_builder.storage.files": ["FileStoreError", "FileDamagedError"],
     "referral_builder.accounts": ["AccountError"],
