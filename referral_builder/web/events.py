@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from referral_builder.domain.errors import EventConflict
 from referral_builder.forms.case import VersionedForm
 from referral_builder.forms.events import (
     EVENT_QUESTIONS,
@@ -126,7 +127,7 @@ def new_details(case_id: int, event_type: str | None = None,
             # event nobody else touched, merges with the other change (the case was loaded
             # afresh for this request); a change to the same event is a real conflict.
             chronology.version_to_save(view.record, view.data, change)
-        except chronology.EventConflict as exc:
+        except EventConflict as exc:
             form.version.data = view.record.version
             form.basis.data = chronology.fingerprint(old)
             problems = [{"text": str(exc), "href": "#main-content"}]

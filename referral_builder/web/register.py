@@ -18,7 +18,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from referral_builder.domain import register_import as ri
-from referral_builder.domain.errors import RegisterImportError
+from referral_builder.domain.errors import RegisterImportError, RegisterRefused
 from referral_builder.forms.register import (
     MAPPED_ROLES,
     RegisterColumnsForm,
@@ -29,7 +29,7 @@ from referral_builder.forms.register import (
 )
 from referral_builder.services import register_marks, work
 from referral_builder.services.cases import CaseView
-from referral_builder.services.register_marks import READ_KIND, Pending, RegisterRefused, summary
+from referral_builder.services.register_marks import READ_KIND, Pending, summary
 from referral_builder.services.registers import RegisterFileError
 from referral_builder.web import database, uploads
 from referral_builder.web import work as work_web
