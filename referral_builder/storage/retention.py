@@ -25,6 +25,7 @@ from referral_builder.storage.models import (
     LetterPdf,
     StoredFile,
     Submission,
+    WorkJob,
     utcnow,
 )
 
@@ -101,8 +102,11 @@ def remove_unused(s: Session, store: FileStore, candidates: set[str]) -> int:
         s.commit()
         candidates = candidates | {row.pdf_sha256 for row in kept}
     still_used = set(s.scalars(select(StoredFile.sha256).where(
-        StoredFile.sha256.in_(candidates))).all()) | set(s.scalars(
-            select(LetterPdf.pdf_sha256).where(LetterPdf.pdf_sha256.in_(candidates))).all())
+        StoredFile.sha256.in_(candidates))).all())
+    still_used |= set(s.scalars(select(LetterPdf.pdf_sha256).where(
+        LetterPdf.pdf_sha256.in_(candidates))).all())
+    still_used |= set(s.scalars(select(WorkJob.input_sha256).where(  # an upload being checked
+        WorkJob.input_sha256.in_(candidates), WorkJob.state.in_(("queued", "running")))))
     removed = 0
     for sha in sorted(candidates - still_used):
         if store.delete(sha):

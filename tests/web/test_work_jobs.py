@@ -239,3 +239,25 @@ def test_old_ended_work_is_pruned_and_recent_work_kept(work_app) -> None:  # typ
     assert work.prune(work_app, dt.timedelta(days=14)) == 1
     with work_app.extensions["db"].session() as s:
         assert s.scalar(select(func.count()).select_from(WorkJob)) == 1
+
+
+def test_a_withdrawn_case_leaves_a_file_another_upload_is_waiting_with(work_app) -> None:  # type: ignore[no-untyped-def]
+    """The same Word document kept by one case and uploaded to another: deleting the first
+    case's files leaves it for the job that has still to check it."""
+    from referral_builder.storage.retention import remove_unused
+
+    store = work_app.extensions["files"]
+    work_app.config["JOBS_IN_BACKGROUND"] = True
+    client = signed_in(work_app)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(work.jobs.Job, "start", lambda self, background=True: None)  # not yet run
+        client.post("/test-work/test_shout", data=b"the same document")
+    (row,) = rows(work_app)
+    with work_app.extensions["db"].session() as s:
+        assert remove_unused(s, store, {row.input_sha256}) == 0
+    assert store.exists(row.input_sha256)
+    work.run_job(work_app, row.id)
+    assert EFFECTS == ["the same document"]
+    with work_app.extensions["db"].session() as s:
+        assert remove_unused(s, store, {row.input_sha256}) == 0  # already gone with its job
+    assert not store.exists(row.input_sha256)
