@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -156,8 +157,15 @@ def counts(db_url: str) -> dict[str, object]:
             "SELECT j.id, count(*) FILTER (WHERE e.type = 'started') FROM procrastinate_jobs j "
             "JOIN procrastinate_events e ON e.job_id = j.id WHERE j.task_name = "
             "'build_bundle' GROUP BY j.id")).all()
+        # Each case import is a work job (its documents checked) that creates one case.
+        imports = conn.execute(text(
+            "SELECT state, result FROM work_jobs WHERE kind = 'case_import'")).all()
+        made = conn.execute(text(
+            "SELECT count(*) FROM cases c JOIN users u ON u.id = c.created_by "
+            "WHERE u.email LIKE '%@scale.example'")).scalar_one()
     engine.dispose()
-    return {"jobs": jobs, "files": dict(files), "runs": dict(runs)}
+    return {"jobs": jobs, "files": dict(files), "runs": dict(runs), "imports": imports,
+            "cases_made": made}
 
 
 def drain(db_url: str, case_ids: set[int], deadline: float) -> None:
@@ -337,6 +345,13 @@ def main() -> int:
         print(f"  jobs retried            {retried} (run more than once)")
         print(f"  jobs lost               {lost}")
         print(f"  jobs duplicated         {duplicated}")
+        imports = c["imports"]
+        imports_done = [json.loads(r[1] or "{}").get("case_id") for r in imports  # type: ignore[attr-defined]
+                        if r[0] == "done"]
+        print(f"  case imports (work jobs) {len(imports)}: {len(imports_done)} done, "
+              f"{sum(r[0] == 'failed' for r in imports)} failed, "  # type: ignore[attr-defined]
+              f"{sum(r[0] in ('queued', 'running') for r in imports)} never finished; "  # type: ignore[attr-defined]
+              f"{c['cases_made']} cases made ({len(set(imports_done))} distinct from jobs)")
         print(f"  job latency p50 / p95   {statistics.median(latencies) if latencies else 0:.1f}"
               f" s / {q[18]:.1f} s (asked to done, queueing included)")
         print(f"  throughput, 1 worker    {one:.1f} bundles a minute "
@@ -351,7 +366,9 @@ def main() -> int:
                 start = text_.index("Traceback")
                 print(f"  {log.name}: {text_.count('Traceback')} server tracebacks; the first:")
                 print("    " + "\n    ".join(text_[start:start + 3000].splitlines()[-12:]))
-        return 0 if lost == 0 and duplicated == 0 else 1
+        imports_whole = len(set(imports_done)) == len(imports_done) == c["cases_made"] and \
+            not any(r[0] in ("queued", "running") for r in imports)  # type: ignore[attr-defined]
+        return 0 if lost == 0 and duplicated == 0 and imports_whole else 1
     finally:
         if workers is not None:
             workers.stop()
