@@ -29,6 +29,7 @@ from referral_builder.storage.models import (
     utcnow,
 )
 from tests.web.conftest import Client, version_of
+from tests.web.work_pages import work_rows
 
 DSL = "dsl@school.example"
 STAFF = "staff@school.example"  # the same school, another user
@@ -86,7 +87,7 @@ def test_the_preview_offers_the_pdf_by_post(app) -> None:  # type: ignore[no-unt
 def test_download_as_pdf_goes_through_the_work_page_to_the_letter(app) -> None:  # type: ignore[no-untyped-def]
     client = signed_in(app)
     _url, page = ask_for_pdf(client, letter_form(client))
-    (row,) = in_work(app)
+    (row,) = work_rows(app, "letter_pdf")
     assert page.status_code == 303
     assert page.headers["Location"] == f"/cases/1/letters/pdf/{row.id}"
     ready = client.get(page.headers["Location"])
@@ -117,11 +118,6 @@ def test_download_as_pdf_goes_through_the_work_page_to_the_letter(app) -> None: 
             'action="/cases/1/letters"', 1)[1].split("</form>", 1)[0])))
     assert "Check the letter" in back.get_data(as_text=True)
     assert "97.5%" in back.get_data(as_text=True)
-
-
-def in_work(app) -> list[WorkJob]:  # type: ignore[no-untyped-def]
-    with app.extensions["db"].session() as s:
-        return list(s.scalars(select(WorkJob).where(WorkJob.kind == "letter_pdf")))
 
 
 def test_the_pdf_is_drafted_as_the_word_download_is(app) -> None:  # type: ignore[no-untyped-def]
@@ -165,7 +161,7 @@ def test_a_letter_that_cannot_be_written_yet_fails_with_its_message(app) -> None
     message = re.search(r"This letter cannot be written yet: [^<]+", preview.get_data(
         as_text=True)).group(0)  # type: ignore[union-attr]
     _, page = ask_for_pdf(client, letter_form(client, "meeting_invite"))
-    (row,) = in_work(app)
+    (row,) = work_rows(app, "letter_pdf")
     assert row.state == "failed"
     assert page.headers["Location"] == f"/cases/1/letters?work={row.id}"
     form_page = client.get(page.headers["Location"]).get_data(as_text=True)

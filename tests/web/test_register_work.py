@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from referral_builder.services import register_marks, registers
-from referral_builder.storage.models import RegisterMapping, StoredFile, WorkJob
+from referral_builder.storage.models import RegisterMapping, StoredFile
 from tests.unit.test_register_import_files import SAMPLES, arbor_xlsx
 from tests.web.conftest import error_summary, field_errors, version_of
 from tests.web.test_register_upload import (
@@ -21,6 +21,7 @@ from tests.web.test_register_upload import (
     saved_marks,
     upload,
 )
+from tests.web.work_pages import landed, work_rows
 
 DSL = "dsl@school.example"
 LIMIT = 10_000  # bytes: the 30-pupil sample (1,800 rows, 120 kB) is "big" under it
@@ -48,19 +49,10 @@ def reads(monkeypatch):  # type: ignore[no-untyped-def]
     return count
 
 
-def work_rows(app) -> list[WorkJob]:  # type: ignore[no-untyped-def]
-    with app.extensions["db"].session() as s:
-        return list(s.scalars(select(WorkJob).order_by(WorkJob.id)))
-
-
 def through_work(client, response) -> str:  # type: ignore[no-untyped-def]
     """Follow a request that started a job: its page, then where the page sends the user."""
-    assert response.status_code == 303
-    work_page = response.headers["Location"]
-    assert work_page.startswith("/work/")
-    done = client.get(work_page)
-    assert done.status_code == 303, done.get_data(as_text=True)
-    return str(done.headers["Location"])
+    assert response.status_code == 303 and response.headers["Location"].startswith("/work/")
+    return landed(client, response)
 
 
 def test_a_big_class_file_goes_through_the_work_page_to_the_same_marks(app, dsl, reads) -> None:  # type: ignore[no-untyped-def]

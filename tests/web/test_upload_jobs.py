@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 
 from referral_builder import jobs as job_runner
 from referral_builder.services import chronology, new_cases, work
-from referral_builder.storage.models import CaseRecord, FormToken, StoredFile, WorkJob
+from referral_builder.storage.models import CaseRecord, FormToken, StoredFile
 from tests.web.conftest import Client, error_summary, field_errors, version_of
 from tests.web.test_import_safety import export, make_zip, with_document
 from tests.web.test_wizard import case_json, small_pdf
-from tests.web.work_pages import landed, through_work
+from tests.web.work_pages import landed, through_work, work_rows
 
 NOTE = "/cases/1/events/new/note"
 
@@ -57,11 +57,6 @@ def stored_files(app) -> int:  # type: ignore[no-untyped-def]
         return s.scalar(select(func.count()).select_from(StoredFile)) or 0
 
 
-def jobs(app) -> list[WorkJob]:  # type: ignore[no-untyped-def]
-    with app.extensions["db"].session() as s:
-        return list(s.scalars(select(WorkJob).order_by(WorkJob.id)))
-
-
 def set_case(app, **values: Any) -> None:  # type: ignore[no-untyped-def]
     with app.extensions["db"].writing() as s:
         record = s.get(CaseRecord, 1)
@@ -93,7 +88,7 @@ def test_an_attached_pdf_is_checked_in_a_job_then_the_event_saved(
     doc = next(d for d in data["documents"] if d["id"] == event["documents"][0])
     assert doc["file"] == f"evidence/{doc['id']}-gp-letter.pdf"
     assert dsl.get(f"/cases/1/documents/{doc['id']}").data.startswith(b"%PDF")
-    (job,) = jobs(app)
+    (job,) = work_rows(app)
     assert (job.kind, job.state) == ("event_attachment", "done")
     assert not app.extensions["files"].exists(job.input_sha256)  # the raw upload is gone
     with app.extensions["db"].session() as s:
@@ -114,7 +109,7 @@ def test_a_refused_file_goes_back_to_the_form_with_what_was_typed(
     form = note_form(dsl, by_name="Sam Patel")
     r = post(dsl, NOTE, form, content, name)
     back = landed(dsl, r)
-    (job,) = jobs(app)
+    (job,) = work_rows(app)
     assert back == f"{NOTE}?work={job.id}"
     page = dsl.get(back)
     html = page.get_data(as_text=True)
@@ -158,7 +153,7 @@ def test_a_double_submit_saves_one_event(app, dsl: Client) -> None:  # type: ign
     assert "You have already saved this" in dsl.get(second.headers["Location"]).get_data(
         as_text=True)
     assert len(case_json(app)["events"]) == events + 1
-    assert len(jobs(app)) == 1
+    assert len(work_rows(app)) == 1
 
 
 def test_a_second_job_of_the_same_form_adds_nothing(
@@ -168,7 +163,7 @@ def test_a_second_job_of_the_same_form_adds_nothing(
     events = len(case_json(app)["events"])
     assert landed(dsl, post(dsl, NOTE, note_form(dsl), small_pdf(), "scan.pdf")) \
         == "/cases/1/events"
-    (first,) = jobs(app)
+    (first,) = work_rows(app)
     files = stored_files(app)
     started = work.start(app, "event_attachment", user_id=first.requested_by, case_id=1,
                          params=work.params_of(first), data=small_pdf())
@@ -207,11 +202,11 @@ def test_a_second_submit_while_the_file_is_checked_goes_to_the_same_job(
     finally:
         release.set()
     for _ in range(200):
-        if jobs(app)[0].state == "done":
+        if work_rows(app)[0].state == "done":
             break
         threading.Event().wait(0.05)
     assert landed(dsl, first) == "/cases/1/events"
-    assert len(case_json(app)["events"]) == events + 1 and len(jobs(app)) == 1
+    assert len(case_json(app)["events"]) == events + 1 and len(work_rows(app)) == 1
 
 
 def test_changing_an_event_attaches_a_new_document_to_it(
@@ -263,7 +258,7 @@ def test_a_referral_sent_while_the_file_was_checked_is_not_changed(
     html = dsl.get(back).get_data(as_text=True)
     assert chronology.SENT in " ".join(error_summary(html))
     assert case_json(app) == before and stored_files(app) == files
-    (job,) = jobs(app)
+    (job,) = work_rows(app)
     assert job.state == "failed"
     assert not app.extensions["files"].exists(job.input_sha256)
     assert not app.extensions["files"].exists(clean_sha())
@@ -334,7 +329,7 @@ def test_an_import_checks_its_documents_in_a_job_then_makes_the_case(
     page = dsl.get(final.headers["Location"]).get_data(as_text=True)
     assert "imported. Read the evidence requirements before you send it." in page
     assert dsl.get(f"/cases/{new_id}/documents/d90").data.startswith(b"%PDF")
-    (job,) = jobs(app)
+    (job,) = work_rows(app)
     assert (job.kind, job.state) == ("case_import", "done")
     assert not app.extensions["files"].exists(job.input_sha256)
 
@@ -346,7 +341,7 @@ def test_an_import_with_a_bad_document_makes_nothing_and_names_it(
     files["evidence/d91-tool.exe"] = b"MZ\x90\x00"
     before, stored = cases_count(app), stored_files(app)
     back = landed(dsl, post_import(dsl, make_zip(data, files)))
-    (job,) = jobs(app)
+    (job,) = work_rows(app)
     assert back == f"/cases/import?work={job.id}"
     html = dsl.get(back).get_data(as_text=True)
     message = ("The case cannot be imported: The document evidence/d91-tool.exe must be a PDF "

@@ -1,9 +1,20 @@
 """Following a form whose slow part runs as a work job (web/work.py): the POST sends the
-user to `/work/<id>`, which goes on to the result or back to the form."""
+user to `/work/<id>`, which goes on to the result or back to the form; and the work rows."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from sqlalchemy import select
+
+from referral_builder.storage.models import WorkJob
+
+
+def work_rows(app: Any, kind: str | None = None) -> list[WorkJob]:
+    """The app's work rows (of one kind), oldest first."""
+    query = select(WorkJob).order_by(WorkJob.id)
+    with app.extensions["db"].session() as s:
+        return list(s.scalars(query if kind is None else query.where(WorkJob.kind == kind)))
 
 
 def through_work(client: Any, response: Any) -> Any:
