@@ -194,18 +194,26 @@ def start_background_worker(app: Flask) -> Callable[[], None]:
     return stop
 
 
+def queue_names() -> list[str]:
+    """Every queue a job can be on: the declared bodies' and the periodic maintenance."""
+    return sorted({*tasks.QUEUES.values(), "maintenance"})
+
+
 def run_worker(app: Flask, *, concurrency: int = 1, name: str | None = None,
-               once: bool = False) -> None:
-    """Run a worker until SIGINT/SIGTERM (or, with `once`, until the queue is empty)."""
+               once: bool = False, queues: list[str] | None = None) -> None:
+    """Run a worker until SIGINT/SIGTERM (or, with `once`, until the queue is empty), on
+    `queues` (default: every queue)."""
     timing = Config.from_env()
     if once:
-        run_until_empty(app, queues=[*dict.fromkeys(tasks.QUEUES.values()), "maintenance"])
+        run_until_empty(app, queues=queues or queue_names())
         return
     papp = _worker_app(app, pooled=True)
-    log.info("worker %s: %d at a time, heartbeat every %.0f s, jobs of workers silent for "
-             "%.0f s are retried", name or os.getpid(), concurrency, timing.worker_heartbeat,
+    log.info("worker %s: %d at a time on %s, heartbeat every %.0f s, jobs of workers silent "
+             "for %.0f s are retried", name or os.getpid(), concurrency,
+             ", ".join(queues or ["every queue"]), timing.worker_heartbeat,
              timing.worker_stalled)
-    papp.run_worker(concurrency=concurrency, name=name, additional_context={"flask_app": app},
+    papp.run_worker(concurrency=concurrency, name=name, queues=queues,
+                    additional_context={"flask_app": app},
                     update_heartbeat_interval=timing.worker_heartbeat,
                     stalled_worker_timeout=timing.worker_stalled, fetch_job_polling_interval=2,
                     delete_jobs="never")

@@ -196,6 +196,22 @@ def test_the_worker_command_runs_the_queue(pg_app, builds, monkeypatch, capsys) 
     assert job_row(pg_app, started.job_id).state == "done"
 
 
+def test_a_worker_on_one_queue_leaves_the_others(pg_app, builds, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from referral_builder.cli import main
+
+    started = bundles.start(pg_app, 1, 1, 1)
+    monkeypatch.setenv("DATABASE_URL", pg_app.config["DATABASE_URL"])
+    monkeypatch.setenv("REFERRAL_BUILDER_INSTANCE", pg_app.instance_path)
+    monkeypatch.setenv("REFERRAL_BUILDER_SECRET_KEY", "test")
+    assert main(["worker", "--once", "--queue", "work"]) == 0
+    assert job_row(pg_app, started.job_id).state == "queued" and builds.calls == 0
+    assert main(["worker", "--once", "--queue", "bundles"]) == 0
+    assert job_row(pg_app, started.job_id).state == "done"
+    assert main(["worker", "--once", "--queue", "bundle"]) == 2
+    assert "no queue named bundle (the queues are bundles, maintenance, work)" in \
+        capsys.readouterr().err
+
+
 def test_the_worker_command_explains_sqlite(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     from referral_builder.cli import main
 
