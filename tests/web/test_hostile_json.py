@@ -69,12 +69,22 @@ def test_a_backup_with_a_deeply_nested_manifest_is_refused(tmp_path: Path) -> No
         read_manifest(archive)
 
 
-def test_safe_json_measures_depth_without_recursion() -> None:
-    assert safe_json.depth([[[]]]) == 3 and safe_json.depth(1) == 0
-    deep: list = []  # type: ignore[type-arg]
-    for _ in range(200_000):
-        deep = [deep]
-    assert safe_json.depth(deep, stop=65) == 65
+def test_safe_json_refuses_what_is_nested_too_deeply() -> None:
     with pytest.raises(ValueError, match="nested more than 2 levels"):
         safe_json.loads('{"a": [[1]]}', max_depth=2)
     assert safe_json.loads('{"a": [1]}', max_depth=2) == {"a": [1]}
+
+
+def test_the_nesting_is_measured_on_the_text_before_parsing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Brackets inside strings (escaped quotes too) do not nest; a text too deep is refused
+    without the parser ever seeing it, so no RecursionError is raised and caught."""
+    assert safe_json.text_depth(b'{"a": [1, "[[[", {"b": []}]}') == 4
+    assert safe_json.text_depth('["say \\"[[\\" twice", "é]]"]') == 1
+    assert safe_json.text_depth(b"[" * 100_000, stop=65) == 65
+
+    def parser_not_reached(_raw):  # type: ignore[no-untyped-def]
+        raise AssertionError("the parser was given text nested too deeply")
+
+    monkeypatch.setattr(safe_json.json, "loads", parser_not_reached)
+    with pytest.raises(ValueError, match="nested more than 64 levels deep"):
+        safe_json.loads(DEEP)
