@@ -21,7 +21,6 @@ takes it.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from dataclasses import dataclass
@@ -35,13 +34,12 @@ from sqlalchemy.orm import Session
 from referral_builder import jobs
 from referral_builder.domain.errors import RowNotCommitted
 from referral_builder.jobs import tasks as job_tasks
-from referral_builder.services.work import Heartbeat, worker_name
+from referral_builder.services.work import LIVE as LIVE  # the states of a build under way
+from referral_builder.services.work import Heartbeat, is_stale, stale_after, worker_name
 from referral_builder.storage.models import BundleJob, CaseRecord, StoredFile, utcnow
 
-LIVE = ("queued", "running")
 STALE_MESSAGE = ("The build stopped before it finished (the server restarted). "
                  "Build the bundle again.")
-STALE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -53,27 +51,11 @@ class Started:
     thread: threading.Thread | None
 
 
-def _stale_after(app: Flask | None) -> dt.timedelta:
-    seconds = app.config.get("BUNDLE_STALE_SECONDS", STALE_SECONDS) if app else STALE_SECONDS
-    return dt.timedelta(seconds=seconds)
-
-
-def is_stale(job: BundleJob, stale_after: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """Whether a live job's worker has stopped renewing its heartbeat (a job still waiting
-    in procrastinate's queue, state "queued" with no worker yet, is never stale)."""
-    if job.state not in LIVE:
-        return False
-    if job.state == "queued" and not job.worker:
-        return False
-    beat = job.heartbeat_at or job.started_at or job.created_at
-    return (now or utcnow()) - beat > stale_after
-
-
 def status(job: BundleJob | None, app: Flask | None = None) -> str:
     """none, queued, running, done, failed or stale (running, but its worker has gone)."""
     if job is None:
         return "none"
-    return "stale" if is_stale(job, _stale_after(app)) else job.state
+    return "stale" if is_stale(job, stale_after(app)) else job.state
 
 
 def job_for(s: Session, case_id: int) -> BundleJob | None:
@@ -91,7 +73,7 @@ def start(app: Flask, case_id: int, version: int, user_id: int) -> Started:
             s.get(CaseRecord, case_id, with_for_update=True)  # one starter at a time
             live = s.scalar(select(BundleJob).where(BundleJob.case_id == case_id,
                                                     BundleJob.state.in_(LIVE)))
-            if live is not None and not is_stale(live, _stale_after(app)):
+            if live is not None and not is_stale(live, stale_after(app)):
                 return Started(live.id, None)
             if live is not None:
                 _finish(live, "failed", error=STALE_MESSAGE)

@@ -151,18 +151,25 @@ def get(s: Session, job_id: int) -> WorkJob | None:
     return s.get(WorkJob, job_id)
 
 
-def _stale_after(app: Flask | None) -> dt.timedelta:
+def stale_after(app: Flask | None) -> dt.timedelta:
+    """How long a live job may go without a heartbeat (the BUNDLE_STALE_SECONDS setting)."""
     seconds = app.config.get("BUNDLE_STALE_SECONDS", STALE_SECONDS) if app else STALE_SECONDS
     return dt.timedelta(seconds=seconds)
 
 
-def status(row: WorkJob, app: Flask | None = None) -> str:
-    """queued, running, done, failed or stale (live, but its worker has stopped beating; a
-    job still waiting in procrastinate's queue, with no worker yet, is never stale)."""
+def is_stale(row: Any, after: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """Whether a live job row (work_jobs or bundle_jobs) was left by a worker that stopped
+    renewing its heartbeat; a job still waiting in procrastinate's queue, "queued" with no
+    worker yet, is never stale."""
     if row.state not in LIVE or (row.state == "queued" and not row.worker):
-        return row.state
+        return False
     beat = row.heartbeat_at or row.started_at or row.created_at
-    return "stale" if utcnow() - beat > _stale_after(app) else row.state
+    return bool((now or utcnow()) - beat > after)
+
+
+def status(row: WorkJob, app: Flask | None = None) -> str:
+    """queued, running, done, failed or stale (live, but its worker has stopped beating)."""
+    return "stale" if is_stale(row, stale_after(app)) else row.state
 
 
 def params_of(row: WorkJob) -> dict[str, Any]:
