@@ -262,10 +262,8 @@ def keep_later(app: Flask, docx: bytes, title: str) -> None:
     """Queue `keep_letter_pdf` for a Word document just stored as a case file."""
     import hashlib
 
-    background = bool(app.config.get("JOBS_IN_BACKGROUND", True))
-    jobs.Job(app, "keep_letter_pdf", {"docx_sha256": hashlib.sha256(docx).hexdigest(),
-                                      "title": title[:200]}).enqueue().start(
-        background=background)
+    jobs.defer(app, "keep_letter_pdf", background=bool(app.config.get("JOBS_IN_BACKGROUND", True)),
+               docx_sha256=hashlib.sha256(docx).hexdigest(), title=title[:200])
 
 
 # ---- pruning ------------------------------------------------------------------------------

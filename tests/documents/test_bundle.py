@@ -209,7 +209,8 @@ def test_a_missing_document_is_reported_naming_the_file():
         make_bundle(ready_case(), open_document=missing)
 
 
-def test_a_word_letter_is_converted_and_bundled():
+def with_word_letter():  # type: ignore[no-untyped-def]
+    """The ready case with its document d1 a Word letter; (case, files by document id)."""
     docx = pytest.importorskip("docx")
     document = docx.Document()
     document.add_paragraph("Dear Ms Smith, Zoë's attendance is a concern.")
@@ -218,7 +219,11 @@ def test_a_word_letter_is_converted_and_bundled():
     case = ready_case()
     case = replace(case, documents=tuple(
         replace(d, file="letters/d1.docx") if d.id == "d1" else d for d in case.documents))
-    files = evidence_files(case) | {"d1": out.getvalue()}
+    return case, evidence_files(case) | {"d1": out.getvalue()}
+
+
+def test_a_word_letter_is_converted_and_bundled():
+    case, files = with_word_letter()
     bundle = make_bundle(case, open_document=lambda d: files[d.id])
     reader = PdfReader(io.BytesIO(bundle.pdf))
     d1 = next(d for d in bundle.documents if d.id == "d1")

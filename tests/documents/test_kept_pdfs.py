@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import replace
 
-import pytest
 from pypdf import PdfReader
 from referral_builder.schemas.case import LoadedCase
 
 from referral_builder.services.bundling import build_bundle
-from tests.builders import ready_case, simple_pdf
-from tests.documents.test_bundle import evidence_files
+from tests.builders import simple_pdf
+from tests.documents.test_bundle import with_word_letter
 
 
 class Kept:
@@ -30,18 +28,6 @@ class Kept:
     def keep(self, docx_sha256: str, pdf: bytes) -> None:
         self.kept.append(docx_sha256)
         self.pdfs[docx_sha256] = pdf
-
-
-def with_word_letter():  # type: ignore[no-untyped-def]
-    docx = pytest.importorskip("docx")
-    document = docx.Document()
-    document.add_paragraph("Dear Ms Smith, Zoë's attendance is a concern.")
-    out = io.BytesIO()
-    document.save(out)
-    case = ready_case()
-    case = replace(case, documents=tuple(
-        replace(d, file="letters/d1.docx") if d.id == "d1" else d for d in case.documents))
-    return case, evidence_files(case) | {"d1": out.getvalue()}
 
 
 def letter_text(bundle) -> str:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -62,6 +63,26 @@ def set_case(app, **values: Any) -> None:  # type: ignore[no-untyped-def]
         record = s.get(CaseRecord, 1)
         for key, value in values.items():
             setattr(record, key, value)
+
+
+def saved_note(app, dsl: Client) -> tuple[dict[str, Any], str, str, str]:  # type: ignore[no-untyped-def]
+    """A note saved without a file, then its change form opened: (the event, the form's
+    address, its page, its basis)."""
+    assert dsl.post(NOTE, note_form(dsl)).headers["Location"] == "/cases/1/events"
+    event = case_json(app)["events"][-1]
+    url = f"/cases/1/events/{event['id']}"
+    html = dsl.get(url).get_data(as_text=True)
+    basis = re.search(r'name="basis"[^>]*value="([^"]+)"', html).group(1)
+    return event, url, html, basis
+
+
+def edit_case(app, change: Callable[[dict[str, Any]], None]) -> None:  # type: ignore[no-untyped-def]
+    """Someone else's save: `change` the case's JSON, as a new version."""
+    with app.extensions["db"].writing() as s:
+        record = s.get(CaseRecord, 1)
+        data = json.loads(record.data)
+        change(data)
+        record.data, record.version = json.dumps(data), record.version + 1
 
 
 def change_meanwhile(monkeypatch, change) -> None:  # type: ignore[no-untyped-def]
@@ -211,11 +232,7 @@ def test_a_second_submit_while_the_file_is_checked_goes_to_the_same_job(
 
 def test_changing_an_event_attaches_a_new_document_to_it(
         app, dsl: Client) -> None:  # type: ignore[no-untyped-def]
-    assert dsl.post(NOTE, note_form(dsl)).headers["Location"] == "/cases/1/events"
-    event = case_json(app)["events"][-1]
-    url = f"/cases/1/events/{event['id']}"
-    html = dsl.get(url).get_data(as_text=True)
-    basis = re.search(r'name="basis"[^>]*value="([^"]+)"', html).group(1)
+    event, url, html, basis = saved_note(app, dsl)
     r = post(dsl, url, {"version": version_of(html), "basis": basis, "date": ["3", "11", "2026"],
                         "summary": "Now with the letter"}, small_pdf(), "letter.pdf")
     assert landed(dsl, r) == "/cases/1/events"
@@ -229,16 +246,12 @@ def test_changing_an_event_attaches_a_new_document_to_it(
 
 def test_a_new_event_merges_with_a_change_made_while_its_file_was_checked(
         app, dsl: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    def rename() -> None:
-        with app.extensions["db"].writing() as s:
-            record = s.get(CaseRecord, 1)
-            data = json.loads(record.data)
-            data["pupil"]["first_name"] = "Renamed"
-            data["events"].append({"id": f"e{len(data['events']) + 1}", "type": "note",
-                                   "date": "2026-11-01", "summary": "Added meanwhile"})
-            record.data, record.version = json.dumps(data), record.version + 1
+    def rename(data: dict[str, Any]) -> None:
+        data["pupil"]["first_name"] = "Renamed"
+        data["events"].append({"id": f"e{len(data['events']) + 1}", "type": "note",
+                               "date": "2026-11-01", "summary": "Added meanwhile"})
 
-    change_meanwhile(monkeypatch, rename)
+    change_meanwhile(monkeypatch, lambda: edit_case(app, rename))
     events = len(case_json(app)["events"])
     assert landed(dsl, post(dsl, NOTE, note_form(dsl), small_pdf(), "scan.pdf")) \
         == "/cases/1/events"
@@ -273,20 +286,12 @@ def clean_sha() -> str:
 
 def test_a_change_to_an_event_someone_else_changed_meanwhile_is_refused(
         app, dsl: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    assert dsl.post(NOTE, note_form(dsl)).headers["Location"] == "/cases/1/events"
-    event = case_json(app)["events"][-1]
-    url = f"/cases/1/events/{event['id']}"
-    html = dsl.get(url).get_data(as_text=True)
-    basis = re.search(r'name="basis"[^>]*value="([^"]+)"', html).group(1)
+    event, url, html, basis = saved_note(app, dsl)
 
-    def theirs() -> None:
-        with app.extensions["db"].writing() as s:
-            record = s.get(CaseRecord, 1)
-            data = json.loads(record.data)
-            next(e for e in data["events"] if e["id"] == event["id"])["summary"] = "Theirs"
-            record.data, record.version = json.dumps(data), record.version + 1
+    def theirs(data: dict[str, Any]) -> None:
+        next(e for e in data["events"] if e["id"] == event["id"])["summary"] = "Theirs"
 
-    change_meanwhile(monkeypatch, theirs)
+    change_meanwhile(monkeypatch, lambda: edit_case(app, theirs))
     r = post(dsl, url, {"version": version_of(html), "basis": basis, "date": ["3", "11", "2026"],
                         "summary": "Mine"}, small_pdf(), "letter.pdf")
     back = landed(dsl, r)
@@ -376,20 +381,12 @@ def test_the_import_says_which_document_it_is_checking() -> None:
 
 def test_an_event_removed_while_its_new_file_was_checked_is_not_saved_again(
         app, dsl: Client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    assert dsl.post(NOTE, note_form(dsl)).headers["Location"] == "/cases/1/events"
-    event = case_json(app)["events"][-1]
-    url = f"/cases/1/events/{event['id']}"
-    html = dsl.get(url).get_data(as_text=True)
-    basis = re.search(r'name="basis"[^>]*value="([^"]+)"', html).group(1)
+    event, url, html, basis = saved_note(app, dsl)
 
-    def remove() -> None:
-        with app.extensions["db"].writing() as s:
-            record = s.get(CaseRecord, 1)
-            data = json.loads(record.data)
-            data["events"] = [e for e in data["events"] if e["id"] != event["id"]]
-            record.data, record.version = json.dumps(data), record.version + 1
+    def remove(data: dict[str, Any]) -> None:
+        data["events"] = [e for e in data["events"] if e["id"] != event["id"]]
 
-    change_meanwhile(monkeypatch, remove)
+    change_meanwhile(monkeypatch, lambda: edit_case(app, remove))
     r = post(dsl, url, {"version": version_of(html), "basis": basis, "date": ["3", "11", "2026"],
                         "summary": "Mine"}, small_pdf(), "letter.pdf")
     assert landed(dsl, r) == "/cases/1/events"
